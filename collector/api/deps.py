@@ -1,0 +1,46 @@
+"""What the collector's routes need, hung on ``app.state.collector`` by the
+app factory and handed to routes as ``Annotated`` dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from collector.auth import Authorizer, Unauthorized
+from collector.clock import Clock
+from collector.routing import RouteTable
+from collector.store import Store
+from collector.telemetry import IngestMetrics
+
+__all__ = ["CollectorDep", "CollectorState", "ReaderAuth"]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorState:
+    store: Store
+    metrics: IngestMetrics
+    authorizer: Authorizer
+    routes: RouteTable
+    clock: Clock
+    max_body_bytes: int
+    retry_after_s: int
+
+
+def _collector(request: Request) -> CollectorState:
+    state: CollectorState = request.app.state.collector
+    return state
+
+
+CollectorDep = Annotated[CollectorState, Depends(_collector)]
+
+
+def _require_token(request: Request, state: CollectorDep) -> None:
+    try:
+        state.authorizer.systems_for(request.headers.get("authorization"))
+    except Unauthorized as exc:
+        raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+
+
+ReaderAuth = Depends(_require_token)

@@ -1,0 +1,134 @@
+"""``POST /v1/events``: CloudEvents 1.0 in structured, batch or binary mode (SPEC 1.2)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import anyio
+import duckdb
+import pyarrow as pa
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from collector.api.body import BodyError, media_type, read_body
+from collector.api.deps import CollectorDep
+from collector.auth import Unauthorized
+from collector.cloudevents import (
+    EventBatch,
+    EventDecodeError,
+    decode_batch,
+    decode_binary,
+    decode_structured,
+)
+from collector.schema import EVENT_SCHEMA
+from collector.store import QueueFull, StoreClosed
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["ingest"])
+
+_STRUCTURED = "application/cloudevents+json"
+_BATCH = "application/cloudevents-batch+json"
+
+
+def _decode(
+    mode: str,
+    headers: dict[str, str],
+    body: bytes,
+    received_ns: int,
+    allowed: frozenset[str] | None,
+) -> tuple[EventBatch, pa.Table]:
+    if mode == "binary":
+        batch = decode_binary(headers, body, received_ns=received_ns, allowed_systems=allowed)
+    elif mode == "batch":
+        batch = decode_batch(body, received_ns=received_ns, allowed_systems=allowed)
+    else:
+        batch = decode_structured(body, received_ns=received_ns, allowed_systems=allowed)
+    return batch, pa.Table.from_pydict(batch.columns, schema=EVENT_SCHEMA)
+
+
+def _mode(ctype: str, headers: dict[str, str], body_start: bytes) -> str | None:
+    if "ce-specversion" in headers:
+        return "binary"
+    if ctype == _BATCH:
+        return "batch"
+    if ctype == _STRUCTURED:
+        return "structured"
+    if ctype == "application/json":  # lenient: a plain JSON event or array of events
+        return "batch" if body_start.lstrip()[:1] == b"[" else "structured"
+    return None
+
+
+@router.post(
+    "/v1/events",
+    summary="CloudEvents 1.0: structured, batch or binary mode",
+    responses={
+        200: {"description": '{"accepted", "duplicates", "rejected": [{"index", "id", "reason"}]}'},
+        400: {"description": "not JSON / not CloudEvents at all, or the single event is invalid"},
+        401: {"description": "missing or invalid bearer token"},
+        413: {"description": "body over the limit, before or after gzip"},
+        415: {"description": "unsupported content type"},
+        429: {"description": "ingest queue full; retry after Retry-After seconds"},
+    },
+)
+async def post_events(request: Request, state: CollectorDep) -> JSONResponse:
+    ctype = media_type(request)
+    headers = {k.lower(): v for k, v in request.headers.items()}
+
+    def fail(
+        status: int, message: str, extra: dict[str, str] | None = None, **body: Any
+    ) -> JSONResponse:
+        state.metrics.requests_rejected.labels(endpoint="events", code=str(status)).inc()
+        return JSONResponse({"error": message, **body}, status_code=status, headers=extra)
+
+    try:
+        allowed = state.authorizer.systems_for(headers.get("authorization"))
+    except Unauthorized as exc:
+        return fail(401, str(exc), {"WWW-Authenticate": "Bearer"})
+    if "ce-specversion" not in headers and ctype not in (_STRUCTURED, _BATCH, "application/json"):
+        return fail(
+            415,
+            f"unsupported Content-Type {ctype or '(none)'!r}; use {_STRUCTURED}, "
+            f"{_BATCH}, or binary mode with ce-* headers",
+        )
+    try:
+        body = await read_body(request, state.max_body_bytes)
+    except BodyError as exc:
+        return fail(exc.status, str(exc))
+    mode = _mode(ctype, headers, body[:64]) or "structured"
+    try:
+        batch, table = await anyio.to_thread.run_sync(
+            _decode, mode, headers, body, state.clock(), allowed
+        )
+    except EventDecodeError as exc:
+        return fail(400, str(exc))
+    for rejection in batch.rejected:
+        state.metrics.events_rejected.labels(reason=rejection.code).inc()
+    rejected = [{"index": r.index, "id": r.id, "reason": r.reason} for r in batch.rejected]
+    if mode != "batch" and table.num_rows == 0:
+        reason = batch.rejected[0].reason if batch.rejected else "no event in body"
+        return fail(400, reason, accepted=0, duplicates=0, rejected=rejected)
+    retry = {"Retry-After": str(state.retry_after_s)}
+    try:
+        result = await asyncio.wrap_future(state.store.submit("events", table))
+    except QueueFull as exc:
+        state.metrics.dropped.inc(table.num_rows)
+        return fail(429, f"{exc}; retry later", retry)
+    except (StoreClosed, duckdb.Error) as exc:
+        return fail(503, f"store unavailable: {exc}", retry)
+    _count(state, table)
+    if result.duplicate_rows:
+        systems = table["system"].to_pylist()
+        for system, n in Counter(systems[i] for i in result.duplicate_rows).items():
+            state.metrics.events_duplicate.labels(source_system=system).inc(n)
+    return JSONResponse(
+        {"accepted": result.stored, "duplicates": result.duplicates, "rejected": rejected}
+    )
+
+
+def _count(state: CollectorDep, table: pa.Table) -> None:
+    pairs = Counter(zip(table["system"].to_pylist(), table["type"].to_pylist(), strict=True))
+    for (system, event_type), n in pairs.items():
+        state.metrics.events_received.labels(source_system=system, event_type=event_type).inc(n)

@@ -1,0 +1,78 @@
+"""``/api/v1/lineage``, ``/api/v1/orders/{id}/lineage``, ``/api/v1/traces/{id}`` (SPEC 5)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from collector.api.deps import CollectorDep, ReaderAuth
+from collector.cloudevents import parse_rfc3339_ns
+from collector.lineage import LineageQuery, order_lineage, sku_lineage, trace_view
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["lineage"], dependencies=[ReaderAuth])
+
+Since = Annotated[str | None, Query(description="RFC 3339; events at or after this time")]
+Until = Annotated[str | None, Query(description="RFC 3339; events before this time")]
+Limit = Annotated[int, Query(ge=1, le=10_000, description="newest events returned at most")]
+
+
+def _query(since: str | None, until: str | None, limit: int) -> LineageQuery:
+    try:
+        since_ns = parse_rfc3339_ns(since) if since else None
+        until_ns = parse_rfc3339_ns(until) if until else None
+    except ValueError as exc:
+        raise HTTPException(422, f"since/until must be RFC 3339 times: {exc}") from exc
+    return LineageQuery(since_ns, until_ns, limit)
+
+
+@router.get("/lineage", summary="One SKU's sync history across systems")
+def get_sku_lineage(
+    state: CollectorDep,
+    sku: Annotated[str, Query(min_length=1)],
+    location: Annotated[str | None, Query()] = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 200,
+) -> dict[str, Any]:
+    with state.store.reader() as cur:
+        return sku_lineage(
+            cur,
+            sku,
+            location=location,
+            query=_query(since, until, limit),
+            routes=state.routes,
+            now_ns=state.clock(),
+        )
+
+
+@router.get("/orders/{order_id}/lineage", summary="One order's sync history across systems")
+def get_order_lineage(
+    state: CollectorDep,
+    order_id: Annotated[str, Path(min_length=1)],
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 200,
+) -> dict[str, Any]:
+    with state.store.reader() as cur:
+        return order_lineage(
+            cur,
+            order_id,
+            query=_query(since, until, limit),
+            routes=state.routes,
+            now_ns=state.clock(),
+        )
+
+
+@router.get("/traces/{trace_id}", summary="A trace's span tree, links followed")
+def get_trace(
+    state: CollectorDep,
+    trace_id: Annotated[str, Path(pattern="^[0-9a-fA-F]{32}$")],
+) -> dict[str, Any]:
+    with state.store.reader() as cur:
+        view = trace_view(cur, trace_id)
+    if view is None:
+        raise HTTPException(404, f"no spans stored for trace {trace_id.lower()}")
+    return view

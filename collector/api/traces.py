@@ -1,0 +1,102 @@
+"""``POST /v1/traces``: OTLP/HTTP trace export (SPEC 1.1)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import anyio
+import duckdb
+import pyarrow as pa
+from fastapi import APIRouter, Request, Response
+
+from collector.api.body import BodyError, media_type, read_body
+from collector.api.deps import CollectorDep
+from collector.auth import Unauthorized
+from collector.otlp import (
+    OtlpDecodeError,
+    SpanBatch,
+    decode_json,
+    decode_protobuf,
+    export_response,
+    status_body,
+)
+from collector.schema import SPAN_SCHEMA
+from collector.store import QueueFull, StoreClosed
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["ingest"])
+
+_PROTOBUF = "application/x-protobuf"
+_JSON = "application/json"
+
+# google.rpc.Code numbers
+_INVALID_ARGUMENT, _UNAUTHENTICATED, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 16, 8, 14
+
+
+def _decode(body: bytes, as_json: bool, received_ns: int) -> tuple[SpanBatch, pa.Table]:
+    batch = (decode_json if as_json else decode_protobuf)(body, received_ns=received_ns)
+    return batch, pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA)
+
+
+@router.post(
+    "/v1/traces",
+    summary="OTLP/HTTP trace export (protobuf or JSON)",
+    response_class=Response,
+    responses={
+        200: {"description": "ExportTraceServiceResponse; partial_success for rejected spans"},
+        400: {"description": "undecodable body (google.rpc.Status)"},
+        401: {"description": "missing or invalid bearer token"},
+        413: {"description": "body over the limit, before or after gzip"},
+        415: {"description": "content type other than application/x-protobuf or application/json"},
+        429: {"description": "ingest queue full; retry after Retry-After seconds"},
+    },
+)
+async def export_traces(request: Request, state: CollectorDep) -> Response:
+    ctype = media_type(request)
+    as_json = ctype == _JSON
+
+    def fail(
+        status: int, code: int, message: str, headers: dict[str, str] | None = None
+    ) -> Response:
+        state.metrics.requests_rejected.labels(endpoint="traces", code=str(status)).inc()
+        return Response(
+            status_body(code, message, as_json=as_json),
+            status_code=status,
+            media_type=_JSON if as_json else _PROTOBUF,
+            headers=headers,
+        )
+
+    if ctype not in (_PROTOBUF, _JSON):
+        as_json = True
+        return fail(
+            415,
+            _INVALID_ARGUMENT,
+            f"unsupported Content-Type {ctype or '(none)'!r}; use {_PROTOBUF} or {_JSON}",
+        )
+    try:
+        state.authorizer.systems_for(request.headers.get("authorization"))
+    except Unauthorized as exc:
+        return fail(401, _UNAUTHENTICATED, str(exc), {"WWW-Authenticate": "Bearer"})
+    try:
+        body = await read_body(request, state.max_body_bytes)
+    except BodyError as exc:
+        return fail(exc.status, _INVALID_ARGUMENT, str(exc))
+    try:
+        batch, table = await anyio.to_thread.run_sync(_decode, body, as_json, state.clock())
+    except OtlpDecodeError as exc:
+        return fail(400, _INVALID_ARGUMENT, str(exc))
+    retry = {"Retry-After": str(state.retry_after_s)}
+    try:
+        result = await asyncio.wrap_future(state.store.submit("spans", table))
+    except QueueFull as exc:
+        state.metrics.dropped.inc(batch.accepted)
+        return fail(429, _RESOURCE_EXHAUSTED, f"{exc}; retry later", retry)
+    except (StoreClosed, duckdb.Error) as exc:
+        return fail(503, _UNAVAILABLE, f"store unavailable: {exc}", retry)
+    state.metrics.spans_received.inc(batch.accepted)
+    state.metrics.spans_duplicate.inc(result.duplicates)
+    state.metrics.spans_rejected.inc(batch.rejected)
+    return Response(
+        export_response(batch, as_json=as_json), media_type=_JSON if as_json else _PROTOBUF
+    )

@@ -1,0 +1,354 @@
+"""SKU, order and trace lineage: what happened to this item, order, message.
+
+The queries fetch events and delivery attempts; :func:`assemble` (pure) joins
+them into the chronological history of SPEC 5 with the derived facts of
+SPEC 2 (applied_at, latency, first pass, dead-lettered, undelivered, double
+apply) per (event, target).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from collector.queries import sql
+from collector.routing import RouteTable
+
+__all__ = ["LineageQuery", "assemble", "iso", "order_lineage", "sku_lineage", "trace_view"]
+
+_STATUS_ERROR = 2
+_NS = 1_000_000_000
+_MIN_NS = -(2**63)
+_MAX_NS = 2**63 - 1
+_SLACK_NS = 3600 * _NS
+
+
+def iso(ns: int | None) -> str | None:
+    """RFC 3339 UTC with nanoseconds, e.g. ``2026-11-20T08:15:02.000000123Z``."""
+    if ns is None:
+        return None
+    seconds, frac = divmod(ns, _NS)
+    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{stamp}.{frac:09d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class LineageQuery:
+    since_ns: int | None = None
+    until_ns: int | None = None
+    limit: int = 200
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "since": _MIN_NS if self.since_ns is None else self.since_ns,
+            "until": _MAX_NS if self.until_ns is None else self.until_ns,
+            "limit": self.limit,
+        }
+
+
+def _rows(
+    cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    result = cur.execute(sql(name), params)
+    columns = [d[0] for d in result.description or ()]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def _with_unlabelled_attempts(
+    cur: duckdb.DuckDBPyConnection,
+    events: list[dict[str, Any]],
+    attempts: list[dict[str, Any]],
+    since: int,
+) -> list[dict[str, Any]]:
+    """Add attempts that carry neither SKU nor order but name one of ``events``."""
+    if not events:
+        return attempts
+    wanted = pa.table({"source": [e["source"] for e in events], "id": [e["id"] for e in events]})
+    cur.register("wanted", wanted)
+    try:
+        return attempts + _rows(cur, "lineage_attempts_by_event", {"since": since})
+    finally:
+        cur.unregister("wanted")
+
+
+def _known_events(
+    cur: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    keys = list(keys)
+    if not keys:
+        return set()
+    cur.register("wanted", pa.table({"source": [k[0] for k in keys], "id": [k[1] for k in keys]}))
+    try:
+        return {(r[0], r[1]) for r in cur.execute(sql("events_known")).fetchall()}
+    finally:
+        cur.unregister("wanted")
+
+
+def _lineage(
+    cur: duckdb.DuckDBPyConnection,
+    kind: str,
+    key: str,
+    params: dict[str, Any],
+    routes: RouteTable,
+    now_ns: int,
+) -> dict[str, Any]:
+    events = _rows(cur, f"lineage_events_by_{kind}", params)
+    # Attempts end after their event; scanning spans only from an hour before
+    # the oldest listed event keeps the scan to the page's time span.
+    since = params["since"]
+    if events:
+        since = max(since, min(e["time_ns"] for e in events) - _SLACK_NS)
+    attempts = _rows(cur, f"lineage_attempts_by_{kind}", {key: params[key], "since": since})
+    attempts = _with_unlabelled_attempts(cur, events, attempts, since)
+    listed = {(e["source"], e["id"]) for e in events}
+    # attempts of stored events outside the page are not orphans: drop them;
+    # orphans are kept when they started inside the window
+    unlisted = {(a["event_source"], a["event_id"]) for a in attempts} - listed
+    elsewhere = _known_events(cur, unlisted)
+    until = params["until"]
+    attempts = [
+        a
+        for a in attempts
+        if (key_ := (a["event_source"], a["event_id"])) in listed
+        or (key_ not in elsewhere and a["start_ns"] < until)
+    ]
+    result = assemble(events, attempts, routes, now_ns=now_ns)
+    result["truncated"] = len(events) >= params["limit"]
+    return result
+
+
+def sku_lineage(
+    cur: duckdb.DuckDBPyConnection,
+    sku: str,
+    *,
+    location: str | None = None,
+    query: LineageQuery = LineageQuery(),
+    routes: RouteTable,
+    now_ns: int,
+) -> dict[str, Any]:
+    """SPEC 5 ``GET /lineage``: one SKU's history, newest ``limit`` events."""
+    params = {**query.params(), "sku": sku, "location": location}
+    result = _lineage(cur, "sku", "sku", params, routes, now_ns)
+    if location is not None:
+        result["orphan_attempts"] = [
+            o for o in result["orphan_attempts"] if o["location"] in (None, location)
+        ]
+    return {"sku": sku, "location": location, **result}
+
+
+def order_lineage(
+    cur: duckdb.DuckDBPyConnection,
+    order_id: str,
+    *,
+    query: LineageQuery = LineageQuery(),
+    routes: RouteTable,
+    now_ns: int,
+) -> dict[str, Any]:
+    """SPEC 5 ``GET /orders/{order_id}/lineage``."""
+    params = {**query.params(), "order_id": order_id}
+    return {"order_id": order_id, **_lineage(cur, "order", "order_id", params, routes, now_ns)}
+
+
+def _attempt_view(
+    a: dict[str, Any], event_time_ns: int | None, event_received_ns: int | None
+) -> dict[str, Any]:
+    success = a["status_code"] != _STATUS_ERROR and not a["dead_lettered"]
+    return {
+        "attempt": a["attempt"],
+        "replay": bool(a["replay"]),
+        "outcome": "success" if success else "failure",
+        "dead_lettered": bool(a["dead_lettered"]),
+        "duplicate": bool(a["duplicate"]),
+        "error_type": a["error_type"],
+        "http_status": a["http_status"],
+        "status_message": a["status_message"],
+        "start": iso(a["start_ns"]),
+        "end": iso(a["end_ns"]),
+        "latency_s": None if event_time_ns is None else (a["end_ns"] - event_time_ns) / _NS,
+        "trace_id": a["trace_id"],
+        "span_id": a["span_id"],
+        "before_event": event_received_ns is not None and a["received_ns"] < event_received_ns,
+    }
+
+
+def _target_view(
+    target: str,
+    attempts: Sequence[dict[str, Any]],
+    event: dict[str, Any] | None,
+    expected: bool,
+    deadline_s: float | None,
+    objective_s: float | None,
+    now_ns: int,
+) -> dict[str, Any]:
+    ordered = sorted(attempts, key=lambda a: (a["start_ns"], a["attempt"] or 0, a["span_id"]))
+    time_ns = event["time_ns"] if event else None
+    views = [_attempt_view(a, time_ns, event["received_ns"] if event else None) for a in ordered]
+    good = [a for a in ordered if a["status_code"] != _STATUS_ERROR and not a["dead_lettered"]]
+    applied = min((a["end_ns"] for a in good), default=None)
+    first = [a for a in ordered if a["attempt"] == 1]
+    first_pass = (
+        None
+        if not ordered
+        else any(
+            a["status_code"] != _STATUS_ERROR and not a["dead_lettered"] and not a["replay"]
+            for a in first
+        )
+    )
+    last_dead = max((a["start_ns"] for a in ordered if a["dead_lettered"]), default=None)
+    dead = last_dead is not None and not any(a["start_ns"] > last_dead for a in good)
+    if dead:
+        state = "dead_lettered"
+    elif applied is not None:
+        state = "applied"
+    elif time_ns is not None and deadline_s is not None and time_ns + deadline_s * _NS < now_ns:
+        state = "undelivered"
+    else:
+        state = "pending"
+    latency = None if applied is None or time_ns is None else (applied - time_ns) / _NS
+    return {
+        "target": target,
+        "expected": expected,
+        "state": state,
+        "applied_at": iso(applied),
+        "latency_s": latency,
+        "within_objective": None
+        if latency is None or objective_s is None
+        else latency <= objective_s,
+        "first_pass": first_pass,
+        "double_apply": sum(1 for a in good if not a["duplicate"]) >= 2,
+        "deadline_s": deadline_s,
+        "latency_objective_s": objective_s,
+        "attempts": views,
+    }
+
+
+def assemble(
+    events: Sequence[dict[str, Any]],
+    attempts: Sequence[dict[str, Any]],
+    routes: RouteTable,
+    *,
+    now_ns: int,
+) -> dict[str, Any]:
+    """Join events and their attempts into a chronological history (pure)."""
+    by_event: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for a in attempts:
+        by_event[(a["event_source"], a["event_id"])][a["target"]].append(a)
+    out_events = []
+    for e in sorted(events, key=lambda e: (e["time_ns"], e["source"], e["id"])):
+        rule = routes.lookup(e["type"], e["system"])
+        seen = by_event.pop((e["source"], e["id"]), {})
+        expected = rule.targets if rule else ()
+        targets = [
+            _target_view(
+                t,
+                seen.get(t, ()),
+                e,
+                t in expected,
+                rule.deadline_s if rule else None,
+                rule.latency_objective_s if rule else None,
+                now_ns,
+            )
+            for t in (*expected, *sorted(set(seen) - set(expected)))
+        ]
+        out_events.append(
+            {
+                "source": e["source"],
+                "id": e["id"],
+                "type": e["type"],
+                "time": iso(e["time_ns"]),
+                "system": e["system"],
+                "sku": e["sku"],
+                "location": e["location"],
+                "to_location": e["to_location"],
+                "quantity": e["quantity"],
+                "stock_status": e["stock_status"],
+                "uom": e["uom"],
+                "order_id": e["order_id"],
+                "channel": e["channel"],
+                "sequence": e["sequence"],
+                "lot": e["lot"],
+                "serial": e["serial"],
+                "reason": e["reason"],
+                "trace_id": e["trace_id"],
+                "received_at": iso(e["received_ns"]),
+                "attempts_seen": bool(seen),
+                "targets": targets,
+            }
+        )
+    orphans = []
+    for (source, event_id), per_target in sorted(by_event.items()):
+        any_attempt = next(iter(per_target.values()))[0]
+        orphans.append(
+            {
+                "event_source": source,
+                "event_id": event_id,
+                "event_missing": True,
+                "location": any_attempt["location"],
+                "first_seen": iso(min(a["start_ns"] for ts in per_target.values() for a in ts)),
+                "targets": [
+                    _target_view(t, ts, None, False, None, None, now_ns)
+                    for t, ts in sorted(per_target.items())
+                ],
+            }
+        )
+    return {"events": out_events, "orphan_attempts": orphans}
+
+
+def trace_view(cur: duckdb.DuckDBPyConnection, trace_id: str) -> dict[str, Any] | None:
+    """SPEC 5 ``GET /traces/{trace_id}``: the span tree, with links followed one
+    hop both ways (the producer a consumer links to, consumers linking here)."""
+    trace_id = trace_id.lower()
+    spans = _trace_spans(cur, [trace_id])
+    if not spans:
+        return None
+    linked_ids: set[str] = set()
+    for span in spans:
+        for link in span["links"] or ():
+            linked_ids.add(link["trace_id"])
+    linked_ids |= {
+        r[0] for r in cur.execute(sql("trace_linked_from"), {"trace_id": trace_id}).fetchall()
+    }
+    linked_ids.discard(trace_id)
+    linked = _trace_spans(cur, sorted(linked_ids)) if linked_ids else []
+    by_trace: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for span in linked:
+        by_trace[span["trace_id"]].append(span)
+    return {
+        "trace_id": trace_id,
+        "spans": len(spans),
+        "roots": _tree(spans),
+        "linked_traces": [{"trace_id": t, "roots": _tree(s)} for t, s in sorted(by_trace.items())],
+    }
+
+
+def _trace_spans(cur: duckdb.DuckDBPyConnection, trace_ids: list[str]) -> list[dict[str, Any]]:
+    cur.register("wanted", pa.table({"trace_id": trace_ids}))
+    try:
+        rows = _rows(cur, "trace_spans", {})
+    finally:
+        cur.unregister("wanted")
+    for row in rows:
+        for key in ("attributes", "resource", "links", "span_events"):
+            row[key] = json.loads(row[key]) if row[key] else None
+        row["start"] = iso(row["start_ns"])
+        row["end"] = iso(row["end_ns"])
+        row["duration_s"] = (row["end_ns"] - row["start_ns"]) / _NS
+    return rows
+
+
+def _tree(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    nodes = {s["span_id"]: {**s, "children": []} for s in spans}
+    roots: list[dict[str, Any]] = []
+    for node in nodes.values():
+        parent = nodes.get(node["parent_span_id"] or "")
+        (parent["children"] if parent else roots).append(node)
+    return roots

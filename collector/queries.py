@@ -1,0 +1,45 @@
+"""Named SQL: every known query lives in ``collector/sql/<name>.sql``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+__all__ = ["bind", "migrations", "sql"]
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@cache
+def sql(name: str, package: str = "collector") -> str:
+    """The text of ``<package>/sql/<name>.sql``; KeyError names a missing query."""
+    path = resources.files(package).joinpath("sql", f"{name}.sql")
+    if not path.is_file():
+        raise KeyError(f"no SQL file named {name}.sql")
+    return path.read_text(encoding="utf-8")
+
+
+def migrations(package: str = "collector") -> list[tuple[int, str, str]]:
+    """``(version, name, text)`` of ``<package>/migrations/NNNN_name.sql``, in order."""
+    folder = resources.files(package).joinpath("migrations")
+    if not folder.is_dir():
+        return []
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number, _, rest = entry.name.partition("_")
+            found.append((int(number), rest.removesuffix(".sql"), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+def bind(text: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of ``params`` that ``text`` names as ``$name`` (DuckDB
+    refuses extra named parameters); KeyError for one it names but lacks."""
+    names = set(_PARAM.findall(text))
+    missing = names - set(params)
+    if missing:
+        raise KeyError(f"query needs parameter(s) {', '.join(sorted(missing))}")
+    return {name: params[name] for name in names}

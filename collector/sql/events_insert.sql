@@ -1,0 +1,1 @@
+INSERT INTO events SELECT *, hash(source, id), $seq FROM fresh

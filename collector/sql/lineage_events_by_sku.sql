@@ -1,0 +1,10 @@
+-- The newest $limit events of one SKU (optionally one location) in [$since, $until).
+SELECT source, id, system, type, time_ns, sku, location, to_location, quantity,
+       stock_status, uom, order_id, channel, sequence, lot, serial, reason,
+       trace_id, received_ns
+FROM events
+WHERE sku = $sku
+  AND time_ns >= $since AND time_ns < $until
+  AND ($location IS NULL OR location = $location OR to_location = $location)
+ORDER BY time_ns DESC, source, id
+LIMIT $limit

@@ -1,0 +1,1 @@
+DELETE FROM event_duplicates WHERE time_ns < $before

@@ -1,0 +1,1 @@
+DELETE FROM events WHERE time_ns < $before

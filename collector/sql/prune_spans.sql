@@ -1,0 +1,1 @@
+DELETE FROM spans WHERE end_ns < $before

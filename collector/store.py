@@ -1,0 +1,355 @@
+"""The DuckDB store: one writer thread, group commits, readers on cursors.
+
+Ingest hands the store Arrow tables; the writer thread takes everything
+queued (up to ``max_group_rows``), drops what is already stored, appends the
+rest as Arrow in one transaction and commits; only then is each submitter's
+future resolved, so an acknowledgement means the rows are in DuckDB's WAL.
+Every group commit has a sequence number, stored in the rows' ``seq``
+column, so derived tables can follow exactly what changed since they last
+looked.  Maintenance (retention, derivations) runs on the same thread as a
+*task* between group commits: one writer, no write conflicts.  Readers take
+their own cursor (``store.reader()``) and never wait for the writer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from collector.queries import migrations, sql
+from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
+
+__all__ = ["QueueFull", "Store", "StoreClosed", "Task", "WriteResult"]
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["spans", "events", "task"]
+Task = Callable[[duckdb.DuckDBPyConnection], Any]
+
+
+class QueueFull(Exception):
+    """The ingest queue holds ``queue_max_rows`` already: retry later."""
+
+
+class StoreClosed(Exception):
+    """The store is shutting down and takes no more writes."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    stored: int
+    duplicates: int
+    duplicate_rows: tuple[int, ...] = ()  # row numbers in the submitted table
+
+
+@dataclass(slots=True)
+class _Pending:
+    kind: Kind
+    table: pa.Table
+    future: Future[Any] = field(default_factory=Future)
+    task: Task | None = None
+
+
+_NO_ROWS = pa.table({})
+
+
+class Store:
+    """Owns the DuckDB database; ``path`` ``":memory:"`` gives an in-memory one.
+
+    ``extra_migrations`` names packages whose ``migrations/NNNN_*.sql`` are
+    applied after the collector's own (derived tables of other layers).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        queue_max_rows: int = 500_000,
+        max_group_rows: int = 200_000,
+        extra_migrations: tuple[str, ...] = (),
+    ) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = duckdb.connect(self.path)
+        for package in ("collector", *extra_migrations):
+            self._migrate(package)
+        row = self._conn.execute(sql("last_seq")).fetchone()
+        self._seq = int(row[0]) if row else 0
+        self._queue_max_rows = queue_max_rows
+        self._max_group_rows = max_group_rows
+        self._pending: list[_Pending] = []
+        self._pending_rows = 0
+        self._closing = False
+        self._paused = 0
+        self._cond = threading.Condition()
+        self._writer = threading.Thread(target=self._run, name="synclens-store-writer")
+        self._writer.start()
+
+    # -- schema -------------------------------------------------------------
+
+    def _migrate(self, package: str) -> None:
+        con = self._conn
+        con.execute(sql("migrations_table"))
+        done = {
+            row[0]
+            for row in con.execute(
+                "SELECT version FROM schema_migrations WHERE package = ?", [package]
+            ).fetchall()
+        }
+        for version, name, text in migrations(package):
+            if version in done:
+                continue
+            log.info("applying store migration %s %04d_%s", package, version, name)
+            con.begin()
+            con.execute(text)
+            con.execute(
+                "INSERT INTO schema_migrations (package, version, name) VALUES (?, ?, ?)",
+                [package, version, name],
+            )
+            con.commit()
+
+    @property
+    def schema_version(self) -> int:
+        with self.reader() as cur:
+            row = cur.execute(
+                "SELECT max(version) FROM schema_migrations WHERE package = 'collector'"
+            ).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    # -- writes -------------------------------------------------------------
+
+    def submit(self, kind: Literal["spans", "events"], table: pa.Table) -> Future[WriteResult]:
+        """Queue rows for the writer; the future resolves after the commit.
+
+        Raises :class:`QueueFull` when the queue is at its limit (a request
+        larger than the whole limit is still taken when the queue is empty)
+        and :class:`StoreClosed` during shutdown.
+        """
+        schema = SPAN_SCHEMA if kind == "spans" else EVENT_SCHEMA
+        if not table.schema.equals(schema):
+            table = table.cast(schema)
+        item = _Pending(kind, table)
+        rows = table.num_rows
+        if rows == 0:
+            item.future.set_result(WriteResult(0, 0))
+            return item.future
+        with self._cond:
+            if self._closing:
+                raise StoreClosed("the store is shutting down")
+            if self._pending_rows and self._pending_rows + rows > self._queue_max_rows:
+                raise QueueFull(f"ingest queue full ({self._pending_rows} rows waiting)")
+            self._pending.append(item)
+            self._pending_rows += rows
+            self._cond.notify()
+        return item.future
+
+    def run_task(self, task: Task) -> Future[Any]:
+        """Run ``task(cursor)`` on the writer thread between group commits.
+
+        The task owns its transaction (``begin``/``commit``); an exception it
+        raises rolls back and reaches the future.
+        """
+        item = _Pending("task", _NO_ROWS, task=task)
+        with self._cond:
+            if self._closing:
+                raise StoreClosed("the store is shutting down")
+            self._pending.append(item)
+            self._cond.notify()
+        return item.future
+
+    @property
+    def accepting(self) -> bool:
+        """True while the writer runs and the store takes writes."""
+        return not self._closing and self._writer.is_alive()
+
+    @property
+    def queue_rows(self) -> int:
+        """Rows waiting for the writer (the ``synclens_ingest_queue_depth``)."""
+        return self._pending_rows
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Hold the writer (e.g. while copying the database file); writes queue
+        up to ``queue_max_rows`` and then get :class:`QueueFull`."""
+        with self._cond:
+            self._paused += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._paused -= 1
+                self._cond.notify_all()
+
+    def _take_group(self) -> list[_Pending] | None:
+        with self._cond:
+            while (not self._pending or self._paused) and not self._closing:
+                self._cond.wait()
+            if not self._pending:
+                return None
+            if self._pending[0].kind == "task":
+                return [self._pending.pop(0)]
+            group: list[_Pending] = []
+            rows = 0
+            while self._pending:
+                head = self._pending[0]
+                if head.kind == "task" or (
+                    group and rows + head.table.num_rows > self._max_group_rows
+                ):
+                    break
+                rows += head.table.num_rows
+                group.append(self._pending.pop(0))
+            return group
+
+    def _run(self) -> None:
+        cur = self._conn.cursor()
+        while (group := self._take_group()) is not None:
+            try:
+                if group[0].task is not None:
+                    results: list[Any] = [group[0].task(cur)]
+                else:
+                    results = self._write_group(cur, group)
+            except Exception as exc:  # reported to every waiting submitter, never swallowed
+                log.exception("store writer: %d request(s) failed; rolled back", len(group))
+                _rollback(cur)
+                for item in group:
+                    item.future.set_exception(exc)
+            else:
+                for item, result in zip(group, results, strict=True):
+                    item.future.set_result(result)
+            finally:
+                with self._cond:
+                    self._pending_rows -= sum(item.table.num_rows for item in group)
+        cur.close()
+
+    def _write_group(
+        self, cur: duckdb.DuckDBPyConnection, group: list[_Pending]
+    ) -> list[WriteResult]:
+        results: dict[int, WriteResult] = {}
+        seq = self._seq + 1
+        cur.begin()
+        for kind in ("spans", "events"):
+            items = [(i, item) for i, item in enumerate(group) if item.kind == kind]
+            if items:
+                writer = self._write_spans if kind == "spans" else self._write_events
+                written = writer(cur, [item.table for _, item in items], seq)
+                for (i, _), result in zip(items, written, strict=True):
+                    results[i] = result
+        cur.commit()
+        self._seq = seq
+        return [results[i] for i in range(len(group))]
+
+    def _write_spans(
+        self, cur: duckdb.DuckDBPyConnection, tables: list[pa.Table], seq: int
+    ) -> list[WriteResult]:
+        incoming = pa.concat_tables(tables)
+        bounds = pc.min_max(incoming["start_ns"])
+        cur.register("incoming", incoming)
+        existing = cur.execute(
+            sql("spans_existing"), {"lo": bounds["min"].as_py(), "hi": bounds["max"].as_py()}
+        ).fetchall()
+        keys = zip(incoming["trace_id"].to_pylist(), incoming["span_id"].to_pylist(), strict=True)
+        mask = _first_unseen(keys, {(row[0], row[1]) for row in existing})
+        fresh = incoming if mask is None else incoming.filter(pa.array(mask))
+        cur.register("fresh", fresh)
+        cur.execute(sql("spans_insert"), {"seq": seq})
+        cur.unregister("incoming")
+        cur.unregister("fresh")
+        return _per_request(tables, mask)
+
+    def _write_events(
+        self, cur: duckdb.DuckDBPyConnection, tables: list[pa.Table], seq: int
+    ) -> list[WriteResult]:
+        incoming = pa.concat_tables(tables)
+        cur.register("incoming", incoming)
+        existing = cur.execute(sql("events_existing")).fetchall()
+        keys = zip(incoming["source"].to_pylist(), incoming["id"].to_pylist(), strict=True)
+        mask = _first_unseen(keys, {(row[0], row[1]) for row in existing})
+        if mask is None:
+            fresh = incoming
+        else:
+            keep = pa.array(mask)
+            fresh = incoming.filter(keep)
+            cur.register("repeated", incoming.filter(pc.invert(keep)))
+            cur.execute(sql("duplicates_insert"), {"seq": seq})
+            cur.unregister("repeated")
+        cur.register("fresh", fresh)
+        cur.execute(sql("events_insert"), {"seq": seq})
+        cur.unregister("incoming")
+        cur.unregister("fresh")
+        return _per_request(tables, mask)
+
+    # -- reads --------------------------------------------------------------
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for one reader (one thread) at a time."""
+        cur = self._conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    # -- life cycle ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer, checkpoint and close."""
+        with self._cond:
+            if self._closing:
+                return
+            self._closing = True
+            self._cond.notify_all()
+        self._writer.join()
+        try:
+            self._conn.execute("CHECKPOINT")
+        finally:
+            self._conn.close()
+        log.info("store closed: %s", self.path)
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    # the failure may have happened outside a transaction: nothing to undo then
+    with contextlib.suppress(duckdb.TransactionException):
+        cur.rollback()
+
+
+def _first_unseen(keys: Iterator[tuple[str, str]], seen: set[tuple[str, str]]) -> list[bool] | None:
+    """Keep-mask of rows whose key is neither stored nor earlier in the group.
+
+    ``None`` means "keep all", the common case, so no filter is built.
+    """
+    mask: list[bool] = []
+    dropped = False
+    add = seen.add
+    for key in keys:
+        if key in seen:
+            mask.append(False)
+            dropped = True
+        else:
+            add(key)
+            mask.append(True)
+    return mask if dropped else None
+
+
+def _per_request(tables: list[pa.Table], mask: list[bool] | None) -> list[WriteResult]:
+    results, offset = [], 0
+    for table in tables:
+        n = table.num_rows
+        if mask is None:
+            results.append(WriteResult(stored=n, duplicates=0))
+        else:
+            dropped = tuple(i for i, keep in enumerate(mask[offset : offset + n]) if not keep)
+            results.append(WriteResult(n - len(dropped), len(dropped), dropped))
+        offset += n
+    return results

@@ -1,0 +1,194 @@
+"""The app factory: wires ingest, the query API, /metrics and health together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, disable_created_metrics
+
+from collector.api import events as events_api
+from collector.api import lineage as lineage_api
+from collector.api import snapshots as snapshots_api
+from collector.api import traces as traces_api
+from collector.api.deps import CollectorState
+from collector.auth import Authorizer
+from collector.clock import Clock, system_clock
+from collector.routing import RouteTable
+from collector.store import Store
+from collector.telemetry import IngestMetrics, QueueDepthCollector
+from metrics.api import exceptions as exceptions_api
+from metrics.api import reconciliations as reconciliations_api
+from metrics.detectors import DetectorConfig
+from metrics.exceptions import ExceptionStore, OwnerRouter, OwnerRule
+from metrics.exceptions.alerts import AlertmanagerPush
+from metrics.exceptions.telemetry import ExceptionMetrics
+from metrics.reconcile import ReconcileConfig, ToleranceRule
+from metrics.reconcile_run import ReconcileService
+from synclens import health
+from synclens.scheduler import add_reconciliation_jobs, start_scheduler
+from synclens.settings import Settings
+
+__all__ = ["create_app", "open_exceptions", "open_store", "reconcile_service"]
+
+log = logging.getLogger("synclens")
+
+
+def open_store(settings: Settings) -> Store:
+    return Store(
+        settings.db,
+        queue_max_rows=settings.ingest.queue_max_rows,
+        max_group_rows=settings.ingest.max_group_rows,
+        extra_migrations=("metrics",),
+    )
+
+
+def open_exceptions(settings: Settings) -> ExceptionStore:
+    """The operational store (``ops_db``), migrated to the newest schema."""
+    rules = [
+        OwnerRule(owner=r.owner, kind=r.kind, warehouse=r.warehouse, target=r.target)
+        for r in settings.exceptions.routing
+    ]
+    return ExceptionStore(
+        settings.ops_db, router=OwnerRouter(rules, default=settings.exceptions.default_owner)
+    )
+
+
+def reconcile_service(
+    settings: Settings, store: Store, exceptions: ExceptionStore, clock: Clock
+) -> ReconcileService:
+    """Reconciliation and the detectors, wired from the settings."""
+    routes = RouteTable(settings.routes)
+    locations = {loc: info.warehouse for loc, info in settings.locations.items()}
+    rc = settings.reconciliation
+    return ReconcileService(
+        store=store,
+        exceptions=exceptions,
+        reconcile_config=ReconcileConfig(
+            ownership=settings.ownership,
+            routes=routes,
+            tolerances=[
+                ToleranceRule(t.item_class, t.warehouse, t.channel, t.absolute, t.percent)
+                for t in settings.tolerances
+            ],
+            locations=locations,
+            item_classes=[(c.pattern, c.item_class) for c in rc.item_classes],
+            lookback_s=rc.lookback_s,
+            keep_runs=rc.keep_runs,
+        ),
+        detector_config=DetectorConfig(
+            routes=routes,
+            ownership=settings.ownership,
+            locations=locations,
+            lookback_s=rc.lookback_s,
+        ),
+        clock=clock,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    clock: Clock = system_clock,
+    registry: CollectorRegistry | None = None,
+) -> FastAPI:
+    """Build the service.  The store is opened at start-up (or ``store`` is
+    used as given, and then left open at shutdown: its owner closes it)."""
+    disable_created_metrics()  # no *_created series: they double every counter's cardinality
+    registry = registry or CollectorRegistry()
+    metrics = IngestMetrics(registry)
+    authorizer = Authorizer(
+        {t.token.get_secret_value(): frozenset(t.systems) for t in settings.auth.tokens}
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        active = open_store(settings) if store is None else store
+        registry.register(QueueDepthCollector(active))
+        exceptions = open_exceptions(settings)
+        service = reconcile_service(settings, active, exceptions, clock)
+        app.state.reconcile = service
+        pusher = _alertmanager(settings, exceptions)
+        if pusher is not None:
+            service.on_change.append(pusher)
+        exception_metrics = ExceptionMetrics(active, exceptions, clock)
+        registry.register(exception_metrics)
+        app.state.collector = CollectorState(
+            store=active,
+            metrics=metrics,
+            authorizer=authorizer,
+            routes=RouteTable(settings.routes),
+            clock=clock,
+            max_body_bytes=settings.ingest.max_body_bytes,
+            retry_after_s=settings.ingest.retry_after_s,
+        )
+        log.info(
+            "synclens ready on http://%s:%s (store %s, schema v%d, auth %s)",
+            settings.host,
+            settings.port,
+            active.path,
+            active.schema_version,
+            "on"
+            if authorizer.enabled
+            else "off: loopback only"
+            if _loopback(settings.host)
+            else "OFF on a public address",
+        )
+        scheduler = start_scheduler(active, settings.retention, clock)
+        add_reconciliation_jobs(
+            scheduler,
+            service,
+            interval_s=settings.reconciliation.interval_s,
+            detect_interval_s=settings.exceptions.detect_interval_s,
+        )
+        try:
+            yield
+        finally:
+            log.info("synclens stopping: flushing the ingest queue")
+            scheduler.shutdown(wait=False)
+            registry.unregister(exception_metrics)
+            if pusher is not None:
+                pusher.close()
+            exceptions.close()
+            if owned:
+                active.close()
+
+    app = FastAPI(
+        title="synclens",
+        version="0.1.0",
+        summary="Observability and SLOs for inventory synchronisation",
+        lifespan=lifespan,
+    )
+    app.state.registry = registry
+    app.state.settings = settings
+    app.state.snapshot_limits = snapshots_api.SnapshotLimits(
+        settings.snapshots.max_body_bytes, settings.snapshots.max_errors
+    )
+    app.include_router(traces_api.router)
+    app.include_router(events_api.router)
+    app.include_router(lineage_api.router)
+    app.include_router(snapshots_api.router)
+    app.include_router(snapshots_api.api)
+    app.include_router(reconciliations_api.router)
+    app.include_router(exceptions_api.router)
+    app.include_router(health.router)
+    return app
+
+
+def _alertmanager(settings: Settings, exceptions: ExceptionStore) -> AlertmanagerPush | None:
+    url = settings.alertmanager.url
+    if not url:
+        return None
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
+    log.info("pushing exception alerts to Alertmanager at %s", url)
+    return AlertmanagerPush(
+        url, exceptions, base_url=base, timeout_s=settings.alertmanager.timeout_s
+    )
+
+
+def _loopback(host: str) -> bool:
+    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")

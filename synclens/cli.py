@@ -1,0 +1,157 @@
+"""The ``synclens`` command: serve, demo, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from synclens.settings import ConfigError, Settings, load_settings
+
+__all__ = ["build_parser", "main"]
+
+_DESCRIPTION = """\
+synclens: observability and SLOs for inventory synchronisation.
+
+Point your middleware's OpenTelemetry exporter (OTLP/HTTP) and your systems'
+CloudEvents at the service; ask it what happened to a SKU or an order.
+"""
+
+
+def _service_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port for ingest, API, /metrics (default 4318)")
+    parser.add_argument("--db", help="DuckDB file (default ./data/synclens.duckdb)")
+    parser.add_argument("--ops-db", help="SQLAlchemy URL of the operational store")
+    parser.add_argument("--config", type=Path, help="synclens.yaml (every key has a default)")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        default=None,
+        dest="allow_unauthenticated_public_bind",
+        help="allow a non-loopback --host with no auth tokens configured",
+    )
+    parser.add_argument(
+        "--alertmanager", metavar="URL", help="push exception alerts to this Alertmanager (API v2)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="synclens",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the service (ingest, API, /metrics) until SIGTERM/SIGINT",
+        description="Run the synclens service: OTLP/HTTP on /v1/traces, CloudEvents on "
+        "/v1/events, the query API under /api/v1, /metrics, /healthz, /readyz, /docs.",
+    )
+    _service_options(serve)
+
+    demo = commands.add_parser(
+        "demo",
+        help="the service plus a simulated distribution network feeding it",
+        description="Start the service on a fresh demo database and feed it from the "
+        "simulator: a short accelerated backfill, then real time at a modest rate.",
+    )
+    _service_options(demo)
+    demo.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
+    demo.add_argument("--profile", default="realistic", help="fault profile (default realistic)")
+    demo.add_argument(
+        "--backfill", type=float, default=2.0, help="simulated hours of backfill first (default 2)"
+    )
+
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="reconcile the latest snapshots and run the exception detectors now",
+        description="Ask a running synclens service to reconcile the latest snapshots and "
+        "run every exception detector (POST /api/v1/reconciliations); print the summary.",
+    )
+    reconcile.add_argument("--url", default="http://127.0.0.1:4318", help="service base URL")
+    reconcile.add_argument("--token", help="bearer token, when the service has auth on")
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="only the simulated network, against any collector",
+        description="Run the simulated distribution network against a collector URL.",
+    )
+    from simulator.cli import add_arguments
+
+    add_arguments(simulate)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = _base_settings(args)
+    if getattr(args, "alertmanager", None):
+        am = settings.alertmanager.model_copy(update={"url": args.alertmanager})
+        settings = settings.model_copy(update={"alertmanager": am})
+    return settings
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    import json
+
+    import httpx
+
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    try:
+        resp = httpx.post(
+            f"{args.url.rstrip('/')}/api/v1/reconciliations", headers=headers, timeout=600
+        )
+    except httpx.HTTPError as exc:
+        print(f"synclens reconcile: cannot reach {args.url}: {exc}", file=sys.stderr)
+        return 1
+    if resp.status_code != 200:
+        print(f"synclens reconcile: {resp.status_code} {resp.text[:500]}", file=sys.stderr)
+        return 1
+    print(json.dumps(resp.json(), indent=2))
+    return 0
+
+
+def _base_settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        args.config,
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        ops_db=args.ops_db,
+        log_level=args.log_level,
+        allow_unauthenticated_public_bind=args.allow_unauthenticated_public_bind,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            from synclens.server import configure_logging, serve
+
+            settings = _settings(args)
+            configure_logging(settings.log_level)
+            serve(settings)
+            return 0
+        if args.command == "demo":
+            from synclens.demo import run_demo
+
+            return run_demo(args, _settings(args))
+        if args.command == "reconcile":
+            return _reconcile(args)
+        from simulator.cli import run
+
+        return int(run(args))
+    except ConfigError as exc:
+        print(f"synclens: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+"""``/healthz`` (the process answers), ``/readyz`` (the store takes writes), ``/metrics``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Readiness: the store is open and takes writes")
+def readyz(request: Request) -> JSONResponse:
+    collector = getattr(request.app.state, "collector", None)
+    if collector is None or not collector.store.accepting:
+        return JSONResponse({"status": "starting or stopping"}, status_code=503)
+    return JSONResponse({"status": "ready", "queue_rows": collector.store.queue_rows})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    registry: CollectorRegistry = request.app.state.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

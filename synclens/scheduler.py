@@ -1,0 +1,75 @@
+"""Timing apart from work: APScheduler calls plain functions on an interval.
+
+Each job is a plain function that tests call directly with ``now_ns=``.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from collector.clock import Clock
+from collector.retention import prune
+from collector.store import Store
+from metrics.reconcile_run import ReconcileService
+from synclens.settings import RetentionSettings
+
+__all__ = ["add_reconciliation_jobs", "apply_retention", "start_scheduler"]
+
+log = logging.getLogger(__name__)
+
+_DAY_NS = 86_400 * 1_000_000_000
+
+
+def apply_retention(store: Store, retention: RetentionSettings, *, now_ns: int) -> Future[int]:
+    """Delete raw spans and events older than the retention settings."""
+    spans_before = now_ns - retention.spans_days * _DAY_NS
+    events_before = now_ns - retention.events_days * _DAY_NS
+    return store.run_task(
+        lambda cur: prune(cur, spans_before_ns=spans_before, events_before_ns=events_before)
+    )
+
+
+def start_scheduler(
+    store: Store, retention: RetentionSettings, clock: Clock
+) -> BackgroundScheduler:
+    """Start the background jobs; the caller shuts the scheduler down."""
+    scheduler = BackgroundScheduler(
+        daemon=True, job_defaults={"coalesce": True, "max_instances": 1}
+    )
+    scheduler.add_job(
+        lambda: apply_retention(store, retention, now_ns=clock()),
+        "interval",
+        hours=1,
+        id="retention",
+        name="delete spans and events past retention",
+    )
+    scheduler.start()
+    return scheduler
+
+
+def add_reconciliation_jobs(
+    scheduler: BackgroundScheduler,
+    service: ReconcileService,
+    *,
+    interval_s: float,
+    detect_interval_s: float,
+) -> None:
+    """Reconcile + every detector each ``interval_s``; the event-based
+    detectors alone each ``detect_interval_s`` in between."""
+    scheduler.add_job(
+        lambda: service.run_pass(trigger="schedule"),
+        "interval",
+        seconds=interval_s,
+        id="reconciliation",
+        name="reconcile the latest snapshots and run the exception detectors",
+    )
+    scheduler.add_job(
+        service.detect,
+        "interval",
+        seconds=detect_interval_s,
+        id="detectors",
+        name="run the event-based exception detectors",
+    )

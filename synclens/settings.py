@@ -1,0 +1,247 @@
+"""Typed settings: one object, built by :func:`load_settings`, never at import.
+
+Precedence, highest first: command-line flags (applied by the CLI with
+``model_copy(update=...)``), environment variables (``SYNCLENS_*``, nested
+keys joined by ``__``), the YAML file, the built-in defaults below.  Every
+key is documented in ``docs/configuration.md`` and a test checks that.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+__all__ = [
+    "AlertmanagerSettings",
+    "AuthSettings",
+    "ConfigError",
+    "ExceptionSettings",
+    "IngestSettings",
+    "ItemClass",
+    "LocationInfo",
+    "OwnerRoute",
+    "ReconciliationSettings",
+    "RetentionSettings",
+    "Route",
+    "Settings",
+    "SnapshotSettings",
+    "Token",
+    "Tolerance",
+    "load_settings",
+]
+
+MiB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """The configuration file or environment is invalid; str() says where."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Route(_Strict):
+    """Where events of one type (optionally from one source system) must go."""
+
+    event_type: str
+    source_system: str | None = None
+    targets: tuple[str, ...]
+    deadline_s: float = Field(900.0, gt=0)
+    latency_objective_s: float = Field(60.0, gt=0)
+
+
+def _route(event_type: str, *targets: str) -> Route:
+    return Route(event_type=event_type, targets=targets)
+
+
+DEFAULT_ROUTES: tuple[Route, ...] = (
+    _route("inventory.received", "erp", "commerce"),
+    _route("inventory.adjusted", "erp", "commerce"),
+    _route("shipment.confirmed", "erp", "commerce"),
+    _route("return.received", "erp", "commerce"),
+    _route("inventory.moved", "erp"),
+    _route("inventory.reserved", "wms"),
+    _route("inventory.released", "wms"),
+    _route("asn.received", "erp", "wms"),
+)
+
+DEFAULT_OWNERSHIP: dict[str, tuple[str, ...]] = {
+    "on_hand": ("wms", "tpl"),
+    "damaged": ("wms", "tpl"),
+    "quarantined": ("wms", "tpl"),
+    "allocated": ("erp", "commerce"),
+    "in_transit": ("erp", "edi", "tms"),
+    "available": (),
+}
+
+
+class Tolerance(_Strict):
+    """Allowed |variance| for matching keys; the most specific rule wins."""
+
+    item_class: str | None = None
+    warehouse: str | None = None
+    channel: str | None = None
+    absolute: float = Field(0.0, ge=0)
+    percent: float = Field(0.0, ge=0)
+
+
+class LocationInfo(_Strict):
+    warehouse: str
+    region: str | None = None
+
+
+class Token(_Strict):
+    """A bearer token and the source systems it may speak for (``*``: all)."""
+
+    name: str
+    token: SecretStr
+    systems: tuple[str, ...] = ("*",)
+
+
+class AuthSettings(_Strict):
+    tokens: tuple[Token, ...] = ()
+
+
+class RetentionSettings(_Strict):
+    spans_days: int = Field(30, ge=1)
+    events_days: int = Field(90, ge=1)
+
+
+class IngestSettings(_Strict):
+    max_body_bytes: int = Field(20 * MiB, gt=0)
+    queue_max_rows: int = Field(500_000, gt=0)
+    retry_after_s: int = Field(1, ge=1)
+    max_group_rows: int = Field(200_000, gt=0)
+
+
+class ItemClass(_Strict):
+    """SKUs matching ``pattern`` (a glob, e.g. ``BOLT-*``) belong to ``item_class``."""
+
+    pattern: str
+    item_class: str
+
+
+class ReconciliationSettings(_Strict):
+    interval_s: float = Field(300.0, gt=0)
+    lookback_s: float = Field(86_400.0, gt=0)
+    keep_runs: int = Field(288, ge=1)
+    item_classes: tuple[ItemClass, ...] = ()
+
+
+class OwnerRoute(_Strict):
+    """Exceptions matching every given field go to ``owner``; the most specific rule wins."""
+
+    owner: str
+    kind: str | None = None
+    warehouse: str | None = None
+    target: str | None = None
+
+
+class ExceptionSettings(_Strict):
+    detect_interval_s: float = Field(60.0, gt=0)
+    default_owner: str = "inventory-ops"
+    routing: tuple[OwnerRoute, ...] = ()
+
+
+class SnapshotSettings(_Strict):
+    max_body_bytes: int = Field(2048 * MiB, gt=0)
+    max_errors: int = Field(20, ge=1)
+
+
+class AlertmanagerSettings(_Strict):
+    url: str | None = None
+    timeout_s: float = Field(5.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything synclens can be told.  See ``docs/configuration.md``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SYNCLENS_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(4318, ge=0, le=65535)
+    db: str = "data/synclens.duckdb"
+    ops_db: str = "sqlite:///data/synclens-ops.sqlite"
+    public_url: str | None = None
+    log_level: str = "info"
+    allow_unauthenticated_public_bind: bool = False
+    ingest: IngestSettings = IngestSettings()
+    routes: tuple[Route, ...] = DEFAULT_ROUTES
+    ownership: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(DEFAULT_OWNERSHIP))
+    tolerances: tuple[Tolerance, ...] = ()
+    locations: dict[str, LocationInfo] = Field(default_factory=dict)
+    auth: AuthSettings = AuthSettings()
+    retention: RetentionSettings = RetentionSettings()
+    reconciliation: ReconciliationSettings = ReconciliationSettings()
+    exceptions: ExceptionSettings = ExceptionSettings()
+    snapshots: SnapshotSettings = SnapshotSettings()
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+
+    @field_validator("routes")
+    @classmethod
+    def _route_never_targets_its_source(cls, routes: tuple[Route, ...]) -> tuple[Route, ...]:
+        for route in routes:
+            if route.source_system and route.source_system in route.targets:
+                raise ValueError(
+                    f"route for {route.event_type} from {route.source_system} "
+                    "must not target its own source system"
+                )
+        return routes
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The YAML file arrives as init arguments; the environment beats it.
+        return (env_settings, init_settings)
+
+    @property
+    def auth_enabled(self) -> bool:
+        return bool(self.auth.tokens)
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from an optional YAML file, the environment and overrides.
+
+    ``overrides`` (command-line flags) whose value is ``None`` are ignored.
+    Raises :class:`ConfigError` with a readable reason.
+    """
+    data: dict[str, Any] = {}
+    if config is not None:
+        try:
+            loaded = yaml.safe_load(config.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {config}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {config} is not valid YAML: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"config file {config} must hold a mapping at the top level")
+        data = loaded or {}
+    try:
+        settings = Settings(**data)
+    except ValueError as exc:
+        where = f"config file {config}" if config else "configuration"
+        raise ConfigError(f"invalid {where}: {exc}") from exc
+    updates = {key: value for key, value in overrides.items() if value is not None}
+    unknown = set(updates) - set(Settings.model_fields)
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    try:
+        # Flags beat the environment: validate the merged whole once more.
+        settings = Settings.model_validate({**settings.model_dump(), **updates})
+    except ValueError as exc:
+        where = f"config file {config}" if config else "configuration"
+        raise ConfigError(f"invalid {where}: {exc}") from exc
+    return settings

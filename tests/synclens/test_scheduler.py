@@ -1,0 +1,46 @@
+"""Retention deletes only what is past it, through the store's writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from collector.cloudevents import decode_batch
+from collector.otlp import decode_protobuf
+from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
+from collector.store import Store
+from synclens.scheduler import apply_retention
+from synclens.settings import RetentionSettings
+from tests.collector.wire import NS, T0, attempt_span, batch_body, cloudevent, request
+
+DAY = 86_400 * NS
+
+
+def test_retention_deletes_only_old_rows(tmp_path: Path) -> None:
+    store = Store(tmp_path / "r.duckdb")
+    try:
+        from collector.lineage import iso
+
+        events = decode_batch(
+            batch_body(cloudevent("old", time=iso(T0)), cloudevent("new", time=iso(T0 + 40 * DAY))),
+            received_ns=T0,
+        )
+        spans = decode_protobuf(
+            request(
+                attempt_span(event_id="old", start_ns=T0),
+                attempt_span(event_id="new", start_ns=T0 + 40 * DAY),
+            ).SerializeToString(),
+            received_ns=T0,
+        )
+        store.submit("events", pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)).result()
+        store.submit("spans", pa.Table.from_pydict(spans.columns, schema=SPAN_SCHEMA)).result()
+        result = apply_retention(
+            store, RetentionSettings(spans_days=30, events_days=30), now_ns=T0 + 45 * DAY
+        ).result()
+        assert result == 2
+        with store.reader() as cur:
+            assert cur.execute("SELECT id FROM events").fetchall() == [("new",)]
+            assert cur.execute("SELECT event_id FROM spans").fetchall() == [("new",)]
+    finally:
+        store.close()

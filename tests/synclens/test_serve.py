@@ -1,0 +1,123 @@
+"""``synclens serve`` as a real process: durability, signals, the bind guard."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from collector.lineage import iso
+from tests.collector.wire import (
+    BATCH,
+    NS,
+    PROTOBUF,
+    T0,
+    attempt_span,
+    batch_body,
+    cloudevent,
+    request,
+)
+from tests.conftest import ServiceProcess, start_process
+
+
+def test_acknowledged_data_survives_kill_9(tmp_path: Path) -> None:
+    db, log = tmp_path / "durable.duckdb", tmp_path / "serve.log"
+    first = start_process(db, log)
+    events = [cloudevent(f"k9-{i}", sku="KILL9", time=iso(T0)) for i in range(200)]
+    spans = [attempt_span(event_id=f"k9-{i}", sku="KILL9", start_ns=T0 + NS) for i in range(200)]
+    for i in range(0, 200, 50):
+        ack = httpx.post(
+            f"{first.url}/v1/events", content=batch_body(*events[i : i + 50]), headers=BATCH
+        )
+        assert ack.status_code == 200 and ack.json()["accepted"] == 50
+        ack = httpx.post(
+            f"{first.url}/v1/traces",
+            content=request(*spans[i : i + 50]).SerializeToString(),
+            headers=PROTOBUF,
+        )
+        assert ack.status_code == 200
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait(timeout=10)
+
+    second = start_process(db, log)
+    try:
+        lineage = httpx.get(
+            f"{second.url}/api/v1/lineage", params={"sku": "KILL9"}, timeout=30
+        ).json()
+        assert len(lineage["events"]) == 200
+        assert all(e["attempts_seen"] for e in lineage["events"])
+        again = httpx.post(
+            f"{second.url}/v1/events", content=batch_body(*events[:10]), headers=BATCH
+        )
+        assert again.json()["duplicates"] == 10
+    finally:
+        second.proc.send_signal(signal.SIGTERM)
+        assert second.proc.wait(timeout=30) == 0
+
+
+def test_sigterm_drains_and_exits_cleanly(service_process: ServiceProcess) -> None:
+    body = batch_body(*(cloudevent(f"t-{i}") for i in range(20)))
+    assert (
+        httpx.post(f"{service_process.url}/v1/events", content=body, headers=BATCH).status_code
+        == 200
+    )
+    service_process.proc.send_signal(signal.SIGTERM)
+    assert service_process.proc.wait(timeout=30) == 0
+    log = service_process.log.read_text()
+    assert "synclens ready on http://127.0.0.1:" in log
+    assert "auth off: loopback only" in log
+    assert "store closed" in log
+
+
+def test_public_bind_without_auth_is_refused(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "synclens.cli",
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ},
+    )
+    assert proc.returncode == 2
+    assert "refusing to listen on 0.0.0.0 without auth tokens" in proc.stderr
+
+
+def test_bad_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "synclens.yaml"
+    config.write_text(json.dumps({"ingest": {"max_body_bytes": -1}}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "synclens.cli", "serve", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "max_body_bytes" in proc.stderr and "synclens.yaml" in proc.stderr
+
+
+def test_help_explains_the_commands() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "synclens.cli", "--help"], capture_output=True, text=True, timeout=60
+    ).stdout
+    for command in ("serve", "demo", "simulate"):
+        assert command in out
+    serve = subprocess.run(
+        [sys.executable, "-m", "synclens.cli", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "--port" in serve and "--db" in serve and "--config" in serve
