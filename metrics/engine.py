@@ -1,0 +1,48 @@
+"""The SLI engine: keeps the pair facts current and answers SLI questions.
+
+It owns no timing: the scheduler calls :meth:`SliEngine.refresh` on an
+interval and the API calls :meth:`SliEngine.slis`, which refreshes first so
+an answer always covers everything acknowledged before the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from collector.clock import Clock
+from collector.store import Store
+from metrics.facts import Derivation, RefreshResult, refresh
+from metrics.slis import Dimension, SliPart, compute_slis
+
+__all__ = ["SliEngine"]
+
+
+class SliEngine:
+    def __init__(
+        self,
+        store: Store,
+        derivation: Derivation,
+        clock: Clock,
+        parts: Sequence[SliPart] = (),
+    ) -> None:
+        self.store = store
+        self.derivation = derivation
+        self.clock = clock
+        self.parts = list(parts)
+
+    def refresh(self) -> RefreshResult:
+        """Bring the derived tables up to date (on the store's writer thread)."""
+        result: RefreshResult = self.store.run_task(lambda cur: refresh(cur, self.derivation)).result()
+        return result
+
+    def slis(self, window: str, *, by: Dimension | None = None, now_ns: int | None = None) -> dict[str, Any]:
+        self.refresh()
+        with self.store.reader() as cur:
+            return compute_slis(
+                cur,
+                window=window,
+                now_ns=self.clock() if now_ns is None else now_ns,
+                by=by,
+                parts=self.parts,
+            )

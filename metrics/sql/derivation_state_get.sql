@@ -1,0 +1,1 @@
+SELECT seq, fingerprint FROM derivation_state WHERE name = $name

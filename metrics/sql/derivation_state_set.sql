@@ -1,0 +1,1 @@
+INSERT OR REPLACE INTO derivation_state VALUES ($name, $seq, $fingerprint)

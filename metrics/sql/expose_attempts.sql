@@ -1,0 +1,1 @@
+SELECT target, outcome, kind, n FROM attempt_totals ORDER BY ALL

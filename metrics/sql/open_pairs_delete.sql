@@ -1,0 +1,1 @@
+DELETE FROM open_pairs WHERE pkey IN (SELECT pkey FROM changed)

@@ -1,0 +1,1 @@
+DELETE FROM pair_facts WHERE pkey IN (SELECT pkey FROM changed)

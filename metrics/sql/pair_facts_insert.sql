@@ -1,0 +1,39 @@
+-- Recompute the facts of SPEC 2 for every expected pair of the changed events
+-- from all their attempts.  pair_routes(type, system, target, deadline_ns,
+-- objective_ns) and location_map(location, warehouse) are registered by the caller.
+INSERT INTO pair_facts
+WITH ev AS (
+    SELECT ekey, source, id, type, system, time_ns, sku, location, channel, order_id
+    FROM events WHERE ekey IN (SELECT pkey FROM changed)
+), pairs AS (
+    SELECT ev.*, r.target, r.deadline_ns, r.objective_ns
+    FROM ev JOIN pair_routes AS r ON r.type = ev.type AND r.system = ev.system
+), att AS (
+    SELECT pkey, event_source, event_id, target, attempt, replay, start_ns, end_ns,
+           duplicate, dead_lettered, (status_code = 2 OR dead_lettered) AS failed
+    FROM spans
+    WHERE pkey IN (SELECT pkey FROM changed) AND event_id IS NOT NULL AND target IS NOT NULL
+), agg AS (
+    SELECT pkey, event_source, event_id, target,
+           count(*) AS attempts,
+           count(*) FILTER (WHERE failed) AS failed,
+           count(*) FILTER (WHERE replay) AS replays,
+           min(end_ns) FILTER (WHERE NOT failed) AS applied_ns,
+           bool_or(attempt = 1 AND NOT failed AND NOT replay) AS first_ok,
+           max(start_ns) FILTER (WHERE dead_lettered) AS last_dead,
+           max(start_ns) FILTER (WHERE NOT failed) AS last_ok,
+           count(*) FILTER (WHERE NOT failed AND NOT duplicate) AS applies
+    FROM att GROUP BY ALL
+)
+SELECT p.ekey, p.source, p.id, p.target, p.type, p.system, p.time_ns, p.sku, p.location,
+       coalesce(m.warehouse, split_part(p.location, '/', 1)) AS warehouse,
+       p.channel, p.order_id, p.deadline_ns, p.objective_ns,
+       coalesce(a.attempts, 0), coalesce(a.failed, 0), coalesce(a.replays, 0),
+       a.applied_ns,
+       CASE WHEN a.attempts IS NULL THEN NULL ELSE coalesce(a.first_ok, false) END,
+       coalesce(a.last_dead IS NOT NULL AND (a.last_ok IS NULL OR a.last_ok <= a.last_dead), false),
+       coalesce(a.applies, 0)
+FROM pairs AS p
+LEFT JOIN agg AS a
+       ON a.pkey = p.ekey AND a.event_source = p.source AND a.event_id = p.id AND a.target = p.target
+LEFT JOIN location_map AS m ON m.location = p.location
