@@ -12,7 +12,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -20,23 +19,15 @@ import pyarrow as pa
 
 from collector.queries import sql
 from collector.routing import RouteTable
+from collector.timefmt import iso
 
-__all__ = ["LineageQuery", "assemble", "iso", "order_lineage", "sku_lineage", "trace_view"]
+__all__ = ["LineageQuery", "assemble", "order_lineage", "sku_lineage", "trace_view"]
 
 _STATUS_ERROR = 2
 _NS = 1_000_000_000
 _MIN_NS = -(2**63)
 _MAX_NS = 2**63 - 1
 _SLACK_NS = 3600 * _NS
-
-
-def iso(ns: int | None) -> str | None:
-    """RFC 3339 UTC with nanoseconds, e.g. ``2026-11-20T08:15:02.000000123Z``."""
-    if ns is None:
-        return None
-    seconds, frac = divmod(ns, _NS)
-    stamp = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{frac:09d}Z"
 
 
 @dataclass(frozen=True, slots=True)

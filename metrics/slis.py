@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import duckdb
 
-from collector.lineage import iso
 from collector.queries import bind
+from collector.timefmt import iso
 from metrics.facts import sql
 
 __all__ = ["DIMENSIONS", "SliPart", "compute_slis", "parse_window", "ratio"]

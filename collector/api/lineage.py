@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from collector.api.deps import CollectorDep, ReaderAuth
-from collector.cloudevents import parse_rfc3339_ns
 from collector.lineage import LineageQuery, order_lineage, sku_lineage, trace_view
+from collector.timefmt import parse_rfc3339_ns
 
 __all__ = ["router"]
 

@@ -19,9 +19,9 @@ from collector.cloudevents import (
     decode_batch,
     decode_binary,
     decode_structured,
-    parse_rfc3339_ns,
 )
 from collector.schema import EVENT_COLUMNS, EVENT_SCHEMA
+from collector.timefmt import parse_rfc3339_ns
 
 RECEIVED = 1_795_000_000_000_000_000
 

@@ -20,9 +20,9 @@ from collector.cloudevents import (
     decode_batch,
     decode_binary,
     decode_structured,
-    parse_rfc3339_ns,
 )
 from collector.schema import EVENT_SCHEMA
+from collector.timefmt import parse_rfc3339_ns
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from collector.lineage import iso
+from collector.timefmt import iso
 from synclens.settings import AuthSettings, IngestSettings, Token
 from tests.collector.wire import (
     BATCH,

@@ -8,7 +8,7 @@ from typing import Any
 
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from collector.lineage import iso
+from collector.timefmt import iso
 from tests.collector.wire import (
     BATCH,
     NS,

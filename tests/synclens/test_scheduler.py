@@ -20,7 +20,7 @@ DAY = 86_400 * NS
 def test_retention_deletes_only_old_rows(tmp_path: Path) -> None:
     store = Store(tmp_path / "r.duckdb")
     try:
-        from collector.lineage import iso
+        from collector.timefmt import iso
 
         events = decode_batch(
             batch_body(cloudevent("old", time=iso(T0)), cloudevent("new", time=iso(T0 + 40 * DAY))),

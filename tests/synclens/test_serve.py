@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from collector.lineage import iso
+from collector.timefmt import iso
 from tests.collector.wire import (
     BATCH,
     NS,

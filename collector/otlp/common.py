@@ -1,0 +1,146 @@
+"""What both OTLP encodings share: the batch type, the special attributes,
+their typing rules."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from collector.schema import SPAN_COLUMNS, SPAN_SCHEMA, empty_columns
+
+__all__ = ["MAX_ERRORS", "OtlpDecodeError", "SpanBatch"]
+
+MAX_ERRORS = 10
+_INT64_MAX = (1 << 63) - 1
+_INT64_MIN = -(1 << 63)
+_UINT64_MAX = (1 << 64) - 1
+_INT32_MAX = (1 << 31) - 1
+_INT32_MIN = -(1 << 31)
+_MAX_DEPTH = 32  # nesting of array/kvlist attribute values (OTLP/JSON)
+_ZERO_TRACE = bytes(16)
+_ZERO_SPAN = bytes(8)
+_DUMPS = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+# Span attributes with a column of their own (SPEC 1.1).  The columns are
+# contiguous in SPAN_SCHEMA, so a span carries them as one list of "slots"
+# (index = column position - position of event_id) that is spliced into the row.
+_ATTRIBUTE_COLUMNS = {
+    "inventory.event_id": "event_id",
+    "inventory.event_source": "event_source",
+    "inventory.sku": "sku",
+    "inventory.location": "location",
+    "order.id": "order_id",
+    "sync.target": "target",
+    "sync.attempt": "attempt",
+    "sync.replay": "replay",
+    "sync.dead_lettered": "dead_lettered",
+    "sync.duplicate": "duplicate",
+    "error.type": "error_type",
+    "http.response.status_code": "http_status",
+}
+_FIRST_SLOT = SPAN_COLUMNS.index("event_id")
+_SPECIAL: dict[str, int] = {
+    attr: SPAN_COLUMNS.index(col) - _FIRST_SLOT for attr, col in _ATTRIBUTE_COLUMNS.items()
+}
+assert sorted(_SPECIAL.values()) == list(range(len(_SPECIAL))), "attribute columns not contiguous"
+# "s" string, "i" int64, "b" bool, by slot.
+_SLOT_KIND = tuple(
+    {pa.string(): "s", pa.int64(): "i", pa.bool_(): "b"}[SPAN_SCHEMA.field(_FIRST_SLOT + k).type]
+    for k in range(len(_SPECIAL))
+)
+_STRING_SLOT = tuple(kind == "s" for kind in _SLOT_KIND)
+_SLOT_DEFAULTS: list[object] = [False if kind == "b" else None for kind in _SLOT_KIND]
+# String columns not written by json.dumps (which escapes surrogates).
+_PLAIN_STRING_COLUMNS = tuple(
+    k
+    for k, field in enumerate(SPAN_SCHEMA)
+    if field.type == pa.string()
+    and field.name not in ("attributes", "resource", "links", "span_events")
+)
+_BOOL_STRINGS = {"true": True, "false": False}
+# AnyValue kinds read with a plain getattr (no conversion needed).
+_PB_SCALARS = frozenset(("string_value", "int_value", "bool_value"))
+
+
+class OtlpDecodeError(ValueError):
+    """The body is not an ExportTraceServiceRequest at all (-> HTTP 400).
+
+    ``str()`` is an English reason.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class SpanBatch:
+    """The accepted spans of one request, as SPAN_SCHEMA columns."""
+
+    columns: dict[str, list[object]]
+    accepted: int
+    rejected: int
+    errors: tuple[str, ...]  # reasons of the first MAX_ERRORS rejected spans
+
+
+class _Reject(Exception):
+    """One span cannot be stored; ``str()`` is the reason."""
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def _batch(rows: list[tuple[object, ...]], rejected: int, errors: list[str]) -> SpanBatch:
+    if rows:
+        columns = dict(zip(SPAN_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
+    else:
+        columns = empty_columns(SPAN_SCHEMA)
+    return SpanBatch(columns, len(rows), rejected, tuple(errors))
+
+
+def _nonfinite(d: float) -> object:
+    """JSON has no NaN/Infinity: spell them as proto3 JSON does."""
+    if math.isfinite(d):
+        return d
+    return "NaN" if math.isnan(d) else ("Infinity" if d > 0 else "-Infinity")
+
+
+def _decimal(x: object, what: str, lo: int = _INT64_MIN, hi: int = _INT64_MAX) -> int:
+    """An OTLP/JSON 64-bit integer: a JSON integer or a string of decimal digits."""
+    if type(x) is int:
+        n = x
+    elif type(x) is str and len(x) <= 20 and x.isascii() and x.removeprefix("-").isdigit():
+        n = int(x)
+    else:
+        raise _Reject(f"{what} must be an integer")
+    if not lo <= n <= hi:
+        raise _Reject(f"{what} out of range")
+    return n
+
+
+def _typed(slot: int, which: str | None, pv: object, key: str) -> object:
+    """The column value of special attribute ``key``, or _Reject if mistyped."""
+    kind = _SLOT_KIND[slot]
+    if kind == "s":
+        if which == "string_value":
+            return pv
+        if which == "int_value":  # e.g. a numeric order id
+            return str(pv)
+        raise _Reject(f"attribute {key} must be a string")
+    if kind == "i":
+        n: object = None
+        if which == "int_value":
+            n = pv
+        elif which == "string_value" and type(pv) is str and pv.isascii() and pv.isdigit():
+            n = int(pv) if len(pv) <= 18 else None
+        if type(n) is not int:
+            raise _Reject(f"attribute {key} must be an integer")
+        if key == "sync.attempt" and n < 1:
+            raise _Reject(f"attribute {key} must be an integer >= 1")
+        return n
+    if which == "bool_value":
+        return pv
+    if which == "string_value" and type(pv) is str:
+        b = _BOOL_STRINGS.get(pv.lower())
+        if b is not None:
+            return b
+    raise _Reject(f"attribute {key} must be a boolean")

@@ -1,0 +1,375 @@
+"""The OTLP/JSON decoder: hex ids, integer enums, 64-bit integers as strings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from opentelemetry.proto.trace.v1.trace_pb2 import Status as SpanStatus
+
+from collector.otlp.common import (
+    _DUMPS,
+    _INT32_MAX,
+    _INT32_MIN,
+    _MAX_DEPTH,
+    _PLAIN_STRING_COLUMNS,
+    _SLOT_DEFAULTS,
+    _SPECIAL,
+    _STRING_SLOT,
+    _UINT64_MAX,
+    _ZERO_SPAN,
+    _ZERO_TRACE,
+    MAX_ERRORS,
+    OtlpDecodeError,
+    SpanBatch,
+    _batch,
+    _decimal,
+    _nonfinite,
+    _Reject,
+    _typed,
+)
+
+__all__ = ["decode_json"]
+
+# OTLP/JSON AnyValue keys (lowerCamelCase and snake_case) -> protobuf oneof name.
+_JSON_KINDS = {
+    "stringValue": "string_value",
+    "string_value": "string_value",
+    "intValue": "int_value",
+    "int_value": "int_value",
+    "boolValue": "bool_value",
+    "bool_value": "bool_value",
+    "doubleValue": "double_value",
+    "double_value": "double_value",
+    "arrayValue": "array_value",
+    "array_value": "array_value",
+    "kvlistValue": "kvlist_value",
+    "kvlist_value": "kvlist_value",
+    "bytesValue": "bytes_value",
+    "bytes_value": "bytes_value",
+}
+_SPAN_KIND_NAMES = dict(Span.SpanKind.items())
+_STATUS_CODE_NAMES = dict(SpanStatus.StatusCode.items())
+
+
+def _json_any(v: object, depth: int) -> tuple[str | None, object]:
+    """(protobuf oneof name, plain JSON value) of an OTLP/JSON AnyValue."""
+    if v is None:
+        return None, None
+    if type(v) is not dict:
+        raise _Reject("value must be an object")
+    which = x = None
+    for k, val in v.items():
+        which = _JSON_KINDS.get(k)
+        if which is not None:
+            x = val
+            break
+    if which is None:
+        return None, None
+    if which == "string_value":
+        if type(x) is not str:
+            raise _Reject("stringValue must be a string")
+        return which, x
+    if which == "int_value":
+        return which, _decimal(x, "intValue")
+    if which == "bool_value":
+        if type(x) is not bool:
+            raise _Reject("boolValue must be true or false")
+        return which, x
+    if which == "double_value":
+        try:
+            d = float(x) if type(x) in (int, float, str) else None  # type: ignore[arg-type]
+        except (ValueError, OverflowError):
+            d = None
+        if d is None:
+            raise _Reject("doubleValue must be a number")
+        return which, _nonfinite(d)
+    if depth >= _MAX_DEPTH:
+        raise _Reject("value nested too deeply")
+    if which == "bytes_value":
+        if type(x) is not str:
+            raise _Reject("bytesValue must be a base64 string")
+        s = x.replace("-", "+").replace("_", "/")
+        try:
+            raw = base64.b64decode(s + "=" * (-len(s) % 4), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise _Reject("bytesValue must be a base64 string") from exc
+        return which, base64.b64encode(raw).decode("ascii")
+    values = x.get("values") if type(x) is dict else x
+    if values is None:
+        values = []
+    elif type(values) is not list:
+        raise _Reject(
+            f"{'arrayValue' if which == 'array_value' else 'kvlistValue'} must hold a list"
+        )
+    if which == "array_value":
+        return which, [_json_any(e, depth + 1)[1] for e in values]
+    return which, _json_attrs(values, depth + 1)
+
+
+def _json_attrs(kvs: object, depth: int = 0) -> dict[str, object]:
+    if kvs is None:
+        return {}
+    if type(kvs) is not list:
+        raise _Reject("attributes must be a list")
+    out: dict[str, object] = {}
+    for kv in kvs:
+        if type(kv) is not dict or type(key := kv.get("key", "")) is not str:
+            raise _Reject("attribute must be an object with a string key")
+        try:
+            out[key] = _json_any(kv.get("value"), depth)[1]
+        except _Reject as exc:
+            raise _Reject(f"attribute {key}: {exc}") from None
+    return out
+
+
+def _json_id(x: object, what: str, size: int) -> bytes:
+    if type(x) is str:
+        try:
+            b = bytes.fromhex(x)
+        except ValueError:
+            b = b""
+        if len(b) == size and len(x) == 2 * size:
+            return b
+    raise _Reject(f"{what} must be {2 * size} hex digits")
+
+
+def _json_enum(x: object, names: dict[str, int], what: str) -> int:
+    if x is None:
+        return 0
+    if type(x) is int and _INT32_MIN <= x <= _INT32_MAX:
+        return x
+    if type(x) is str and x in names:
+        return names[x]
+    raise _Reject(f"{what} must be an enum number or name")
+
+
+def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tuple[object, ...]:
+    """The SPAN_SCHEMA row of one OTLP/JSON span.
+
+    ``scope`` is (service_name, scope_name, resource) of the enclosing scope.
+    """
+    if type(span) is not dict:
+        raise _Reject("span must be an object")
+    g = span.get
+    tid = _json_id(g("traceId", g("trace_id")), "traceId", 16)
+    if tid == _ZERO_TRACE:
+        raise _Reject("traceId is all zero")
+    sid = _json_id(g("spanId", g("span_id")), "spanId", 8)
+    if sid == _ZERO_SPAN:
+        raise _Reject("spanId is all zero")
+    pid = g("parentSpanId", g("parent_span_id"))
+    parent = None
+    if pid:
+        pid = _json_id(pid, "parentSpanId", 8)
+        parent = None if pid == _ZERO_SPAN else pid.hex()
+    start = g("startTimeUnixNano", g("start_time_unix_nano"))
+    start = 0 if start is None else _decimal(start, "startTimeUnixNano", 0)
+    end = g("endTimeUnixNano", g("end_time_unix_nano"))
+    end = 0 if end is None else _decimal(end, "endTimeUnixNano", 0)
+    if start == 0:
+        raise _Reject("startTimeUnixNano is 0")
+    if end < start:
+        raise _Reject("end_time before start_time")
+    name = g("name")
+    if name is None:
+        name = ""
+    elif type(name) is not str:
+        raise _Reject("name must be a string")
+    kind = _json_enum(g("kind"), _SPAN_KIND_NAMES, "kind")
+
+    status = g("status")
+    code, message = 0, None
+    if status is not None:
+        if type(status) is not dict:
+            raise _Reject("status must be an object")
+        code = _json_enum(status.get("code"), _STATUS_CODE_NAMES, "status.code")
+        message = status.get("message") or None
+        if message is not None and type(message) is not str:
+            raise _Reject("status.message must be a string")
+
+    attrs: dict[str, object] = {}
+    sv = _SLOT_DEFAULTS[:]
+    kvs = g("attributes")
+    if kvs is not None:
+        if type(kvs) is not list:
+            raise _Reject("attributes must be a list")
+        for kv in kvs:
+            if type(kv) is not dict or type(key := kv.get("key", "")) is not str:
+                raise _Reject("attribute must be an object with a string key")
+            v = kv.get("value")
+            pv = v.get("stringValue") if type(v) is dict and len(v) == 1 else None
+            which: str | None
+            if type(pv) is str:  # the common case, without a call
+                which = "string_value"
+            else:
+                try:
+                    which, pv = _json_any(v, 0)
+                except _Reject as exc:
+                    raise _Reject(f"attribute {key}: {exc}") from None
+            attrs[key] = pv
+            slot = _SPECIAL.get(key)
+            if slot is not None:
+                sv[slot] = (
+                    pv
+                    if which == "string_value" and _STRING_SLOT[slot]
+                    else _typed(slot, which, pv, key)
+                )
+
+    events = links = None
+    evs = g("events")
+    if evs:
+        if type(evs) is not list:
+            raise _Reject("events must be a list")
+        out = []
+        for e in evs:
+            if type(e) is not dict:
+                raise _Reject("event must be an object")
+            t = e.get("timeUnixNano", e.get("time_unix_nano"))
+            ename = e.get("name")
+            if ename is None:
+                ename = ""
+            elif type(ename) is not str:
+                raise _Reject("event name must be a string")
+            out.append(
+                {
+                    "name": ename,
+                    "time_ns": 0
+                    if t is None
+                    else _decimal(t, "event timeUnixNano", 0, _UINT64_MAX),
+                    "attributes": _json_attrs(e.get("attributes")),
+                }
+            )
+        events = _DUMPS(out)
+    lks = g("links")
+    if lks:
+        if type(lks) is not list:
+            raise _Reject("links must be a list")
+        out = []
+        for lk in lks:
+            if type(lk) is not dict:
+                raise _Reject("link must be an object")
+            ltid = lk.get("traceId", lk.get("trace_id"))
+            lsid = lk.get("spanId", lk.get("span_id"))
+            ltid = "" if ltid is None else ltid  # absent = empty, as in protobuf
+            lsid = "" if lsid is None else lsid
+            if type(ltid) is not str or type(lsid) is not str:
+                raise _Reject("link traceId/spanId must be hex strings")
+            try:
+                ltid, lsid = bytes.fromhex(ltid).hex(), bytes.fromhex(lsid).hex()
+            except ValueError as exc:
+                raise _Reject("link traceId/spanId must be hex strings") from exc
+            out.append(
+                {"trace_id": ltid, "span_id": lsid, "attributes": _json_attrs(lk.get("attributes"))}
+            )
+        links = _DUMPS(out)
+    service, scope_name, resource = scope
+    return (
+        tid.hex(),
+        sid.hex(),
+        parent,
+        name,
+        kind,
+        start,
+        end,
+        code,
+        message,
+        service,
+        scope_name,
+        *sv,
+        _DUMPS(attrs),
+        resource,
+        links,
+        events,
+        received_ns,
+    )
+
+
+def _json_list(d: dict[str, Any], camel: str, snake: str, where: str) -> list[Any]:
+    x = d.get(camel, d.get(snake))
+    if x is None:
+        return []
+    if type(x) is not list:
+        raise OtlpDecodeError(f"{where}{camel} must be a list, not {type(x).__name__}")
+    return x
+
+
+def _json_object(x: object, where: str) -> dict[str, Any]:
+    if type(x) is not dict:
+        raise OtlpDecodeError(f"{where} must be an object, not {type(x).__name__}")
+    return x
+
+
+def _has_lone_surrogate(row: tuple[object, ...]) -> bool:
+    """Whether a string column of ``row`` holds an unpaired surrogate (Arrow rejects it)."""
+    for k in _PLAIN_STRING_COLUMNS:
+        x = row[k]
+        if type(x) is str:
+            try:
+                x.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+def decode_json(body: bytes, *, received_ns: int) -> SpanBatch:
+    """Decode an OTLP/JSON ExportTraceServiceRequest into span columns."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise OtlpDecodeError(f"cannot decode body as OTLP/JSON: {exc}") from exc
+    doc = _json_object(doc, "the JSON body")
+
+    # json.loads turns a "\\udXXX" escape without its pair into a lone surrogate,
+    # which Arrow cannot store: look for one only where such an escape can be.
+    check_surrogates = b"\\ud" in body or b"\\uD" in body or json.detect_encoding(body) != "utf-8"
+    rows: list[tuple[object, ...]] = []
+    errors: list[str] = []
+    rejected = 0
+    for r, rs in enumerate(_json_list(doc, "resourceSpans", "resource_spans", "")):
+        where = f"resourceSpans[{r}]"
+        rs = _json_object(rs, where)
+        res_error = None
+        service = resource = None
+        try:
+            res = rs.get("resource")
+            res_attrs = (
+                _json_attrs(_json_object(res, f"{where}.resource").get("attributes"))
+                if res is not None
+                else {}
+            )
+            service = res_attrs.get("service.name")
+            if type(service) is not str:
+                service = None
+            resource = _DUMPS(res_attrs)
+        except (_Reject, OtlpDecodeError) as exc:
+            res_error = f"resource: {exc}"
+        i = -1
+        for s, ss in enumerate(_json_list(rs, "scopeSpans", "scope_spans", f"{where}.")):
+            swhere = f"{where}.scopeSpans[{s}]"
+            ss = _json_object(ss, swhere)
+            spans = _json_list(ss, "spans", "spans", f"{swhere}.")
+            scope_error = res_error
+            scope = ss.get("scope")
+            if scope is not None:
+                scope = _json_object(scope, f"{swhere}.scope").get("name") or None
+                if scope is not None and type(scope) is not str:
+                    scope_error = scope_error or "scope.name must be a string"
+            context = (service, scope, resource)
+            for span in spans:
+                i += 1
+                try:
+                    if scope_error is not None:
+                        raise _Reject(scope_error)
+                    row = _json_span(span, context, received_ns)
+                    if check_surrogates and _has_lone_surrogate(row):
+                        raise _Reject("string with an unpaired UTF-16 surrogate")
+                    rows.append(row)
+                except _Reject as exc:
+                    rejected += 1
+                    if len(errors) < MAX_ERRORS:
+                        errors.append(f"span {i} of resource {r}: {exc}")
+    return _batch(rows, rejected, errors)

@@ -1,0 +1,188 @@
+"""The protobuf decoder: the ingest hot loop (``bench/otlp_flatten.py``)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable
+from typing import Any
+
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from collector.otlp.common import (
+    _DUMPS,
+    _INT64_MAX,
+    _PB_SCALARS,
+    _SLOT_DEFAULTS,
+    _SPECIAL,
+    _STRING_SLOT,
+    _ZERO_SPAN,
+    _ZERO_TRACE,
+    MAX_ERRORS,
+    OtlpDecodeError,
+    SpanBatch,
+    _batch,
+    _nonfinite,
+    _Reject,
+    _typed,
+)
+
+__all__ = ["decode_protobuf"]
+
+
+def _pb_any(v: Any, which: str | None) -> object:
+    """Plain JSON value of an AnyValue whose kind is not a plain scalar."""
+    if which == "double_value":
+        return _nonfinite(v.double_value)
+    if which == "array_value":
+        return [
+            getattr(x, w) if w in _PB_SCALARS else _pb_any(x, w)
+            for x in v.array_value.values
+            for w in (x.WhichOneof("value"),)
+        ]
+    if which == "kvlist_value":
+        return _pb_attrs(v.kvlist_value.values)
+    if which == "bytes_value":
+        return base64.b64encode(v.bytes_value).decode("ascii")
+    if which is None:
+        return None
+    return getattr(v, which) if which in _PB_SCALARS else None  # string_value_strindex
+
+
+def _pb_attrs(kvs: Iterable[Any]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for kv in kvs:
+        v = kv.value
+        which = v.WhichOneof("value")
+        out[kv.key] = getattr(v, which) if which in _PB_SCALARS else _pb_any(v, which)
+    return out
+
+
+def _pb_events_links(span: Any) -> tuple[str | None, str | None]:
+    events = links = None
+    if span.events:
+        events = _DUMPS(
+            [
+                {"name": e.name, "time_ns": e.time_unix_nano, "attributes": _pb_attrs(e.attributes)}
+                for e in span.events
+            ]
+        )
+    if span.links:
+        links = _DUMPS(
+            [
+                {
+                    "trace_id": lk.trace_id.hex(),
+                    "span_id": lk.span_id.hex(),
+                    "attributes": _pb_attrs(lk.attributes),
+                }
+                for lk in span.links
+            ]
+        )
+    return events, links
+
+
+def decode_protobuf(body: bytes, *, received_ns: int) -> SpanBatch:
+    """Decode a binary protobuf ExportTraceServiceRequest into span columns."""
+    try:
+        request = ExportTraceServiceRequest.FromString(body)
+    except DecodeError as exc:
+        raise OtlpDecodeError(
+            f"cannot decode body as an OTLP ExportTraceServiceRequest (protobuf): {exc}"
+        ) from exc
+
+    rows: list[tuple[object, ...]] = []
+    add_row = rows.append
+    errors: list[str] = []
+    rejected = 0
+    special_get = _SPECIAL.get
+    string_slot = _STRING_SLOT
+    zero_trace, zero_span, int64_max = _ZERO_TRACE, _ZERO_SPAN, _INT64_MAX
+    dumps = _DUMPS
+
+    for r, rs in enumerate(request.resource_spans):
+        res_attrs = _pb_attrs(rs.resource.attributes)
+        service = res_attrs.get("service.name")
+        if type(service) is not str:
+            service = None
+        resource = dumps(res_attrs)
+        i = -1
+        for ss in rs.scope_spans:
+            scope = ss.scope.name or None
+            for span in ss.spans:
+                i += 1
+                try:
+                    tid = span.trace_id
+                    if len(tid) != 16 or tid == zero_trace:
+                        raise _Reject("trace_id must be 16 bytes, not all zero")
+                    sid = span.span_id
+                    if len(sid) != 8 or sid == zero_span:
+                        raise _Reject("span_id must be 8 bytes, not all zero")
+                    pid = span.parent_span_id
+                    if not pid or pid == zero_span:
+                        parent = None
+                    elif len(pid) == 8:
+                        parent = pid.hex()
+                    else:
+                        raise _Reject("parent_span_id must be 8 bytes or empty")
+                    start = span.start_time_unix_nano
+                    end = span.end_time_unix_nano
+                    if start == 0:
+                        raise _Reject("start_time_unix_nano is 0")
+                    if end < start:
+                        raise _Reject("end_time before start_time")
+                    if end > int64_max:
+                        raise _Reject("end_time_unix_nano out of range")
+
+                    attrs: dict[str, object] = {}
+                    sv = _SLOT_DEFAULTS[:]
+                    for kv in span.attributes:
+                        key = kv.key
+                        v = kv.value
+                        which = v.WhichOneof("value")
+                        if which == "string_value":
+                            attrs[key] = pv = v.string_value
+                            slot = special_get(key)
+                            if slot is not None:
+                                sv[slot] = pv if string_slot[slot] else _typed(slot, which, pv, key)
+                            continue
+                        if which == "int_value":
+                            attrs[key] = pv = v.int_value
+                        elif which == "bool_value":
+                            attrs[key] = pv = v.bool_value
+                        else:
+                            attrs[key] = pv = _pb_any(v, which)
+                        slot = special_get(key)
+                        if slot is not None:
+                            sv[slot] = _typed(slot, which, pv, key)
+
+                    if span.events or span.links:
+                        events, links = _pb_events_links(span)
+                    else:
+                        events = links = None
+                    status = span.status
+                    add_row(
+                        (
+                            tid.hex(),
+                            sid.hex(),
+                            parent,
+                            span.name,
+                            span.kind,
+                            start,
+                            end,
+                            status.code,
+                            status.message or None,
+                            service,
+                            scope,
+                            *sv,
+                            dumps(attrs),
+                            resource,
+                            links,
+                            events,
+                            received_ns,
+                        )
+                    )
+                except _Reject as exc:
+                    rejected += 1
+                    if len(errors) < MAX_ERRORS:
+                        errors.append(f"span {i} of resource {r}: {exc}")
+    return _batch(rows, rejected, errors)
