@@ -26,7 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from collector.store import Store
 from synclens.app import create_app, open_store
-from synclens.settings import Settings, load_settings
+from synclens.settings import IngestSettings, Settings, load_settings
 
 
 def free_port() -> int:
@@ -105,6 +105,10 @@ def make_service(tmp_path: Path) -> Any:
 
     def make(**overrides: Any) -> LiveServer:
         db = str(tmp_path / f"synclens-{next(counter)}.duckdb")
+        # decode in a thread unless a test asks for worker processes: spawning
+        # them costs a second per server (tests/collector/test_decoding.py and
+        # the `synclens serve` process tests cover the pool)
+        overrides.setdefault("ingest", IngestSettings(decode_workers=0))
         return LiveServer(load_settings(db=db, **overrides))
 
     return make

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request
 
 from collector.auth import Authorizer, Unauthorized
 from collector.clock import Clock
+from collector.decoding import Decoder
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics
@@ -20,6 +21,7 @@ __all__ = ["CollectorDep", "CollectorState", "ReaderAuth"]
 @dataclass(frozen=True, slots=True)
 class CollectorState:
     store: Store
+    decoder: Decoder
     metrics: IngestMetrics
     authorizer: Authorizer
     routes: RouteTable

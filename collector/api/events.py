@@ -6,7 +6,6 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-import anyio
 import duckdb
 import pyarrow as pa
 from fastapi import APIRouter, Request
@@ -16,13 +15,9 @@ from collector.api.body import BodyError, media_type, read_body
 from collector.api.deps import CollectorDep
 from collector.auth import Unauthorized
 from collector.cloudevents import (
-    EventBatch,
     EventDecodeError,
-    decode_batch,
-    decode_binary,
-    decode_structured,
 )
-from collector.schema import EVENT_SCHEMA
+from collector.decoding import EventMode
 from collector.store import QueueFull, StoreClosed
 
 __all__ = ["router"]
@@ -33,23 +28,7 @@ _STRUCTURED = "application/cloudevents+json"
 _BATCH = "application/cloudevents-batch+json"
 
 
-def _decode(
-    mode: str,
-    headers: dict[str, str],
-    body: bytes,
-    received_ns: int,
-    allowed: frozenset[str] | None,
-) -> tuple[EventBatch, pa.Table]:
-    if mode == "binary":
-        batch = decode_binary(headers, body, received_ns=received_ns, allowed_systems=allowed)
-    elif mode == "batch":
-        batch = decode_batch(body, received_ns=received_ns, allowed_systems=allowed)
-    else:
-        batch = decode_structured(body, received_ns=received_ns, allowed_systems=allowed)
-    return batch, pa.Table.from_pydict(batch.columns, schema=EVENT_SCHEMA)
-
-
-def _mode(ctype: str, headers: dict[str, str], body_start: bytes) -> str | None:
+def _mode(ctype: str, headers: dict[str, str], body_start: bytes) -> EventMode | None:
     if "ce-specversion" in headers:
         return "binary"
     if ctype == _BATCH:
@@ -97,13 +76,14 @@ async def post_events(request: Request, state: CollectorDep) -> JSONResponse:
         body = await read_body(request, state.max_body_bytes)
     except BodyError as exc:
         return fail(exc.status, str(exc))
-    mode = _mode(ctype, headers, body[:64]) or "structured"
+    mode: EventMode = _mode(ctype, headers, body[:64]) or "structured"
     try:
-        batch, table = await anyio.to_thread.run_sync(
-            _decode, mode, headers, body, state.clock(), allowed
+        decoded = await state.decoder.events(
+            mode, headers, body, received_ns=state.clock(), allowed=allowed
         )
     except EventDecodeError as exc:
         return fail(400, str(exc))
+    batch, table = decoded.batch, decoded.table
     for rejection in batch.rejected:
         state.metrics.events_rejected.labels(reason=rejection.code).inc()
     rejected = [{"index": r.index, "id": r.id, "reason": r.reason} for r in batch.rejected]

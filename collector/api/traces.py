@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import anyio
 import duckdb
-import pyarrow as pa
 from fastapi import APIRouter, Request, Response
 
 from collector.api.body import BodyError, media_type, read_body
@@ -14,13 +12,9 @@ from collector.api.deps import CollectorDep
 from collector.auth import Unauthorized
 from collector.otlp import (
     OtlpDecodeError,
-    SpanBatch,
-    decode_json,
-    decode_protobuf,
     export_response,
     status_body,
 )
-from collector.schema import SPAN_SCHEMA
 from collector.store import QueueFull, StoreClosed
 
 __all__ = ["router"]
@@ -32,11 +26,6 @@ _JSON = "application/json"
 
 # google.rpc.Code numbers
 _INVALID_ARGUMENT, _UNAUTHENTICATED, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 16, 8, 14
-
-
-def _decode(body: bytes, as_json: bool, received_ns: int) -> tuple[SpanBatch, pa.Table]:
-    batch = (decode_json if as_json else decode_protobuf)(body, received_ns=received_ns)
-    return batch, pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA)
 
 
 @router.post(
@@ -83,20 +72,20 @@ async def export_traces(request: Request, state: CollectorDep) -> Response:
     except BodyError as exc:
         return fail(exc.status, _INVALID_ARGUMENT, str(exc))
     try:
-        batch, table = await anyio.to_thread.run_sync(_decode, body, as_json, state.clock())
+        decoded = await state.decoder.spans(body, as_json=as_json, received_ns=state.clock())
     except OtlpDecodeError as exc:
         return fail(400, _INVALID_ARGUMENT, str(exc))
     retry = {"Retry-After": str(state.retry_after_s)}
     try:
-        result = await asyncio.wrap_future(state.store.submit("spans", table))
+        result = await asyncio.wrap_future(state.store.submit("spans", decoded.table))
     except QueueFull as exc:
-        state.metrics.dropped.inc(batch.accepted)
+        state.metrics.dropped.inc(decoded.batch.accepted)
         return fail(429, _RESOURCE_EXHAUSTED, f"{exc}; retry later", retry)
     except (StoreClosed, duckdb.Error) as exc:
         return fail(503, _UNAVAILABLE, f"store unavailable: {exc}", retry)
-    state.metrics.spans_received.inc(batch.accepted)
+    state.metrics.spans_received.inc(decoded.batch.accepted)
     state.metrics.spans_duplicate.inc(result.duplicates)
-    state.metrics.spans_rejected.inc(batch.rejected)
+    state.metrics.spans_rejected.inc(decoded.batch.rejected)
     return Response(
-        export_response(batch, as_json=as_json), media_type=_JSON if as_json else _PROTOBUF
+        export_response(decoded.batch, as_json=as_json), media_type=_JSON if as_json else _PROTOBUF
     )

@@ -1,0 +1,150 @@
+"""Decoding ingest bodies into Arrow tables off the event loop.
+
+With ``workers = 0`` a body is decoded in a thread of the server process.
+With ``workers > 0`` it is decoded in a pool of processes, so decoding
+(the bulk of ingest CPU) runs beside the HTTP handling and the store's
+writer instead of sharing one interpreter lock with them; the table comes
+back as Arrow IPC, which costs a copy of its buffers, not a conversion.
+Either way the result is the same table, so the choice is only about speed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Literal, TypeVar
+
+import anyio
+import pyarrow as pa
+
+from collector.cloudevents import EventBatch, decode_batch, decode_binary, decode_structured
+from collector.otlp import SpanBatch, decode_json, decode_protobuf
+from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
+
+__all__ = ["DecodedEvents", "DecodedSpans", "Decoder", "EventMode"]
+
+EventMode = Literal["structured", "batch", "binary"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedSpans:
+    batch: SpanBatch  # counts and reasons; its columns are emptied once tabled
+    table: pa.Table
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedEvents:
+    batch: EventBatch
+    table: pa.Table
+
+
+def _spans(body: bytes, as_json: bool, received_ns: int) -> DecodedSpans:
+    batch = (decode_json if as_json else decode_protobuf)(body, received_ns=received_ns)
+    table = pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA)
+    return DecodedSpans(replace(batch, columns={}), table)
+
+
+def _events(
+    mode: EventMode,
+    headers: Mapping[str, str],
+    body: bytes,
+    received_ns: int,
+    allowed: frozenset[str] | None,
+) -> DecodedEvents:
+    if mode == "binary":
+        batch = decode_binary(headers, body, received_ns=received_ns, allowed_systems=allowed)
+    elif mode == "batch":
+        batch = decode_batch(body, received_ns=received_ns, allowed_systems=allowed)
+    else:
+        batch = decode_structured(body, received_ns=received_ns, allowed_systems=allowed)
+    table = pa.Table.from_pydict(batch.columns, schema=EVENT_SCHEMA)
+    return DecodedEvents(replace(batch, columns={}), table)
+
+
+def _to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _from_ipc(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def _spans_ipc(body: bytes, as_json: bool, received_ns: int) -> tuple[SpanBatch, bytes]:
+    decoded = _spans(body, as_json, received_ns)
+    return decoded.batch, _to_ipc(decoded.table)
+
+
+def _events_ipc(
+    mode: EventMode,
+    headers: dict[str, str],
+    body: bytes,
+    received_ns: int,
+    allowed: frozenset[str] | None,
+) -> tuple[EventBatch, bytes]:
+    decoded = _events(mode, headers, body, received_ns, allowed)
+    return decoded.batch, _to_ipc(decoded.table)
+
+
+def _warm() -> bool:
+    return True
+
+
+class Decoder:
+    """Decodes OTLP and CloudEvents bodies; ``workers`` processes, or threads when 0.
+
+    Decode errors (``OtlpDecodeError``, ``EventDecodeError``) reach the caller
+    unchanged either way.
+    """
+
+    def __init__(self, workers: int = 0) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 0:
+            # spawn, not fork: the server process has threads (store writer, DuckDB)
+            self._pool = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn")
+            )
+
+    async def start(self) -> None:
+        """Start the worker processes now rather than on the first request."""
+        if self._pool is not None:
+            await _wrap(self._pool.submit(_warm))
+
+    async def spans(self, body: bytes, *, as_json: bool, received_ns: int) -> DecodedSpans:
+        if self._pool is None:
+            return await anyio.to_thread.run_sync(_spans, body, as_json, received_ns)
+        batch, data = await _wrap(self._pool.submit(_spans_ipc, body, as_json, received_ns))
+        return DecodedSpans(batch, _from_ipc(data))
+
+    async def events(
+        self,
+        mode: EventMode,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        received_ns: int,
+        allowed: frozenset[str] | None,
+    ) -> DecodedEvents:
+        if self._pool is None:
+            return await anyio.to_thread.run_sync(
+                _events, mode, headers, body, received_ns, allowed
+            )
+        batch, data = await _wrap(
+            self._pool.submit(_events_ipc, mode, dict(headers), body, received_ns, allowed)
+        )
+        return DecodedEvents(batch, _from_ipc(data))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+async def _wrap(future: Future[T]) -> T:
+    return await asyncio.wrap_future(future)

@@ -1,0 +1,46 @@
+"""Decoding in worker processes gives exactly what decoding in a thread gives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from collector.cloudevents import EventDecodeError
+from collector.decoding import DecodedEvents, DecodedSpans, Decoder
+from collector.otlp import OtlpDecodeError
+from tests.collector.wire import attempt_span, batch_body, cloudevent, request
+
+SPANS = request(
+    attempt_span(event_id="d-1"), attempt_span(event_id="d-2", error="timeout", attempt=2)
+).SerializeToString()
+EVENTS = batch_body(cloudevent("e-1"), {"specversion": "1.0", "id": "bad"}, cloudevent("e-2"))
+
+
+async def _both(decoder: Decoder) -> tuple[DecodedSpans, DecodedEvents]:
+    await decoder.start()
+    spans = await decoder.spans(SPANS, as_json=False, received_ns=7)
+    events = await decoder.events("batch", {}, EVENTS, received_ns=7, allowed=None)
+    with pytest.raises(OtlpDecodeError, match="protobuf"):
+        await decoder.spans(b"\xff\xff\xff", as_json=False, received_ns=7)
+    with pytest.raises(EventDecodeError):
+        await decoder.events("batch", {}, b"{", received_ns=7, allowed=None)
+    return spans, events
+
+
+def test_process_pool_and_thread_decode_alike() -> None:
+    results = []
+    for workers in (0, 1):
+        decoder = Decoder(workers)
+        try:
+            results.append(asyncio.run(_both(decoder)))
+        finally:
+            decoder.close()
+    (spans0, events0), (spans1, events1) = results
+    assert spans0.table.equals(spans1.table) and spans0.table.num_rows == 2
+    assert spans0.batch == spans1.batch
+    assert events0.table.equals(events1.table) and events0.table.num_rows == 2
+    assert events0.batch.rejected == events1.batch.rejected
+    assert [r.index for r in events1.batch.rejected] == [1]
+    assert json.loads(spans1.table["attributes"][0].as_py())["inventory.event_id"] == "d-1"
