@@ -43,7 +43,9 @@ def _expected(truth: dict[str, Any], now_ns: int) -> dict[str, Any]:
             latencies.append(p["latency_s"])
             c["applied"] += 1
             c["latency_good"] += p["latency_s"] <= 60
-        c["undelivered"] += p["applied_ns"] is None and times[(p["source"], p["id"])] + DEADLINE_NS < now_ns
+        c["undelivered"] += (
+            p["applied_ns"] is None and times[(p["source"], p["id"])] + DEADLINE_NS < now_ns
+        )
         c["double_applies"] += p["double_apply"]
         c["dead_lettered"] += p["dead_lettered"]
     return {"by_target": by_target, "latencies": latencies}
@@ -66,6 +68,10 @@ def test_slis_equal_the_truth(make_service: Any, tmp_path: Path, seed: int, prof
         )
         truth = load_truth(truth_path)
         now_ns = truth["config"]["end_ns"] + 1
+        assert svc.post("/api/v1/reconciliations").status_code == 200
+        unresolved = svc.get(
+            "/api/v1/exceptions", params={"status": "unresolved", "limit": 1000}
+        ).json()["exceptions"]
         engine = svc.app.state.slis
         got = engine.slis("1d", now_ns=now_ns)["slis"]
         by = engine.slis("1d", now_ns=now_ns, by="target")["groups"]
@@ -77,6 +83,7 @@ def test_slis_equal_the_truth(make_service: Any, tmp_path: Path, seed: int, prof
             "replays": svc.metric("synclens_sync_attempts_total", kind="replay"),
             "applied": svc.metric("synclens_sync_latency_seconds_count"),
             "within_60s": svc.metric("synclens_sync_latency_seconds_bucket", le="60.0"),
+            "orders_impacted": svc.metric("synclens_orders_impacted"),
         }
 
     want = truth["slis"]
@@ -90,6 +97,28 @@ def test_slis_equal_the_truth(make_service: Any, tmp_path: Path, seed: int, prof
     for name in ("replays", "duplicates", "double_applies", "dead_lettered"):
         assert got[name] == want[name], name
     assert got["undelivered"] == sum(c["undelivered"] for c in expected["by_target"].values())
+
+    # reconciliation and exceptions
+    results = Counter(r["result"] for r in truth["latest_reconciliation"]["results"])
+    assert got["mismatch"]["mismatched"] == results["mismatch"]
+    assert got["mismatch"]["transient"] == results["transient"]
+    assert got["mismatch"]["compared"] == sum(results.values())
+    assert got["exception_aging"]["unresolved"] == len(unresolved)
+    # SPEC 2: order ids on events of an (sku, location) with an unresolved
+    # exception; a warehouse-level location covers every bin in it
+    impacted = {(e["sku"], e["location"]) for e in unresolved if e["sku"] and e["location"]}
+    orders = {
+        e["order_id"]
+        for e in truth["events"]
+        if not e["lost"]
+        and e["order_id"]
+        and (
+            (e["sku"], e["location"]) in impacted
+            or (e["sku"], e["location"].split("/")[0]) in impacted
+        )
+    }
+    assert got["orders_impacted"] == len(orders)
+    assert scraped["orders_impacted"] == len(orders)
 
     # ratios and percentiles from exactly those counts and latencies
     fp = want["first_pass"]
@@ -122,6 +151,7 @@ def test_slis_equal_the_truth(make_service: Any, tmp_path: Path, seed: int, prof
     assert scraped["within_60s"] == want["latency"]["good"]
     if profile == "none":
         assert got["first_pass"]["ratio"] == 1.0 and got["undelivered"] == 0
+        assert got["mismatch"]["mismatched"] == 0 and got["exception_aging"]["unresolved"] == 0
     else:
         assert want["first_pass"]["good"] < want["first_pass"]["total"]  # faults really happened
 
@@ -129,7 +159,14 @@ def test_slis_equal_the_truth(make_service: Any, tmp_path: Path, seed: int, prof
 def test_zero_traffic_is_no_data_not_nan(service: Any) -> None:
     body = service.get("/api/v1/slis", params={"window": "1h", "by": "target"}).json()
     slis = body["slis"]
-    assert slis["latency"] == {"p50_s": None, "p95_s": None, "p99_s": None, "good": 0, "total": 0, "ratio": None}
+    assert slis["latency"] == {
+        "p50_s": None,
+        "p95_s": None,
+        "p99_s": None,
+        "good": 0,
+        "total": 0,
+        "ratio": None,
+    }
     assert slis["first_pass"]["ratio"] is None and slis["api_failure"]["ratio"] is None
     assert body["groups"] == {}
     assert service.get("/api/v1/slis", params={"window": "soon"}).status_code == 422

@@ -1,0 +1,524 @@
+"""Stock snapshots (SPEC 1.3): streamed in, validated per row, stored whole or not at all.
+
+A snapshot arrives as JSON (``{"system", "instance", "taken_at", "channel",
+"rows": [...]}``), CSV or Parquet (header fields as query parameters). The
+body has been spooled to a file; it is read in Arrow batches (``ijson`` for
+JSON, ``pyarrow.csv.open_csv`` for CSV, ``ParquetFile.iter_batches`` for
+Parquet), so memory does not grow with the row count. Every batch is
+validated; valid batches are staged to a temporary Parquet file, and one
+task on the store's writer thread appends them to ``snapshot_rows`` in one
+transaction, only when every row was valid and no key repeats. Otherwise nothing is stored and :class:`SnapshotError` carries the
+first ``max_errors`` row errors and a count per kind of error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import ijson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from collector.cloudevents import STOCK_STATUSES
+from collector.queries import sql
+from collector.store import Store
+from collector.timefmt import parse_rfc3339_ns
+
+__all__ = [
+    "ROW_SCHEMA",
+    "Format",
+    "RowError",
+    "SnapshotError",
+    "SnapshotHeader",
+    "SnapshotResult",
+    "csv_batches",
+    "header_from_fields",
+    "json_snapshot",
+    "new_checker",
+    "parquet_batches",
+    "prune_snapshots",
+    "snapshot_quantities",
+    "write_snapshot",
+]
+
+Format = Literal["json", "csv", "parquet"]
+
+ROW_SCHEMA = pa.schema(
+    [
+        ("sku", pa.string()),
+        ("location", pa.string()),
+        ("stock_status", pa.string()),
+        ("quantity", pa.float64()),
+    ]
+)
+_REQUIRED = ("sku", "location", "quantity")
+_COLUMNS = frozenset(ROW_SCHEMA.names)
+_BATCH_ROWS = 65_536
+_NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
+_STATUSES = pa.array(sorted(STOCK_STATUSES))
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotHeader:
+    system: str
+    instance: str
+    taken_ns: int
+    channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    row: int  # 1-based data row (CSV: line number minus the header line)
+    field: str
+    reason: str
+    value: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "reason": self.reason, "value": self.value}
+
+
+class SnapshotError(Exception):
+    """The snapshot is refused whole; ``status`` is the HTTP status to answer."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: list[RowError] | None = None,
+        counts: dict[str, int] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = errors or []
+        self.counts = counts or {}
+
+    def body(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"error": str(self), "stored": False}
+        if self.errors or self.counts:
+            out["errors"] = [e.as_dict() for e in self.errors]
+            out["error_counts"] = self.counts
+            out["invalid_rows_total"] = sum(self.counts.values())
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotResult:
+    snapshot_id: int
+    rows: int
+    header: SnapshotHeader
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "snapshot_id": self.snapshot_id,
+            "system": self.header.system,
+            "instance": self.header.instance,
+            "channel": self.header.channel,
+            "taken_ns": self.header.taken_ns,
+            "rows": self.rows,
+            "stored": True,
+        }
+
+
+def header_from_fields(
+    system: object, instance: object, taken_at: object, channel: object
+) -> SnapshotHeader:
+    """Validate the snapshot's header fields (400 with a reason when wrong)."""
+    if not isinstance(system, str) or not _NAME.match(system):
+        raise SnapshotError(
+            400, "system is required: a lower-case system name such as 'erp' or 'wms'"
+        )
+    if instance is None:
+        instance = ""
+    if not isinstance(instance, str):
+        raise SnapshotError(400, "instance must be a string")
+    if channel is not None and (not isinstance(channel, str) or not channel):
+        raise SnapshotError(400, "channel must be a non-empty string or null")
+    if not isinstance(taken_at, str):
+        raise SnapshotError(400, "taken_at is required: an RFC 3339 time")
+    try:
+        taken_ns = parse_rfc3339_ns(taken_at)
+    except ValueError as exc:
+        raise SnapshotError(400, f"taken_at is not an RFC 3339 time: {exc}") from exc
+    return SnapshotHeader(system, instance, taken_ns, channel)
+
+
+# -- validation -------------------------------------------------------------
+
+
+@dataclass
+class _Checker:
+    """Validates raw batches into ROW_SCHEMA batches, collecting row errors."""
+
+    max_errors: int
+    errors: list[RowError] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    rows: int = 0
+    _batch_errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.counts)
+
+    def add(self, error: RowError) -> None:
+        self.counts[f"{error.field}: {error.reason}"] += 1
+        if len(self.errors) < self.max_errors:
+            self.errors.append(error)
+
+    def _flag(self, mask: pa.Array, column: pa.Array, name: str, reason: str, offset: int) -> None:
+        hits = pc.indices_nonzero(pc.fill_null(mask, False))
+        n = len(hits)
+        if not n:
+            return
+        self.counts[f"{name}: {reason}"] += n
+        for i in hits[: self.max_errors].to_pylist():
+            value = column[i].as_py()
+            shown = None if value is None else str(value)[:80]
+            self._batch_errors.append(RowError(offset + i + 1, name, reason, shown))
+
+    def _keep_first(self) -> None:
+        room = self.max_errors - len(self.errors)
+        self._batch_errors.sort(key=lambda e: e.row)
+        self.errors.extend(self._batch_errors[: max(room, 0)])
+        self._batch_errors.clear()
+
+    def check(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        offset = self.rows
+        self.rows += batch.num_rows
+        n = batch.num_rows
+        out: dict[str, pa.Array] = {}
+        for name in ("sku", "location"):
+            col = _as_text(batch.column(name))
+            empty = pc.or_kleene(
+                pc.is_null(col), pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
+            )
+            self._flag(empty, col, name, "missing or empty", offset)
+            out[name] = col
+        if "stock_status" in batch.schema.names:
+            status = pc.fill_null(_as_text(batch.column("stock_status")), "on_hand")
+            self._flag(
+                pc.invert(pc.is_in(status, value_set=_STATUSES)),
+                status,
+                "stock_status",
+                "not a known stock status",
+                offset,
+            )
+        else:
+            status = pa.array(["on_hand"] * n, pa.string())
+        out["stock_status"] = status
+        out["quantity"] = self._quantity(batch.column("quantity"), offset)
+        self._keep_first()
+        return pa.RecordBatch.from_arrays([out[c] for c in ROW_SCHEMA.names], schema=ROW_SCHEMA)
+
+    def _quantity(self, raw: pa.Array, offset: int) -> pa.Array:
+        missing = pc.is_null(raw)
+        self._flag(missing, raw, "quantity", "missing", offset)
+        if pa.types.is_integer(raw.type) or pa.types.is_floating(raw.type):
+            qty = pc.cast(raw, pa.float64())
+            bad = pc.invert(pc.is_finite(qty))
+            self._flag(bad, raw, "quantity", "not a finite number", offset)
+            return pc.fill_null(qty, 0.0)
+        if pa.types.is_decimal(raw.type):
+            return pc.fill_null(pc.cast(raw, pa.float64()), 0.0)
+        text = _as_text(raw) if not pa.types.is_string(raw.type) else raw
+        if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+            self._flag(pc.invert(missing), raw, "quantity", "not a number", offset)
+            return pa.array([0.0] * len(raw), pa.float64())
+        bad = pc.and_(pc.invert(missing), pc.invert(pc.match_substring_regex(text, _NUMBER)))
+        self._flag(bad, text, "quantity", "not a number", offset)
+        clean = pc.if_else(pc.or_kleene(bad, missing), "0", pc.utf8_trim_whitespace(text))
+        return pc.cast(clean, pa.float64())
+
+
+def _as_text(col: pa.Array) -> pa.Array:
+    if pa.types.is_string(col.type):
+        return col
+    if pa.types.is_dictionary(col.type):
+        return pc.cast(pc.dictionary_decode(col), pa.string())
+    try:
+        return pc.cast(col, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.nulls(len(col), pa.string())
+
+
+def _check_columns(names: list[str]) -> None:
+    unknown = sorted(set(names) - _COLUMNS)
+    missing = [c for c in _REQUIRED if c not in names]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing column(s) {', '.join(missing)}")
+        if unknown:
+            parts.append(f"unknown column(s) {', '.join(unknown)}")
+        raise SnapshotError(
+            422,
+            "wrong columns: " + "; ".join(parts) + " (expected sku, location, "
+            "stock_status (optional, default on_hand), quantity)",
+        )
+    dupes = [c for c, n in Counter(names).items() if n > 1]
+    if dupes:
+        raise SnapshotError(422, f"wrong columns: {', '.join(dupes)} given more than once")
+
+
+# -- readers ----------------------------------------------------------------
+
+
+def csv_batches(path: Path, checker: _Checker | None = None) -> Iterator[pa.RecordBatch]:
+    """Raw batches of a CSV file with a header line (all columns as text)."""
+
+    def invalid(row: Any) -> str:
+        if checker is not None:
+            line = row.number if row.number is not None else 0
+            checker.add(
+                RowError(
+                    max(line - 1, 0),
+                    "row",
+                    f"has {row.actual_columns} fields, expected {row.expected_columns}",
+                    (row.text or "")[:80],
+                )
+            )
+        return "skip"
+
+    try:
+        header = pacsv.open_csv(
+            path, read_options=pacsv.ReadOptions(block_size=1 << 16)
+        ).schema.names
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            raise SnapshotError(422, "wrong columns: the CSV has no header line") from exc
+        raise SnapshotError(400, f"not a readable CSV file: {exc}") from exc
+    _check_columns(header)
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=8 << 20),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=invalid),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header}, strings_can_be_null=False
+        ),
+    )
+    try:
+        yield from reader
+    except pa.ArrowInvalid as exc:
+        raise SnapshotError(400, f"not a readable CSV file: {exc}") from exc
+
+
+def parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """Raw batches of a Parquet file, read one row group slice at a time."""
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise SnapshotError(400, f"not a readable Parquet file: {exc}") from exc
+    names = pf.schema_arrow.names
+    _check_columns(names)
+    try:
+        yield from pf.iter_batches(batch_size=_BATCH_ROWS, columns=names)
+    except (pa.ArrowException, OSError) as exc:
+        raise SnapshotError(400, f"not a readable Parquet file (truncated?): {exc}") from exc
+
+
+_HEADER_KEYS = ("system", "instance", "taken_at", "channel")
+_SCALARS = frozenset({"string", "number", "boolean", "null"})
+
+
+def json_snapshot(path: Path) -> tuple[SnapshotHeader, Callable[[], Iterator[pa.RecordBatch]]]:
+    """The header of a JSON snapshot and a function streaming its rows as raw batches.
+
+    The header pass stops at ``rows`` when every header field came before it
+    (the usual order); otherwise it reads on to the end for the rest.
+    """
+    found: dict[str, object] = {}
+    saw_rows = False
+    try:
+        with path.open("rb") as fh:
+            parser = ijson.parse(fh)
+            first = next(parser, None)
+            if first is None or first[1] != "start_map":
+                raise SnapshotError(400, "a JSON snapshot must be an object with 'rows'")
+            for prefix, event, value in parser:
+                if prefix in _HEADER_KEYS and event in _SCALARS:
+                    found[prefix] = value
+                elif prefix in _HEADER_KEYS and event in ("start_map", "start_array"):
+                    found[prefix] = object()
+                elif prefix == "rows" and event == "start_array":
+                    saw_rows = True
+                    if all(k in found for k in _HEADER_KEYS):
+                        break
+    except ijson.JSONError as exc:
+        raise SnapshotError(400, f"body is not valid JSON: {exc}") from exc
+    if not saw_rows:
+        raise SnapshotError(422, "a JSON snapshot needs 'rows': an array of row objects")
+    header = header_from_fields(
+        found.get("system"), found.get("instance"), found.get("taken_at"), found.get("channel")
+    )
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        cols: tuple[list[Any], ...] = ([], [], [], [])
+        sku, loc, status, qty = cols
+        try:
+            with path.open("rb") as fh:
+                for row in ijson.items(fh, "rows.item", use_float=True):
+                    if not isinstance(row, dict):
+                        row = {}
+                    sku.append(_text(row.get("sku")))
+                    loc.append(_text(row.get("location")))
+                    status.append(_text(row.get("stock_status")))
+                    q = row.get("quantity")
+                    qty.append(None if q is None else q if type(q) is str else str(q))
+                    if len(sku) >= _BATCH_ROWS:
+                        yield _raw_batch(cols)
+                        for c in cols:
+                            c.clear()
+        except ijson.JSONError as exc:
+            raise SnapshotError(400, f"body is not valid JSON: {exc}") from exc
+        if sku:
+            yield _raw_batch(cols)
+
+    return header, batches
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool | dict | list):
+        return None
+    return str(value)
+
+
+def _raw_batch(cols: tuple[list[Any], ...]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays(
+        [pa.array(c, pa.string()) for c in cols],
+        names=["sku", "location", "stock_status", "quantity"],
+    )
+
+
+# -- the write ----------------------------------------------------------------
+
+
+def write_snapshot(
+    store: Store,
+    header: SnapshotHeader,
+    batches: Iterator[pa.RecordBatch],
+    *,
+    fmt: Format,
+    received_ns: int,
+    max_errors: int = 20,
+    checker: _Checker | None = None,
+    staging_dir: Path | None = None,
+) -> SnapshotResult:
+    """Validate and store a snapshot whole; nothing is stored on error.
+
+    Valid batches are staged to a temporary Parquet file as they stream in
+    (memory stays flat); one task on the store's writer thread then checks
+    the keys are unique and appends the staged rows with the header in one
+    transaction. Raises :class:`SnapshotError` (422) listing the first
+    ``max_errors`` bad rows and a count per kind of error, or naming the
+    repeated keys.
+    """
+    check = checker or _Checker(max_errors)
+    fd, name = tempfile.mkstemp(prefix="synclens-staged-", suffix=".parquet", dir=staging_dir)
+    os.close(fd)
+    staged = Path(name)
+    try:
+        with pq.ParquetWriter(staged, ROW_SCHEMA, compression="lz4") as writer:
+            for raw in batches:
+                batch = check.check(raw)
+                if not check.failed:  # after a failure: validate on for the counts only
+                    writer.write_batch(batch)
+        if check.failed:
+            total = sum(check.counts.values())
+            raise SnapshotError(
+                422,
+                f"snapshot rejected, nothing stored: {total} invalid row(s) "
+                f"(the first {len(check.errors)} are listed)",
+                check.errors,
+                dict(check.counts),
+            )
+        task = partial(_commit, staged, header, check.rows, fmt, received_ns, max_errors)
+        snapshot_id: int = store.run_task(task).result()
+    finally:
+        staged.unlink(missing_ok=True)
+    return SnapshotResult(snapshot_id, check.rows, header)
+
+
+def _commit(
+    staged: Path,
+    header: SnapshotHeader,
+    rows: int,
+    fmt: Format,
+    received_ns: int,
+    max_errors: int,
+    cur: duckdb.DuckDBPyConnection,
+) -> int:
+    """On the writer thread: unique keys, then rows + header in one transaction."""
+    params = {"staged": str(staged), "limit": max_errors}
+    dupes = cur.execute(sql("snapshot_duplicates"), params).fetchall()
+    if dupes:
+        errors = [
+            RowError(0, "key", f"repeated {n} times", f"{sku} | {loc} | {status}")
+            for sku, loc, status, n, _ in dupes
+        ]
+        raise SnapshotError(
+            422,
+            f"snapshot rejected, nothing stored: {dupes[0][4]} key(s) "
+            "(sku, location, stock_status) occur more than once",
+            errors,
+            {"key: duplicate": int(dupes[0][4])},
+        )
+    cur.begin()
+    row = cur.execute(sql("snapshot_next_id")).fetchone()
+    assert row is not None
+    snapshot_id = int(row[0])
+    cur.execute(sql("snapshot_insert_rows"), {"snapshot_id": snapshot_id, "staged": str(staged)})
+    cur.execute(
+        sql("snapshot_insert"),
+        {
+            "snapshot_id": snapshot_id,
+            "system": header.system,
+            "instance": header.instance,
+            "channel": header.channel,
+            "taken_ns": header.taken_ns,
+            "received_ns": received_ns,
+            "row_count": rows,
+            "format": fmt,
+        },
+    )
+    cur.commit()
+    return snapshot_id
+
+
+def prune_snapshots(cur: duckdb.DuckDBPyConnection, *, keep: int) -> int:
+    """On the writer thread: delete all but the newest ``keep`` snapshots of
+    each system instance and channel; returns how many were deleted."""
+    ids = [int(r[0]) for r in cur.execute(sql("snapshots_prune"), {"keep": keep}).fetchall()]
+    if ids:
+        cur.begin()
+        cur.execute(sql("snapshots_delete_rows"), {"ids": ids})
+        cur.execute(sql("snapshots_delete"), {"ids": ids})
+        cur.commit()
+    return len(ids)
+
+
+def snapshot_quantities(
+    cur: duckdb.DuckDBPyConnection, sku: str, location: str | None = None
+) -> list[dict[str, Any]]:
+    """A sku's rows in the latest snapshot of every system (for the lineage
+    view); ``location`` also matches warehouse-level rows of its warehouse."""
+    cols = ("system", "instance", "channel", "taken_ns", "location", "stock_status", "quantity")
+    rows = cur.execute(sql("snapshot_quantities"), {"sku": sku, "location": location}).fetchall()
+    return [dict(zip(cols, r, strict=True)) for r in rows]
+
+
+def new_checker(max_errors: int = 20) -> _Checker:
+    """A row checker to share between a reader (CSV bad rows) and the write."""
+    return _Checker(max_errors)

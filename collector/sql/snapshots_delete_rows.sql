@@ -1,0 +1,1 @@
+DELETE FROM snapshot_rows WHERE snapshot_id IN (SELECT unnest($ids))

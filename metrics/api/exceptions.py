@@ -1,0 +1,92 @@
+"""``/api/v1/exceptions``: list, acknowledge, resolve, audit (SPEC 3 and 5)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query
+from pydantic import BaseModel, Field
+
+from collector.api.deps import ReaderAuth
+from metrics.api.reconciliations import ServiceDep
+from metrics.exceptions import InvalidTransition, NotFound
+from metrics.exceptions.tables import KINDS
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1/exceptions", tags=["exceptions"], dependencies=[ReaderAuth])
+
+_KIND = "^(" + "|".join(KINDS) + ")$"
+
+
+class Transition(BaseModel):
+    by: str = Field(min_length=1, description="who does this")
+    note: str = Field("", description="why")
+
+
+@router.get("", summary="Exceptions, newest first, with filters and paging")
+def list_exceptions(
+    service: ServiceDep,
+    status: Annotated[
+        str | None, Query(pattern="^(open|acknowledged|resolved|unresolved)$")
+    ] = None,
+    kind: Annotated[str | None, Query(pattern=_KIND)] = None,
+    sku: Annotated[str | None, Query()] = None,
+    location: Annotated[str | None, Query()] = None,
+    warehouse: Annotated[str | None, Query()] = None,
+    target: Annotated[str | None, Query()] = None,
+    owner: Annotated[str | None, Query(description="owner team")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    total, page = service.exceptions.search(
+        status=status,
+        kind=kind,
+        sku=sku,
+        location=location,
+        warehouse=warehouse,
+        target=target,
+        owner_team=owner,
+        limit=limit,
+        offset=offset,
+    )
+    return {"total": total, "limit": limit, "offset": offset, "exceptions": page}
+
+
+@router.get("/{exception_id}", summary="One exception")
+def get_exception(service: ServiceDep, exception_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    found = service.exceptions.get(exception_id)
+    if found is None:
+        raise HTTPException(404, f"no exception {exception_id}")
+    return found
+
+
+def _move(service: ServiceDep, exception_id: int, body: Transition, to: str) -> dict[str, Any]:
+    move = service.exceptions.acknowledge if to == "ack" else service.exceptions.resolve
+    try:
+        return move(exception_id, by=body.by, note=body.note, now_ns=service.clock())
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except InvalidTransition as exc:
+        raise HTTPException(409, str(exc)) from exc
+
+
+@router.post("/{exception_id}/ack", summary="Acknowledge: open -> acknowledged")
+def ack_exception(
+    service: ServiceDep, exception_id: Annotated[int, Path(ge=1)], body: Transition
+) -> dict[str, Any]:
+    return _move(service, exception_id, body, "ack")
+
+
+@router.post("/{exception_id}/resolve", summary="Resolve: open/acknowledged -> resolved")
+def resolve_exception(
+    service: ServiceDep, exception_id: Annotated[int, Path(ge=1)], body: Transition
+) -> dict[str, Any]:
+    return _move(service, exception_id, body, "resolve")
+
+
+@router.get("/{exception_id}/audit", summary="Every transition: who, when, note (append-only)")
+def get_audit(service: ServiceDep, exception_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    if service.exceptions.get(exception_id) is None:
+        raise HTTPException(404, f"no exception {exception_id}")
+    return {"exception_id": exception_id, "audit": service.exceptions.audit_log(exception_id)}

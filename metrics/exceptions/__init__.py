@@ -1,0 +1,20 @@
+"""The exception workflow: the operational store, owner routing, migrations."""
+
+from metrics.exceptions.routing import OwnerRouter, OwnerRule
+from metrics.exceptions.store import (
+    Candidate,
+    ExceptionStore,
+    InvalidTransition,
+    NotFound,
+    SyncResult,
+)
+
+__all__ = [
+    "Candidate",
+    "ExceptionStore",
+    "InvalidTransition",
+    "NotFound",
+    "OwnerRouter",
+    "OwnerRule",
+    "SyncResult",
+]

@@ -1,0 +1,102 @@
+"""The operational store's tables (SQLAlchemy Core): exceptions, their orders,
+the append-only audit log, and the detectors' watermarks.
+
+The schema itself is created by the Alembic migrations next to this module;
+these definitions are what the code reads and writes through.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
+
+__all__ = [
+    "KINDS",
+    "STATUSES",
+    "audit",
+    "detector_state",
+    "exception_orders",
+    "exceptions",
+    "metadata",
+]
+
+KINDS = (
+    "mismatch",
+    "undelivered",
+    "dead_lettered",
+    "double_apply",
+    "out_of_sequence",
+    "sequence_gap",
+    "ownership_violation",
+)
+STATUSES = ("open", "acknowledged", "resolved")
+
+metadata = MetaData()
+
+exceptions = Table(
+    "exceptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("identity", String(1024), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("owner_team", String(128), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("sku", String(256)),
+    Column("location", String(256)),
+    Column("warehouse", String(256)),
+    Column("target", String(128)),
+    Column("stock_status", String(32)),
+    Column("source", String(256)),
+    Column("event_ids", Text, nullable=False),  # JSON list
+    Column("trace_ids", Text, nullable=False),  # JSON list
+    Column("order_ids", Text, nullable=False),  # JSON list
+    Column("detail", Text, nullable=False),  # JSON object
+    Column("opened_at_ns", BigInteger, nullable=False),
+    Column("updated_at_ns", BigInteger, nullable=False),
+    Column("acknowledged_at_ns", BigInteger),
+    Column("acknowledged_by", String(256)),
+    Column("resolved_at_ns", BigInteger),
+    Column("resolved_by", String(256)),
+    Column("resolution", String(16)),  # auto | manual
+    Index("ix_exceptions_status_kind", "status", "kind"),
+    Index("ix_exceptions_kind_identity", "kind", "identity"),
+    Index("ix_exceptions_sku", "sku"),
+    Index(
+        "ux_exceptions_unresolved_identity",
+        "kind",
+        "identity",
+        unique=True,
+        sqlite_where=text("status <> 'resolved'"),
+        postgresql_where=text("status <> 'resolved'"),
+    ),
+)
+
+exception_orders = Table(
+    "exception_orders",
+    metadata,
+    Column("exception_id", Integer, primary_key=True),
+    Column("order_id", String(256), primary_key=True),
+)
+
+audit = Table(
+    "exception_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("exception_id", Integer, nullable=False),
+    Column("at_ns", BigInteger, nullable=False),
+    Column("action", String(32), nullable=False),  # opened | acknowledged | resolved | ...
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("by", String(256), nullable=False),
+    Column("note", Text, nullable=False),
+    Index("ix_exception_audit_exception", "exception_id"),
+)
+
+detector_state = Table(
+    "detector_state",
+    metadata,
+    Column("name", String(1024), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("now_ns", BigInteger, nullable=False),
+)

@@ -1,0 +1,4 @@
+INSERT INTO reconciliation_results
+SELECT $run_id, system, instance, channel, owner, sku, location, stock_status, warehouse,
+       item_class, quantity, owner_quantity, raw, corrected, tolerance, result
+FROM rc_not_matching

@@ -1,0 +1,1 @@
+SELECT nextval('reconciliation_run_ids')

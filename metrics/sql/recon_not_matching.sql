@@ -1,0 +1,5 @@
+SELECT system, instance, channel, owner, sku, location, stock_status, warehouse, item_class,
+       quantity, owner_quantity, raw, corrected, tolerance, result
+FROM rc_result
+WHERE result <> 'match'
+ORDER BY system, instance, sku, location, stock_status

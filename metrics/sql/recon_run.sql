@@ -1,0 +1,3 @@
+SELECT run_id, now_ns, trigger, duration_s, snapshots, compared, matched, transient, mismatched
+FROM reconciliation_runs
+WHERE run_id = $run_id

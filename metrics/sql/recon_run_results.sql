@@ -1,0 +1,7 @@
+SELECT system, instance, channel, owner, sku, location, stock_status, warehouse, item_class,
+       quantity, owner_quantity, raw, corrected, tolerance, result
+FROM reconciliation_results
+WHERE run_id = $run_id AND ($result IS NULL OR result = $result)
+  AND ($sku IS NULL OR sku = $sku)
+ORDER BY system, instance, sku, location, stock_status
+LIMIT $limit OFFSET $offset
