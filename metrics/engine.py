@@ -33,10 +33,14 @@ class SliEngine:
 
     def refresh(self) -> RefreshResult:
         """Bring the derived tables up to date (on the store's writer thread)."""
-        result: RefreshResult = self.store.run_task(lambda cur: refresh(cur, self.derivation)).result()
+        result: RefreshResult = self.store.run_task(
+            lambda cur: refresh(cur, self.derivation)
+        ).result()
         return result
 
-    def slis(self, window: str, *, by: Dimension | None = None, now_ns: int | None = None) -> dict[str, Any]:
+    def slis(
+        self, window: str, *, by: Dimension | None = None, now_ns: int | None = None
+    ) -> dict[str, Any]:
         self.refresh()
         with self.store.reader() as cur:
             return compute_slis(

@@ -22,7 +22,8 @@ from prometheus_client.registry import Collector
 
 from collector.clock import Clock
 from collector.store import Store
-from metrics.facts import LATENCY_BOUNDS_S, sql
+from metrics.facts import LATENCY_BOUNDS_S
+from metrics.sql import sql
 
 __all__ = ["SyncMetrics"]
 
@@ -69,7 +70,9 @@ class SyncMetrics(Collector):
             "Time from the event to its first successful application at the target.",
             labels=["target", "event_type"],
         )
-        counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0] * (len(LATENCY_BOUNDS_S) + 1))
+        counts: dict[tuple[str, str], list[int]] = defaultdict(
+            lambda: [0] * (len(LATENCY_BOUNDS_S) + 1)
+        )
         sums: dict[tuple[str, str], float] = defaultdict(float)
         for target, event_type, bucket, n, sum_ns in cur.execute(sql("expose_latency")).fetchall():
             counts[(target, event_type)][min(int(bucket), len(LATENCY_BOUNDS_S))] += n

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from collector.queries import sql as _sql
 from collector.routing import RouteTable
+from metrics.sql import sql
 
 __all__ = ["LATENCY_BOUNDS_S", "Derivation", "RefreshResult", "refresh"]
 
@@ -50,10 +51,6 @@ LATENCY_BOUNDS_S: tuple[float, ...] = (
     3600,
     7200,
 )
-
-
-def sql(name: str) -> str:
-    return _sql(name, "metrics")
 
 
 @dataclass(frozen=True, slots=True)

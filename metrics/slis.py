@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import duckdb
 
 from collector.queries import bind
 from collector.timefmt import iso
-from metrics.facts import sql
+from metrics.sql import sql
 
-__all__ = ["DIMENSIONS", "SliPart", "compute_slis", "parse_window", "ratio"]
+__all__ = ["DIMENSIONS", "PartResult", "SliPart", "compute_slis", "parse_window", "ratio"]
 
 _NS = 1_000_000_000
 DIMENSIONS = ("target", "warehouse", "channel", "event_type")
@@ -31,8 +32,17 @@ Dimension = Literal["target", "warehouse", "channel", "event_type"]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _WINDOW = re.compile(r"^(\d+)([smhdw])$")
 
-#: ``part(cursor, now_ns=, from_ns=) -> {sli name: value}`` for SLIs computed elsewhere
-SliPart = Callable[..., dict[str, Any]]
+
+@dataclass(frozen=True, slots=True)
+class PartResult:
+    """SLIs computed elsewhere: overall, and per value of ``by`` where it applies."""
+
+    slis: dict[str, Any]
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+#: ``part(cursor, now_ns=, from_ns=, by=) -> PartResult``
+SliPart = Callable[..., PartResult]
 
 
 def parse_window(text: str) -> int:
@@ -113,8 +123,12 @@ def compute_slis(
         **_attempt_slis(overall_attempts[0] if overall_attempts else None),
         "duplicates": int(dup_row[0]) if dup_row else 0,
     }
+    extra_groups: dict[str, dict[str, Any]] = {}
     for part in parts:
-        slis.update(part(cur, now_ns=now_ns, from_ns=now_ns - span))
+        found = part(cur, now_ns=now_ns, from_ns=now_ns - span, by=by)
+        slis.update(found.slis)
+        for key, values in found.groups.items():
+            extra_groups.setdefault(key, {}).update(values)
     result: dict[str, Any] = {
         "window": window,
         "computed_at": iso(now_ns),
@@ -130,8 +144,13 @@ def compute_slis(
         )
         attempts = {r["grp"]: r for r in _rows(cur, attempts_sql, {**params, "by": by})}
         result["by"] = by
+        keys = set(pairs) | set(attempts) | set(extra_groups)
         result["groups"] = {
-            str(key): {**_pair_slis(pairs.get(key)), **_attempt_slis(attempts.get(key))}
-            for key in sorted(set(pairs) | set(attempts), key=str)
+            str(key): {
+                **_pair_slis(pairs.get(key)),
+                **_attempt_slis(attempts.get(key)),
+                **extra_groups.get(str(key), {}),
+            }
+            for key in sorted(keys, key=str)
         }
     return result

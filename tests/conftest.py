@@ -104,7 +104,9 @@ def make_service(tmp_path: Path) -> Any:
     counter = iter(range(1000))
 
     def make(**overrides: Any) -> LiveServer:
-        db = str(tmp_path / f"synclens-{next(counter)}.duckdb")
+        n = next(counter)
+        db = str(tmp_path / f"synclens-{n}.duckdb")
+        overrides.setdefault("ops_db", f"sqlite:///{tmp_path / f'ops-{n}.sqlite'}")
         # decode in a thread unless a test asks for worker processes: spawning
         # them costs a second per server (tests/collector/test_decoding.py and
         # the `synclens serve` process tests cover the pool)
@@ -130,6 +132,8 @@ class ServiceProcess:
 
 def start_process(db: Path, log: Path, *extra: str) -> ServiceProcess:
     port = free_port()
+    if "--ops-db" not in extra:
+        extra = (*extra, "--ops-db", f"sqlite:///{db.with_suffix('.ops.sqlite')}")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("ab") as out:
         proc = subprocess.Popen(

@@ -14,6 +14,7 @@ from collector.store import Store
 from collector.telemetry import IngestMetrics, QueueDepthCollector
 from metrics.exceptions import ExceptionStore
 from metrics.exceptions.telemetry import ExceptionMetrics
+from metrics.exposition import SyncMetrics
 from synclens.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,7 @@ def test_every_metric_is_documented(tmp_path: Path) -> None:
     try:
         registry.register(QueueDepthCollector(store))
         registry.register(ExceptionMetrics(store, exceptions, lambda: 0))
+        registry.register(SyncMetrics(store, lambda: 0))
         names = set()
         for family in registry.collect():
             suffix = "_total" if family.type == "counter" else ""
