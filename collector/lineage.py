@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,13 +21,25 @@ from collector.queries import sql
 from collector.routing import RouteTable
 from collector.timefmt import iso
 
-__all__ = ["LineageQuery", "assemble", "order_lineage", "sku_lineage", "trace_view"]
+__all__ = [
+    "LineageExtra",
+    "LineageQuery",
+    "assemble",
+    "order_lineage",
+    "sku_lineage",
+    "trace_view",
+]
 
 _STATUS_ERROR = 2
 _NS = 1_000_000_000
 _MIN_NS = -(2**63)
 _MAX_NS = 2**63 - 1
 _SLACK_NS = 3600 * _NS
+
+
+#: ``extra([(sku, location or None), ...]) -> {key: value}`` merged into a lineage
+#: answer: what other layers know of those keys (the exceptions, say)
+LineageExtra = Callable[[list[tuple[str, str | None]]], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +101,7 @@ def _lineage(
     params: dict[str, Any],
     routes: RouteTable,
     now_ns: int,
+    extras: Sequence[LineageExtra],
 ) -> dict[str, Any]:
     events = _rows(cur, f"lineage_events_by_{kind}", params)
     # Attempts end after their event; scanning spans only from an hour before
@@ -112,7 +125,33 @@ def _lineage(
     ]
     result = assemble(events, attempts, routes, now_ns=now_ns)
     result["truncated"] = len(events) >= params["limit"]
+    keys: list[tuple[str, str | None]]
+    if kind == "sku":
+        keys = [(params["sku"], params["location"])]
+    else:  # an order: its SKUs at the locations of its events
+        keys = sorted({(e["sku"], e["location"]) for e in events})
+    result["snapshots"] = _snapshots(cur, keys, since, until)
+    for extra in extras:
+        result.update(extra(keys))
     return result
+
+
+def _snapshots(
+    cur: duckdb.DuckDBPyConnection,
+    keys: list[tuple[str, str | None]],
+    since: int,
+    until: int,
+) -> list[dict[str, Any]]:
+    """What each system's snapshots said of the keys' SKUs in the window."""
+    out: list[dict[str, Any]] = []
+    for sku, location in keys:
+        for row in _rows(
+            cur,
+            "lineage_snapshots",
+            {"sku": sku, "location": location, "since": since, "until": until},
+        ):
+            out.append({"sku": sku, **row, "taken_at": iso(row["taken_ns"])})
+    return out
 
 
 def sku_lineage(
@@ -123,10 +162,12 @@ def sku_lineage(
     query: LineageQuery = LineageQuery(),
     routes: RouteTable,
     now_ns: int,
+    extras: Sequence[LineageExtra] = (),
 ) -> dict[str, Any]:
-    """SPEC 5 ``GET /lineage``: one SKU's history, newest ``limit`` events."""
+    """SPEC 5 ``GET /lineage``: one SKU's history, newest ``limit`` events,
+    with what the systems' snapshots said and the exceptions (``extras``)."""
     params = {**query.params(), "sku": sku, "location": location}
-    result = _lineage(cur, "sku", "sku", params, routes, now_ns)
+    result = _lineage(cur, "sku", "sku", params, routes, now_ns, extras)
     if location is not None:
         result["orphan_attempts"] = [
             o for o in result["orphan_attempts"] if o["location"] in (None, location)
@@ -141,10 +182,12 @@ def order_lineage(
     query: LineageQuery = LineageQuery(),
     routes: RouteTable,
     now_ns: int,
+    extras: Sequence[LineageExtra] = (),
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /orders/{order_id}/lineage``."""
     params = {**query.params(), "order_id": order_id}
-    return {"order_id": order_id, **_lineage(cur, "order", "order_id", params, routes, now_ns)}
+    result = _lineage(cur, "order", "order_id", params, routes, now_ns, extras)
+    return {"order_id": order_id, **result}
 
 
 def _attempt_view(

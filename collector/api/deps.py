@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from collector.auth import Authorizer, Unauthorized
 from collector.clock import Clock
 from collector.decoding import Decoder
+from collector.lineage import LineageExtra
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics
@@ -28,6 +29,7 @@ class CollectorState:
     clock: Clock
     max_body_bytes: int
     retry_after_s: int
+    lineage_extras: tuple[LineageExtra, ...] = ()
 
 
 def _collector(request: Request) -> CollectorState:

@@ -45,6 +45,7 @@ def get_sku_lineage(
             query=_query(since, until, limit),
             routes=state.routes,
             now_ns=state.clock(),
+            extras=state.lineage_extras,
         )
 
 
@@ -63,6 +64,7 @@ def get_order_lineage(
             query=_query(since, until, limit),
             routes=state.routes,
             now_ns=state.clock(),
+            extras=state.lineage_extras,
         )
 
 
