@@ -54,14 +54,19 @@ def _speed(text: str) -> float | None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default="http://127.0.0.1:4318", help="collector base URL")
     parser.add_argument("--token", default=None, help="bearer token for the collector")
-    parser.add_argument("--seed", type=int, default=0, help="random seed: same seed, same run")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="random seed: same seed, same run (default 0)"
+    )
     parser.add_argument(
         "--profile",
         default="realistic",
         help=f"fault profile: one of {', '.join(PROFILES)} or a YAML file",
     )
     parser.add_argument(
-        "--duration", type=parse_duration, default=3600.0, help="simulated time, e.g. 24h"
+        "--duration",
+        type=parse_duration,
+        default=3600.0,
+        help="simulated time, e.g. 90m, 24h, 7d (default 1h)",
     )
     parser.add_argument(
         "--speed",
@@ -76,12 +81,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="simulated start (ISO 8601); default: now - duration when accelerated, now with --speed",
     )
     parser.add_argument("--truth", type=Path, default=None, help="write the ground truth JSON here")
-    parser.add_argument("--skus", type=int, default=500)
+    parser.add_argument(
+        "--skus", type=int, default=500, help="items in the catalogue (default 500)"
+    )
     parser.add_argument(
         "--warehouses", type=int, default=3, help="warehouses run by a WMS (plus the 3PL)"
     )
-    parser.add_argument("--orders-per-hour", type=float, default=FlowKnobs.orders_per_hour)
-    parser.add_argument("--snapshot-interval", type=parse_duration, default=300.0)
+    parser.add_argument(
+        "--orders-per-hour",
+        type=float,
+        default=FlowKnobs.orders_per_hour,
+        help=f"customer orders per simulated hour (default {FlowKnobs.orders_per_hour:g})",
+    )
+    parser.add_argument(
+        "--snapshot-interval",
+        type=parse_duration,
+        default=300.0,
+        help="simulated time between every system's full snapshot (default 5m)",
+    )
     parser.add_argument(
         "--snapshot-format",
         choices=("json", "parquet"),
