@@ -426,15 +426,12 @@ def write_snapshot(
     repeated keys.
     """
     check = checker or _Checker(max_errors)
-    fd, name = tempfile.mkstemp(prefix="synclens-staged-", suffix=".parquet", dir=staging_dir)
-    os.close(fd)
-    staged = Path(name)
+    stage = _Stage(staging_dir)
     try:
-        with pq.ParquetWriter(staged, ROW_SCHEMA, compression="lz4") as writer:
-            for raw in batches:
-                batch = check.check(raw)
-                if not check.failed:  # after a failure: validate on for the counts only
-                    writer.write_batch(batch)
+        for raw in batches:
+            batch = check.check(raw)
+            if not check.failed:  # after a failure: validate on for the counts only
+                stage.add(batch)
         if check.failed:
             total = sum(check.counts.values())
             raise SnapshotError(
@@ -444,15 +441,67 @@ def write_snapshot(
                 check.errors,
                 dict(check.counts),
             )
-        task = partial(_commit, staged, header, check.rows, fmt, received_ns, max_errors)
+        task = partial(_commit, stage, header, check.rows, fmt, received_ns, max_errors)
         snapshot_id: int = store.run_task(task).result()
     finally:
-        staged.unlink(missing_ok=True)
+        stage.discard()
     return SnapshotResult(snapshot_id, check.rows, header)
 
 
+class _Stage:
+    """Valid rows waiting for the commit: in memory while the snapshot is
+    small, spilled to a temporary Parquet file once it is not, so memory
+    stays flat for a million rows and small snapshots touch no disk."""
+
+    _MEMORY_ROWS = 100_000
+
+    def __init__(self, staging_dir: Path | None) -> None:
+        self._dir = staging_dir
+        self._batches: list[pa.RecordBatch] = []
+        self._rows = 0
+        self._path: Path | None = None
+        self._writer: pq.ParquetWriter | None = None
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        if self._writer is None and self._rows + batch.num_rows <= self._MEMORY_ROWS:
+            self._batches.append(batch)
+            self._rows += batch.num_rows
+            return
+        if self._writer is None:
+            fd, name = tempfile.mkstemp(prefix="synclens-staged-", suffix=".parquet", dir=self._dir)
+            os.close(fd)
+            self._path = Path(name)
+            self._writer = pq.ParquetWriter(self._path, ROW_SCHEMA, compression="lz4")
+            for held in self._batches:
+                self._writer.write_batch(held)
+            self._batches = []
+        self._writer.write_batch(batch)
+
+    def register(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Make the rows readable as ``staged`` on ``cur``."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._path is not None:
+            cur.read_parquet(str(self._path)).create_view("staged")
+        else:
+            cur.register("staged", pa.Table.from_batches(self._batches, schema=ROW_SCHEMA))
+
+    def unregister(self, cur: duckdb.DuckDBPyConnection) -> None:
+        if self._path is not None:
+            cur.execute("DROP VIEW IF EXISTS staged")
+        else:
+            cur.unregister("staged")
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        if self._path is not None:
+            self._path.unlink(missing_ok=True)
+
+
 def _commit(
-    staged: Path,
+    stage: _Stage,
     header: SnapshotHeader,
     rows: int,
     fmt: Format,
@@ -461,8 +510,22 @@ def _commit(
     cur: duckdb.DuckDBPyConnection,
 ) -> int:
     """On the writer thread: unique keys, then rows + header in one transaction."""
-    params = {"staged": str(staged), "limit": max_errors}
-    dupes = cur.execute(sql("snapshot_duplicates"), params).fetchall()
+    stage.register(cur)
+    try:
+        return _insert(header, rows, fmt, received_ns, max_errors, cur)
+    finally:
+        stage.unregister(cur)
+
+
+def _insert(
+    header: SnapshotHeader,
+    rows: int,
+    fmt: Format,
+    received_ns: int,
+    max_errors: int,
+    cur: duckdb.DuckDBPyConnection,
+) -> int:
+    dupes = cur.execute(sql("snapshot_duplicates"), {"limit": max_errors}).fetchall()
     if dupes:
         errors = [
             RowError(0, "key", f"repeated {n} times", f"{sku} | {loc} | {status}")
@@ -476,10 +539,9 @@ def _commit(
             {"key: duplicate": int(dupes[0][4])},
         )
     cur.begin()
-    row = cur.execute(sql("snapshot_next_id")).fetchone()
-    assert row is not None
-    snapshot_id = int(row[0])
-    cur.execute(sql("snapshot_insert_rows"), {"snapshot_id": snapshot_id, "staged": str(staged)})
+    id_rows = cur.execute(sql("snapshot_next_id")).fetchall()
+    snapshot_id = int(id_rows[0][0])
+    cur.execute(sql("snapshot_insert_rows"), {"snapshot_id": snapshot_id})
     cur.execute(
         sql("snapshot_insert"),
         {

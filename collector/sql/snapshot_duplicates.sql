@@ -1,6 +1,6 @@
 -- Keys that occur more than once in a staged snapshot (first $limit), and how many.
 SELECT sku, location, stock_status, count(*) AS n, count(*) OVER () AS keys
-FROM read_parquet($staged)
+FROM staged
 GROUP BY sku, location, stock_status
 HAVING count(*) > 1
 ORDER BY sku, location, stock_status

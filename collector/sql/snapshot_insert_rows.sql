@@ -1,3 +1,3 @@
--- Append a validated, staged snapshot (a Parquet file of ROW_SCHEMA) whole.
+-- Append a validated snapshot (its rows registered as `staged`) whole.
 INSERT INTO snapshot_rows (snapshot_id, sku, location, stock_status, quantity)
-SELECT $snapshot_id, sku, location, stock_status, quantity FROM read_parquet($staged)
+SELECT $snapshot_id, sku, location, stock_status, quantity FROM staged

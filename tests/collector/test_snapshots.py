@@ -218,3 +218,35 @@ def test_bad_json_bodies(service: Service, body: bytes, status: int, fragment: s
 def test_unsupported_content_type(service: Service) -> None:
     resp = service.post("/v1/snapshots", content=b"x", headers={"Content-Type": "text/plain"})
     assert resp.status_code == 415
+
+
+def test_large_snapshot_spills_to_disk_and_stays_whole(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a snapshot bigger than the in-memory stage goes through a Parquet file
+    monkeypatch.setattr("collector.snapshots._Stage._MEMORY_ROWS", 100)
+    table = pa.table(
+        {
+            "sku": [f"S{i}" for i in range(3000)],
+            "location": ["DC-EAST/A-01"] * 3000,
+            "stock_status": ["on_hand"] * 3000,
+            "quantity": pa.array(range(3000), pa.int64()),
+        }
+    )
+    ok = service.post(
+        "/v1/snapshots",
+        params={"system": "wms", "instance": "dc-east", "taken_at": TAKEN},
+        content=_parquet(table),
+        headers={"Content-Type": "application/vnd.apache.parquet"},
+    )
+    assert ok.status_code == 200, ok.text
+    assert _count(service) == (1, 3000)
+    repeated = pa.concat_tables([table, table.slice(0, 1)])
+    bad = service.post(
+        "/v1/snapshots",
+        params={"system": "wms", "instance": "dc-east", "taken_at": TAKEN},
+        content=_parquet(repeated),
+        headers={"Content-Type": "application/vnd.apache.parquet"},
+    )
+    assert bad.status_code == 422 and "more than once" in bad.text
+    assert _count(service) == (1, 3000)
