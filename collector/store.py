@@ -78,11 +78,19 @@ class Store:
         queue_max_rows: int = 500_000,
         max_group_rows: int = 200_000,
         extra_migrations: tuple[str, ...] = (),
+        memory_limit: str | None = None,
+        checkpoint_threshold: str | None = None,
     ) -> None:
         self.path = str(path)
+        config: dict[str, str | bool | int | float | list[str]] = {}
+        if memory_limit:
+            config["memory_limit"] = memory_limit  # larger work spills to temp files
+        if checkpoint_threshold:
+            config["checkpoint_threshold"] = checkpoint_threshold
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = duckdb.connect(self.path)
+            config["temp_directory"] = f"{self.path}.tmp"
+        self._conn = duckdb.connect(self.path, config=config)
         for package in ("collector", *extra_migrations):
             self._migrate(package)
         row = self._conn.execute(sql("last_seq")).fetchone()
@@ -289,6 +297,12 @@ class Store:
         cur.unregister("incoming")
         cur.unregister("fresh")
         return _per_request(tables, mask)
+
+    def checkpoint(self) -> Future[Any]:
+        """Fold the write-ahead log into the database file, between group
+        commits, at a time of the scheduler's choosing rather than whenever
+        the log passes ``checkpoint_threshold`` during a client's commit."""
+        return self.run_task(lambda cur: cur.execute("CHECKPOINT"))
 
     # -- reads --------------------------------------------------------------
 

@@ -28,11 +28,22 @@ from collector.queries import sql as _sql
 from collector.routing import RouteTable
 from metrics.sql import sql
 
-__all__ = ["LATENCY_BOUNDS_S", "Derivation", "RefreshResult", "refresh"]
+__all__ = [
+    "ATTEMPT_SLACK_NS",
+    "LATENCY_BOUNDS_S",
+    "Derivation",
+    "RefreshResult",
+    "prune_facts",
+    "refresh",
+]
 
 log = logging.getLogger(__name__)
 
 _NS = 1_000_000_000
+#: attempts ending this long before the oldest changed event are not read
+#: (only a clock wrong by a day puts an attempt before its event)
+ATTEMPT_SLACK_NS = 86_400 * _NS
+_MIN_NS = -(2**63)
 #: upper bounds (seconds) of the ``synclens_sync_latency_seconds`` buckets
 LATENCY_BOUNDS_S: tuple[float, ...] = (
     0.5,
@@ -93,25 +104,10 @@ def refresh(cur: duckdb.DuckDBPyConnection, derivation: Derivation) -> RefreshRe
             cur.execute(sql("derived_clear"))
         params = {"lo": lo, "hi": hi}
         cur.execute(sql("changed_pairs"), params)
-        _register_routes(cur, derivation.routes)
-        cur.register(
-            "location_map",
-            pa.table(
-                {
-                    "location": list(derivation.warehouses),
-                    "warehouse": list(derivation.warehouses.values()),
-                },
-                schema=pa.schema([("location", pa.string()), ("warehouse", pa.string())]),
-            ),
-        )
-        bounds = {"bounds": [int(b * _NS) for b in LATENCY_BOUNDS_S]}
-        cur.execute(sql("pair_totals_retract"), bounds)
-        cur.execute(sql("pair_facts_delete"))
-        cur.execute(sql("open_pairs_delete"))
-        cur.execute(sql("pair_facts_insert"))
-        cur.execute(sql("open_pairs_insert"))
-        cur.execute(sql("pair_totals_add"), bounds)
-        cur.execute(sql("pair_totals_compact"))
+        _find_changed_events(cur, params)
+        oldest = cur.execute(sql("changed_since")).fetchall()[0][0]
+        if oldest is not None:
+            _recompute_pairs(cur, derivation, int(oldest))
         cur.execute(sql("attempt_totals_add"), params)
         cur.execute(sql("attempt_totals_compact"))
         counted = cur.execute("SELECT count(*) FROM changed").fetchone()
@@ -120,6 +116,7 @@ def refresh(cur: duckdb.DuckDBPyConnection, derivation: Derivation) -> RefreshRe
             {"name": "pair_facts", "seq": hi, "fingerprint": fingerprint},
         )
         cur.execute("DROP TABLE changed")
+        cur.execute("DROP TABLE changed_events")
         cur.commit()
     except BaseException:
         cur.rollback()
@@ -133,6 +130,53 @@ def refresh(cur: duckdb.DuckDBPyConnection, derivation: Derivation) -> RefreshRe
         "pair facts: seq %d..%d, %d event keys%s", lo, hi, pairs, " (rebuilt)" if rebuilt else ""
     )
     return RefreshResult(lo, hi, pairs, rebuilt)
+
+
+def prune_facts(cur: duckdb.DuckDBPyConnection, *, before_ns: int) -> int:
+    """Delete the facts of pairs whose event happened before ``before_ns`` (the
+    events' retention); the running totals keep counting them, as counters do."""
+    cur.begin()
+    deleted = 0
+    for name in ("prune_facts", "prune_open_pairs"):
+        rows = cur.execute(sql(name), {"before": before_ns}).fetchall()
+        deleted += int(rows[0][0]) if rows else 0
+    cur.commit()
+    return deleted
+
+
+def _find_changed_events(cur: duckdb.DuckDBPyConnection, params: dict[str, int]) -> None:
+    """Fill ``changed_events``: recent events first, the whole table only for
+    keys not found among them (exact either way; fast when events are new)."""
+    recent = cur.execute(sql("changed_recent"), params).fetchall()[0][0]
+    bound = {"recent": (int(recent) - ATTEMPT_SLACK_NS) if recent is not None else _MIN_NS}
+    cur.execute(sql("changed_events"), bound)
+    if cur.execute(sql("changed_missing")).fetchall()[0][0]:
+        cur.execute(sql("changed_events_older"), bound)
+
+
+def _recompute_pairs(cur: duckdb.DuckDBPyConnection, derivation: Derivation, since: int) -> None:
+    """Replace the facts of the changed events' pairs and move the totals by
+    the difference; ``since`` (the oldest changed event) bounds every scan."""
+    _register_routes(cur, derivation.routes)
+    cur.register(
+        "location_map",
+        pa.table(
+            {
+                "location": list(derivation.warehouses),
+                "warehouse": list(derivation.warehouses.values()),
+            },
+            schema=pa.schema([("location", pa.string()), ("warehouse", pa.string())]),
+        ),
+    )
+    bounds = {"bounds": [int(b * _NS) for b in LATENCY_BOUNDS_S], "since": since}
+    window = {"since": since}
+    cur.execute(sql("pair_totals_retract"), bounds)
+    cur.execute(sql("pair_facts_delete"), window)
+    cur.execute(sql("open_pairs_delete"), window)
+    cur.execute(sql("pair_facts_insert"), {"since": since, "slack": ATTEMPT_SLACK_NS})
+    cur.execute(sql("open_pairs_insert"), window)
+    cur.execute(sql("pair_totals_add"), bounds)
+    cur.execute(sql("pair_totals_compact"))
 
 
 def _register_routes(cur: duckdb.DuckDBPyConnection, routes: RouteTable) -> None:

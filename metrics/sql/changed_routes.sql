@@ -1,2 +1,2 @@
 -- The (type, system) combinations among the changed events, to resolve routes.
-SELECT DISTINCT type, system FROM events WHERE ekey IN (SELECT pkey FROM changed)
+SELECT DISTINCT type, system FROM changed_events

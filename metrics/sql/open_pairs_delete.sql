@@ -1,1 +1,1 @@
-DELETE FROM open_pairs WHERE pkey IN (SELECT pkey FROM changed)
+DELETE FROM open_pairs WHERE time_ns >= $since AND pkey IN (SELECT pkey FROM changed)

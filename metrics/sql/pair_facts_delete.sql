@@ -1,1 +1,1 @@
-DELETE FROM pair_facts WHERE pkey IN (SELECT pkey FROM changed)
+DELETE FROM pair_facts WHERE time_ns >= $since AND pkey IN (SELECT pkey FROM changed)

@@ -6,5 +6,5 @@ SELECT target, type, first_pass,
             ELSE len(list_filter($bounds::BIGINT[], lambda b: b < applied_ns - time_ns))
        END AS bucket,
        -count(*), -coalesce(sum(applied_ns - time_ns), 0)
-FROM pair_facts WHERE pkey IN (SELECT pkey FROM changed)
+FROM pair_facts WHERE time_ns >= $since AND pkey IN (SELECT pkey FROM changed)
 GROUP BY ALL

@@ -8,17 +8,19 @@ import pyarrow as pa
 
 from collector.cloudevents import decode_batch
 from collector.otlp import decode_protobuf
+from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store
+from metrics.facts import Derivation, refresh
 from synclens.scheduler import apply_retention
-from synclens.settings import RetentionSettings
+from synclens.settings import DEFAULT_ROUTES, RetentionSettings
 from tests.collector.wire import NS, T0, attempt_span, batch_body, cloudevent, request
 
 DAY = 86_400 * NS
 
 
 def test_retention_deletes_only_old_rows(tmp_path: Path) -> None:
-    store = Store(tmp_path / "r.duckdb")
+    store = Store(tmp_path / "r.duckdb", extra_migrations=("metrics",))
     try:
         from collector.timefmt import iso
 
@@ -35,12 +37,16 @@ def test_retention_deletes_only_old_rows(tmp_path: Path) -> None:
         )
         store.submit("events", pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)).result()
         store.submit("spans", pa.Table.from_pydict(spans.columns, schema=SPAN_SCHEMA)).result()
+        derivation = Derivation(RouteTable(DEFAULT_ROUTES), {})
+        store.run_task(lambda cur: refresh(cur, derivation)).result()
         result = apply_retention(
             store, RetentionSettings(spans_days=30, events_days=30), now_ns=T0 + 45 * DAY
         ).result()
-        assert result == 2
+        # the old event, its span, its two pairs (erp, commerce) and the open commerce pair
+        assert result == 5
         with store.reader() as cur:
             assert cur.execute("SELECT id FROM events").fetchall() == [("new",)]
             assert cur.execute("SELECT event_id FROM spans").fetchall() == [("new",)]
+            assert cur.execute("SELECT DISTINCT id FROM pair_facts").fetchall() == [("new",)]
     finally:
         store.close()

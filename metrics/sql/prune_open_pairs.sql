@@ -1,0 +1,1 @@
+DELETE FROM open_pairs WHERE time_ns < $before;
