@@ -1,0 +1,1 @@
+"""synclens benchmarks: ``python -m bench.run`` (see bench/README.md)."""

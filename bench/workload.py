@@ -1,0 +1,224 @@
+"""Request bodies for the ingest benchmarks, made unique per round cheaply.
+
+A load generator must send fresh spans and events for the whole run (the
+store drops re-sent ones as duplicates, which is a different and cheaper
+path), yet building millions of protobuf spans in Python would take the CPU
+the server needs.  So a few *templates* are built once with the real
+OpenTelemetry protobuf classes, and each round patches them with
+``bytes.replace`` of fixed-length markers (C speed, no re-encoding):
+
+- every trace id starts with :data:`TRACE_MARK` (8 bytes), replaced by the
+  round number, so (trace id, span id) is unique per round;
+- every start and end time shares its high 32 bits, replaced by that value
+  plus the round, so times advance ~4.3 s per round as real traffic would
+  (the store's duplicate check reads the batch's time range only);
+- every ``inventory.event_id`` / CloudEvent ``id`` holds :data:`ID_MARK`
+  (8 characters), replaced by the round in hex.
+
+:func:`check_span_patch` decodes a patched body to prove the markers land
+where intended.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import struct
+import time
+from dataclasses import dataclass
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
+
+from collector.otlp import decode_protobuf
+
+__all__ = [
+    "ID_MARK",
+    "TRACE_MARK",
+    "Templates",
+    "check_span_patch",
+    "event_templates",
+    "patch",
+    "span_templates",
+]
+
+TRACE_MARK = b"\x9c\x3e\x5a\x71\xd2\x0b\x88\xf4"
+ID_MARK = b"Rq7ZxW3k"
+_NS = 1_000_000_000
+_TAG_END = b"\x41"  # field 8 (end_time_unix_nano), fixed64: follows the start time
+_TAG_ATTRS = b"\x4a"  # field 9 (attributes): follows the end time
+_SOURCES = ("wms/dc-east", "tpl/acme", "returns/loop")
+_TARGETS = ("erp", "commerce", "wms")
+_ERRORS = ("timeout", "http.503", "validation")
+_TYPES = (
+    "inventory.received",
+    "inventory.adjusted",
+    "inventory.moved",
+    "shipment.confirmed",
+    "inventory.reserved",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Templates:
+    """Bodies of one kind ("spans" or "events") and how to make them unique."""
+
+    kind: str
+    content_type: str
+    bodies: tuple[bytes, ...]
+    items: tuple[int, ...]  # spans or events per body
+    time_hi: int = 0  # the shared high 32 bits of span times (spans only)
+
+
+def patch(templates: Templates, index: int) -> tuple[bytes, int]:
+    """Body number ``index`` of an endless unique stream, and its item count."""
+    k = len(templates.bodies)
+    body, rnd = templates.bodies[index % k], index // k + 1
+    body = body.replace(ID_MARK, b"%08x" % rnd)
+    if templates.kind == "spans":
+        body = body.replace(TRACE_MARK, struct.pack(">Q", 0x5EED_0000_0000_0000 | rnd))
+        old = struct.pack("<I", templates.time_hi)
+        new = struct.pack("<I", templates.time_hi + rnd)
+        body = body.replace(old + _TAG_END, new + _TAG_END).replace(
+            old + _TAG_ATTRS, new + _TAG_ATTRS
+        )
+    return body, templates.items[index % k]
+
+
+def _kv(key: str, value: object) -> KeyValue:
+    if isinstance(value, bool):
+        return KeyValue(key=key, value=AnyValue(bool_value=value))
+    if isinstance(value, int):
+        return KeyValue(key=key, value=AnyValue(int_value=value))
+    return KeyValue(key=key, value=AnyValue(string_value=str(value)))
+
+
+def _span(rng: random.Random, body: int, i: int, time_hi: int) -> Span:
+    """One delivery attempt carrying SPEC 1.1's attributes."""
+    mark = ID_MARK.decode()
+    attempt = 1 + (i % 9 == 0) + (i % 27 == 0)
+    failed = rng.random() < 0.08
+    target = _TARGETS[i % 3]
+    attrs = [
+        _kv("inventory.event_id", f"evt-{mark}-{body:03d}{i:05d}"),
+        _kv("inventory.event_source", _SOURCES[i % 3]),
+        _kv("inventory.sku", f"SKU-{rng.randrange(5000):05d}"),
+        _kv("inventory.location", f"DC-EAST/R-{rng.randrange(40):02d}-{rng.randrange(20):02d}"),
+        _kv("sync.target", target),
+        _kv("sync.attempt", attempt),
+        _kv("sync.replay", i % 50 == 0),
+        _kv("http.response.status_code", 503 if failed else 200),
+        _kv("messaging.system", "kafka"),
+    ]
+    if rng.random() < 0.3:
+        attrs.append(_kv("order.id", f"SO-{rng.randrange(10**7):07d}"))
+    if failed:
+        attrs.append(_kv("error.type", rng.choice(_ERRORS)))
+    links = []
+    if i % 2 == 0:  # the producer's span, as a messaging consumer links to it
+        links.append(Span.Link(trace_id=rng.randbytes(16), span_id=rng.randbytes(8)))
+    start = (time_hi << 32) + i * 2_000_000 + rng.randrange(1_000_000)
+    return Span(
+        trace_id=TRACE_MARK + rng.randbytes(8),
+        span_id=rng.randbytes(8),
+        parent_span_id=rng.randbytes(8),
+        name=f"deliver {target}",
+        kind=Span.SPAN_KIND_CONSUMER if links else Span.SPAN_KIND_CLIENT,
+        start_time_unix_nano=start,
+        end_time_unix_nano=start + rng.randrange(1_000_000, 900_000_000),
+        attributes=attrs,
+        links=links,
+        status=Status(code=Status.STATUS_CODE_ERROR if failed else Status.STATUS_CODE_OK),
+    )
+
+
+def span_templates(
+    count: int, size: int, *, seed: int = 42, now_ns: int | None = None
+) -> Templates:
+    """``count`` OTLP protobuf bodies of ``size`` spans each (``size`` <= 1,000)."""
+    if size > 1000:
+        raise ValueError("at most 1,000 spans per body: their times must fit 2**32 ns")
+    rng = random.Random(seed)
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    time_hi = (now_ns - 3600 * _NS) >> 32  # an hour ago; rounds move forward from there
+    resource = Resource(
+        attributes=[
+            _kv("service.name", "sync-middleware"),
+            _kv("service.version", "2.4.1"),
+            _kv("deployment.environment", "bench"),
+        ]
+    )
+    scope = InstrumentationScope(name="synclens.middleware", version="1.0")
+    bodies = []
+    for b in range(count):
+        spans = [_span(rng, b, i, time_hi) for i in range(size)]
+        request = ExportTraceServiceRequest(
+            resource_spans=[
+                ResourceSpans(resource=resource, scope_spans=[ScopeSpans(scope=scope, spans=spans)])
+            ]
+        )
+        bodies.append(request.SerializeToString())
+    return Templates("spans", "application/x-protobuf", tuple(bodies), (size,) * count, time_hi)
+
+
+def check_span_patch(templates: Templates) -> None:
+    """Decode a patched body: every id and time must carry the round (else raise)."""
+    body, n = patch(templates, len(templates.bodies) * 2)  # round 3 of template 0
+    batch = decode_protobuf(body, received_ns=0)
+    cols = batch.columns
+    hi = templates.time_hi + 3
+    problems = []
+    if batch.accepted != n:
+        problems.append(f"{batch.accepted} of {n} spans accepted: {batch.errors}")
+    if any(not str(t).startswith("5eed000000000003") for t in cols["trace_id"]):
+        problems.append("trace ids not patched")
+    if any(int(str(s)) >> 32 != hi for s in cols["start_ns"] + cols["end_ns"]):
+        problems.append("span times not patched")
+    if any("00000003" not in str(e) for e in cols["event_id"]):
+        problems.append("event ids not patched")
+    if problems:
+        raise AssertionError("span template patching is broken: " + "; ".join(problems))
+
+
+def event_templates(
+    count: int, size: int, *, seed: int = 7, now_ns: int | None = None
+) -> Templates:
+    """``count`` CloudEvents batch bodies (JSON arrays) of ``size`` events each."""
+    rng = random.Random(seed)
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    mark = ID_MARK.decode()
+    bodies = []
+    for b in range(count):
+        events = []
+        for i in range(size):
+            event_type = rng.choice(_TYPES)
+            data: dict[str, object] = {
+                "sku": f"SKU-{rng.randrange(5000):05d}",
+                "location": f"DC-EAST/R-{rng.randrange(40):02d}-{rng.randrange(20):02d}",
+                "quantity": rng.randrange(-50, 200),
+                "stock_status": "on_hand",
+                "sequence": b * size + i,
+            }
+            if rng.random() < 0.3:
+                data["order_id"] = f"SO-{rng.randrange(10**7):07d}"
+                data["channel"] = rng.choice(("web", "store", "marketplace"))
+            if event_type == "inventory.moved":
+                data["to_location"] = f"DC-EAST/R-{rng.randrange(40):02d}-01"
+            stamp = (now_ns - 3600 * _NS) // _NS + b * 2 + i // 500
+            events.append(
+                {
+                    "specversion": "1.0",
+                    "id": f"evt-{mark}-{b:03d}{i:05d}",
+                    "source": _SOURCES[i % 3],
+                    "type": event_type,
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp))
+                    + f".{rng.randrange(10**6):06d}Z",
+                    "traceparent": f"00-{rng.getrandbits(128):032x}-{rng.getrandbits(64):016x}-01",
+                    "datacontenttype": "application/json",
+                    "data": data,
+                }
+            )
+        bodies.append(json.dumps(events).encode())
+    return Templates("events", "application/cloudevents-batch+json", tuple(bodies), (size,) * count)

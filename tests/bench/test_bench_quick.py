@@ -1,0 +1,67 @@
+"""The benchmark suite runs end to end in --quick mode, so it cannot rot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+EXPECTED = {
+    "ingest": {"machine", "options", "http", "reference", "ratio", "targets", "met"},
+    "events": {"machine", "options", "http", "reference", "ratio", "targets", "met"},
+    "lineage": {"machine", "store", "sku", "order", "peak_rss_mib"},
+    "slis": {
+        "machine",
+        "store",
+        "full_refresh",
+        "append",
+        "incremental_refresh",
+        "windows",
+        "scrape",
+        "peak_rss_mib",
+    },
+}
+
+
+@pytest.mark.slow
+def test_bench_all_quick(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.run", "all", "--quick", "--results-dir", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for part, keys in EXPECTED.items():
+        doc = json.loads((tmp_path / f"{part}.json").read_text())
+        assert doc["part"] == part
+        assert keys <= set(doc), f"{part}.json lacks {keys - set(doc)}"
+    for part in ("ingest", "events"):
+        doc = json.loads((tmp_path / f"{part}.json").read_text())
+        http = doc["http"]
+        assert http["items"] > 0 and http["items_per_s"] > 0
+        assert http["all_acked_stored"], "the store lost acknowledged rows"
+        assert set(http["ack_latency"]) >= {"p50_ms", "p99_ms"}
+        assert doc["reference"]["items_per_s"] > 0 and doc["ratio"] > 0
+        assert http["server"]["peak_rss_mib"] > 0
+    lineage = json.loads((tmp_path / "lineage.json").read_text())
+    for kind in ("sku", "order"):
+        assert set(lineage[kind]) >= {"lineage", "reference", "ratio_p50", "met"}
+        assert lineage[kind]["mean_events"] > 0
+    slis = json.loads((tmp_path / "slis.json").read_text())
+    assert slis["full_refresh"]["rebuilt"] and slis["full_refresh"]["pair_facts_rows"] > 0
+    assert not slis["incremental_refresh"]["rebuilt"]
+    assert slis["append"]["stored"] == slis["append"]["events"] + slis["append"]["spans"]
+    assert {(w["window"], w["by"]) for w in slis["windows"]} == {
+        ("1h", None),
+        ("1h", "target"),
+        ("28d", None),
+        ("28d", "target"),
+    }
+    assert slis["scrape"]["series"] > 0
