@@ -237,6 +237,9 @@ class Store:
                 for item, result in zip(group, results, strict=True):
                     item.future.set_result(result)
             finally:
+                # a task may leave a result unread (fetchone); DuckDB refuses
+                # other work on the cursor until it is run to its end
+                cur.complete()
                 with self._cond:
                     self._pending_rows -= sum(item.table.num_rows for item in group)
         cur.close()

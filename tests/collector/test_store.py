@@ -1,0 +1,26 @@
+"""The store's writer: tasks, group commits and what one leaves for the next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from collector.cloudevents import decode_batch
+from collector.schema import EVENT_SCHEMA
+from collector.store import Store
+from tests.collector.wire import batch_body, cloudevent
+
+
+def test_a_task_that_leaves_a_result_unread_does_not_break_the_next(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.duckdb")
+    try:
+        store.run_task(lambda cur: cur.execute("SELECT * FROM range(10)").fetchone()).result()
+        store.run_task(lambda cur: cur.register("x", pa.table({"a": [1]}))).result()
+        events = decode_batch(batch_body(cloudevent("a")), received_ns=1)
+        table = pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)
+        assert store.submit("events", table).result().stored == 1
+        store.checkpoint().result()
+        assert store.submit("events", table).result().duplicates == 1
+    finally:
+        store.close()
