@@ -16,22 +16,35 @@ from collector.api import traces as traces_api
 from collector.api.deps import CollectorState
 from collector.auth import Authorizer
 from collector.clock import Clock, system_clock
+from collector.decoding import Decoder
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics, QueueDepthCollector
+from dashboards.app import create_dash
+from dashboards.mount import DashMount
+from dashboards.queries import DashboardQueries
 from metrics.api import exceptions as exceptions_api
 from metrics.api import reconciliations as reconciliations_api
+from metrics.api import slis as slis_api
+from metrics.api import slos as slos_api
 from metrics.detectors import DetectorConfig
+from metrics.engine import SliEngine
 from metrics.exceptions import ExceptionStore, OwnerRouter, OwnerRule
 from metrics.exceptions.alerts import AlertmanagerPush
+from metrics.exceptions.lineage import lineage_exceptions
 from metrics.exceptions.telemetry import ExceptionMetrics
+from metrics.exposition import SyncMetrics
+from metrics.facts import Derivation
 from metrics.reconcile import ReconcileConfig, ToleranceRule
 from metrics.reconcile_run import ReconcileService
+from metrics.sli_parts import exceptions_part, reconciliation_part
+from metrics.slo import load_slos
+from metrics.slo.telemetry import ReconciliationRunMetrics
 from synclens import health
-from synclens.scheduler import add_reconciliation_jobs, start_scheduler
+from synclens.scheduler import add_reconciliation_jobs, add_sli_jobs, start_scheduler
 from synclens.settings import Settings
 
-__all__ = ["create_app", "open_exceptions", "open_store", "reconcile_service"]
+__all__ = ["create_app", "open_exceptions", "open_store", "reconcile_service", "sli_engine"]
 
 log = logging.getLogger("synclens")
 
@@ -42,6 +55,8 @@ def open_store(settings: Settings) -> Store:
         queue_max_rows=settings.ingest.queue_max_rows,
         max_group_rows=settings.ingest.max_group_rows,
         extra_migrations=("metrics",),
+        memory_limit=settings.store.memory_limit,
+        checkpoint_threshold=settings.store.checkpoint_threshold,
     )
 
 
@@ -77,6 +92,7 @@ def reconcile_service(
             item_classes=[(c.pattern, c.item_class) for c in rc.item_classes],
             lookback_s=rc.lookback_s,
             keep_runs=rc.keep_runs,
+            keep_snapshots=settings.snapshots.keep_per_system,
         ),
         detector_config=DetectorConfig(
             routes=routes,
@@ -88,6 +104,20 @@ def reconcile_service(
     )
 
 
+def sli_engine(
+    settings: Settings, store: Store, exceptions: ExceptionStore, clock: Clock
+) -> SliEngine:
+    """The SLI engine over the store, with the routes and locations it derives
+    by and the reconciliation and exception SLIs merged in."""
+    warehouses = {loc: info.warehouse for loc, info in settings.locations.items()}
+    derivation = Derivation(RouteTable(settings.routes), warehouses)
+    parts = (
+        reconciliation_part,
+        exceptions_part(exceptions, settings.exceptions.aging_objective_s, warehouses),
+    )
+    return SliEngine(store, derivation, clock, parts)
+
+
 def create_app(
     settings: Settings,
     *,
@@ -97,12 +127,14 @@ def create_app(
 ) -> FastAPI:
     """Build the service.  The store is opened at start-up (or ``store`` is
     used as given, and then left open at shutdown: its owner closes it)."""
-    disable_created_metrics()  # no *_created series: they double every counter's cardinality
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
     registry = registry or CollectorRegistry()
     metrics = IngestMetrics(registry)
     authorizer = Authorizer(
         {t.token.get_secret_value(): frozenset(t.systems) for t in settings.auth.tokens}
     )
+
+    dash_mount = DashMount()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,16 +147,42 @@ def create_app(
         pusher = _alertmanager(settings, exceptions)
         if pusher is not None:
             service.on_change.append(pusher)
-        exception_metrics = ExceptionMetrics(active, exceptions, clock)
+        exception_metrics = ExceptionMetrics(
+            active, exceptions, clock, {loc: i.warehouse for loc, i in settings.locations.items()}
+        )
         registry.register(exception_metrics)
+        run_metrics = ReconciliationRunMetrics(active)
+        registry.register(run_metrics)
+        engine = sli_engine(settings, active, exceptions, clock)
+        app.state.slis = engine
+        sync_metrics = SyncMetrics(active, clock)
+        registry.register(sync_metrics)
+        decoder = Decoder(settings.ingest.decode_workers)
+        await decoder.start()
         app.state.collector = CollectorState(
             store=active,
+            decoder=decoder,
             metrics=metrics,
             authorizer=authorizer,
             routes=RouteTable(settings.routes),
             clock=clock,
             max_body_bytes=settings.ingest.max_body_bytes,
             retry_after_s=settings.ingest.retry_after_s,
+            lineage_extras=(lineage_exceptions(exceptions),),
+        )
+        dash_mount.attach(
+            create_dash(
+                DashboardQueries(
+                    store=active,
+                    routes=RouteTable(settings.routes),
+                    clock=clock,
+                    slis=engine,
+                    exceptions=exceptions,
+                    registry=registry,
+                    slos=lambda: getattr(app.state, "slos", None),
+                    lineage_extras=app.state.collector.lineage_extras,
+                )
+            )
         )
         log.info(
             "synclens ready on http://%s:%s (store %s, schema v%d, auth %s)",
@@ -138,19 +196,24 @@ def create_app(
             if _loopback(settings.host)
             else "OFF on a public address",
         )
-        scheduler = start_scheduler(active, settings.retention, clock)
+        scheduler = start_scheduler(active, settings.retention, settings.store, clock)
         add_reconciliation_jobs(
             scheduler,
             service,
             interval_s=settings.reconciliation.interval_s,
             detect_interval_s=settings.exceptions.detect_interval_s,
         )
+        add_sli_jobs(scheduler, engine, interval_s=settings.slis.refresh_interval_s)
         try:
             yield
         finally:
             log.info("synclens stopping: flushing the ingest queue")
+            dash_mount.detach()
             scheduler.shutdown(wait=False)
+            decoder.close()
             registry.unregister(exception_metrics)
+            registry.unregister(run_metrics)
+            registry.unregister(sync_metrics)
             if pusher is not None:
                 pusher.close()
             exceptions.close()
@@ -164,6 +227,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.registry = registry
+    app.state.slos = load_slos(settings.slis.slo_dir)
     app.state.settings = settings
     app.state.snapshot_limits = snapshots_api.SnapshotLimits(
         settings.snapshots.max_body_bytes, settings.snapshots.max_errors
@@ -173,9 +237,12 @@ def create_app(
     app.include_router(lineage_api.router)
     app.include_router(snapshots_api.router)
     app.include_router(snapshots_api.api)
+    app.include_router(slis_api.router)
+    app.include_router(slos_api.router)
     app.include_router(reconciliations_api.router)
     app.include_router(exceptions_api.router)
     app.include_router(health.router)
+    app.mount("/dashboards", dash_mount)  # the Dash app, attached at start-up
     return app
 
 

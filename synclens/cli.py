@@ -1,4 +1,4 @@
-"""The ``synclens`` command: serve, demo, simulate."""
+"""The ``synclens`` command: serve, demo, simulate, reconcile, alerts / grafana generate."""
 
 from __future__ import annotations
 
@@ -6,10 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from metrics.slo.spec import SloError
 from synclens.settings import ConfigError, Settings, load_settings
 
-__all__ = ["build_parser", "main"]
+if TYPE_CHECKING:
+    from metrics.rules import RuleOptions
+
+__all__ = ["build_parser", "generated_files", "main", "rule_options"]
 
 _DESCRIPTION = """\
 synclens: observability and SLOs for inventory synchronisation.
@@ -76,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--url", default="http://127.0.0.1:4318", help="service base URL")
     reconcile.add_argument("--token", help="bearer token, when the service has auth on")
 
+    _generate_commands(commands)
+
     simulate = commands.add_parser(
         "simulate",
         help="only the simulated network, against any collector",
@@ -85,6 +92,72 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(simulate)
     return parser
+
+
+def _generate_commands(commands: Any) -> None:
+    """``synclens alerts generate`` and ``synclens grafana generate``."""
+    for name, what, default_out in (
+        ("alerts", "Prometheus rules, their promtool tests and an Alertmanager example", "alerts"),
+        ("grafana", "Grafana dashboards JSON and provisioning files", "grafana"),
+    ):
+        group = commands.add_parser(name, help=f"generate {what}")
+        sub = group.add_subparsers(dest="action", required=True, metavar="ACTION")
+        gen = sub.add_parser(
+            "generate",
+            help=f"write {what} from the SLO files",
+            description=f"Write {what} under --out (default {default_out}/), generated from "
+            "the SLO files and the settings; --check only reports stale files.",
+        )
+        gen.add_argument("--config", type=Path, help="synclens.yaml (every key has a default)")
+        gen.add_argument("--slo-dir", type=Path, help="folder of SLO files (default: slis.slo_dir)")
+        gen.add_argument("--out", type=Path, default=Path(default_out), help="output folder")
+        gen.add_argument(
+            "--check", action="store_true", help="write nothing; exit 1 if a file is stale"
+        )
+
+
+def rule_options(settings: Settings) -> RuleOptions:
+    """The settings that go into generated rules and dashboards."""
+    from metrics.rules import RuleOptions
+
+    objectives = {
+        r.event_type: r.latency_objective_s for r in settings.routes if r.source_system is None
+    }
+    return RuleOptions(
+        runbook_url=settings.alerts.runbook_url,
+        grafana_url=settings.alerts.grafana_url,
+        synclens_url=settings.public_url or f"http://{settings.host}:{settings.port}",
+        job=settings.alerts.job,
+        latency_objectives=objectives,
+        reconciliation_interval_s=settings.reconciliation.interval_s,
+    )
+
+
+def generated_files(command: str, settings: Settings, slo_dir: Path | str | None) -> dict[str, str]:
+    """What ``synclens alerts|grafana generate`` writes: relative path -> text."""
+    from metrics import grafana, rules
+    from metrics.slo import load_slos
+
+    opts = rule_options(settings)
+    if command == "alerts":
+        return rules.generate(load_slos(slo_dir), opts)
+    return grafana.generate(opts)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from metrics.rules import stale_files, write_files
+
+    settings = load_settings(args.config)
+    slo_dir = args.slo_dir or settings.slis.slo_dir
+    files = generated_files(args.command, settings, slo_dir)
+    if args.check:
+        stale = stale_files(files, args.out)
+        for rel in stale:
+            print(f"stale: {args.out / rel}", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_files(files, args.out):
+        print(path)
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -143,10 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args, _settings(args))
         if args.command == "reconcile":
             return _reconcile(args)
+        if args.command in ("alerts", "grafana"):
+            return _generate(args)
         from simulator.cli import run
 
         return int(run(args))
-    except ConfigError as exc:
+    except (ConfigError, SloError) as exc:
         print(f"synclens: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

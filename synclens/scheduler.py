@@ -8,15 +8,18 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future
 
+import duckdb
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from collector.clock import Clock
 from collector.retention import prune
 from collector.store import Store
+from metrics.engine import SliEngine
+from metrics.facts import prune_facts
 from metrics.reconcile_run import ReconcileService
-from synclens.settings import RetentionSettings
+from synclens.settings import RetentionSettings, StoreSettings
 
-__all__ = ["add_reconciliation_jobs", "apply_retention", "start_scheduler"]
+__all__ = ["add_reconciliation_jobs", "add_sli_jobs", "apply_retention", "start_scheduler"]
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +30,16 @@ def apply_retention(store: Store, retention: RetentionSettings, *, now_ns: int) 
     """Delete raw spans and events older than the retention settings."""
     spans_before = now_ns - retention.spans_days * _DAY_NS
     events_before = now_ns - retention.events_days * _DAY_NS
-    return store.run_task(
-        lambda cur: prune(cur, spans_before_ns=spans_before, events_before_ns=events_before)
-    )
+
+    def task(cur: duckdb.DuckDBPyConnection) -> int:
+        deleted = prune(cur, spans_before_ns=spans_before, events_before_ns=events_before)
+        return deleted + prune_facts(cur, before_ns=events_before)
+
+    return store.run_task(task)
 
 
 def start_scheduler(
-    store: Store, retention: RetentionSettings, clock: Clock
+    store: Store, retention: RetentionSettings, store_settings: StoreSettings, clock: Clock
 ) -> BackgroundScheduler:
     """Start the background jobs; the caller shuts the scheduler down."""
     scheduler = BackgroundScheduler(
@@ -45,6 +51,13 @@ def start_scheduler(
         hours=1,
         id="retention",
         name="delete spans and events past retention",
+    )
+    scheduler.add_job(
+        store.checkpoint,
+        "interval",
+        seconds=store_settings.checkpoint_interval_s,
+        id="checkpoint",
+        name="fold the store's write-ahead log into the database file",
     )
     scheduler.start()
     return scheduler
@@ -72,4 +85,15 @@ def add_reconciliation_jobs(
         seconds=detect_interval_s,
         id="detectors",
         name="run the event-based exception detectors",
+    )
+
+
+def add_sli_jobs(scheduler: BackgroundScheduler, engine: SliEngine, *, interval_s: float) -> None:
+    """Keep the derived pair facts (and so /metrics) current."""
+    scheduler.add_job(
+        engine.refresh,
+        "interval",
+        seconds=interval_s,
+        id="pair-facts",
+        name="derive pair facts from new spans and events",
     )

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 __all__ = [
+    "AlertRuleSettings",
     "AlertmanagerSettings",
     "AuthSettings",
     "ConfigError",
@@ -28,7 +29,9 @@ __all__ = [
     "RetentionSettings",
     "Route",
     "Settings",
+    "SliSettings",
     "SnapshotSettings",
+    "StoreSettings",
     "Token",
     "Tolerance",
     "load_settings",
@@ -107,6 +110,12 @@ class AuthSettings(_Strict):
     tokens: tuple[Token, ...] = ()
 
 
+class StoreSettings(_Strict):
+    memory_limit: str = "1GB"
+    checkpoint_threshold: str = "256MB"
+    checkpoint_interval_s: float = Field(300.0, gt=0)
+
+
 class RetentionSettings(_Strict):
     spans_days: int = Field(30, ge=1)
     events_days: int = Field(90, ge=1)
@@ -117,6 +126,7 @@ class IngestSettings(_Strict):
     queue_max_rows: int = Field(500_000, gt=0)
     retry_after_s: int = Field(1, ge=1)
     max_group_rows: int = Field(200_000, gt=0)
+    decode_workers: int = Field(1, ge=0, le=64)
 
 
 class ItemClass(_Strict):
@@ -144,6 +154,7 @@ class OwnerRoute(_Strict):
 
 class ExceptionSettings(_Strict):
     detect_interval_s: float = Field(60.0, gt=0)
+    aging_objective_s: float = Field(4 * 3600.0, gt=0)
     default_owner: str = "inventory-ops"
     routing: tuple[OwnerRoute, ...] = ()
 
@@ -151,6 +162,20 @@ class ExceptionSettings(_Strict):
 class SnapshotSettings(_Strict):
     max_body_bytes: int = Field(2048 * MiB, gt=0)
     max_errors: int = Field(20, ge=1)
+    keep_per_system: int = Field(24, ge=1)
+
+
+class SliSettings(_Strict):
+    refresh_interval_s: float = Field(15.0, gt=0)
+    slo_dir: str | None = None
+
+
+class AlertRuleSettings(_Strict):
+    """What ``synclens alerts generate`` / ``grafana generate`` write into rules and dashboards."""
+
+    runbook_url: str = "https://github.com/synclens/synclens/blob/main/docs/alerts.md"
+    grafana_url: str = "http://127.0.0.1:3000"
+    job: str = "synclens"
 
 
 class AlertmanagerSettings(_Strict):
@@ -179,10 +204,13 @@ class Settings(BaseSettings):
     locations: dict[str, LocationInfo] = Field(default_factory=dict)
     auth: AuthSettings = AuthSettings()
     retention: RetentionSettings = RetentionSettings()
+    store: StoreSettings = StoreSettings()
     reconciliation: ReconciliationSettings = ReconciliationSettings()
     exceptions: ExceptionSettings = ExceptionSettings()
     snapshots: SnapshotSettings = SnapshotSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    slis: SliSettings = SliSettings()
+    alerts: AlertRuleSettings = AlertRuleSettings()
 
     @field_validator("routes")
     @classmethod

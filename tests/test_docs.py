@@ -15,6 +15,7 @@ from collector.telemetry import IngestMetrics, QueueDepthCollector
 from metrics.exceptions import ExceptionStore
 from metrics.exceptions.telemetry import ExceptionMetrics
 from metrics.exposition import SyncMetrics
+from metrics.slo.telemetry import ReconciliationRunMetrics
 from synclens.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +65,7 @@ def test_every_metric_is_documented(tmp_path: Path) -> None:
         registry.register(QueueDepthCollector(store))
         registry.register(ExceptionMetrics(store, exceptions, lambda: 0))
         registry.register(SyncMetrics(store, lambda: 0))
+        registry.register(ReconciliationRunMetrics(store))
         names = set()
         for family in registry.collect():
             suffix = "_total" if family.type == "counter" else ""

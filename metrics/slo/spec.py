@@ -1,0 +1,277 @@
+"""SLO specs: ``apiVersion: synclens/v1``, ``kind: SLO`` YAML files (SPEC 4).
+
+A spec names a business SLI, an objective (the share of good events), a
+rolling window and an alerting policy.  The multiwindow, multi-burn-rate
+alert windows of the SRE Workbook are derived from the window: each one
+fires when a given share of the budget would be spent within its long
+window (2 % in 1 h and 5 % in 6 h page; 10 % in 1 d and 10 % in 3 d
+ticket), so the factors are 14.4 / 6 / 3 / 1 for 30 d and 13.44 / 5.6 /
+2.8 / 1 for 28 d (a factor is never below 1: burning at exactly budget pace
+ends the window on budget, which is no breach).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "AGING_BUCKETS",
+    "SHIPPED_SLO_DIR",
+    "SLI_NAMES",
+    "AlertWindow",
+    "Alerting",
+    "BurnWindow",
+    "SloError",
+    "SloSpec",
+    "default_windows",
+    "duration_s",
+    "load_slo_file",
+    "load_slos",
+]
+
+#: the shipped default SLOs (``slos/`` at the top of the repository)
+SHIPPED_SLO_DIR = Path(__file__).resolve().parents[2] / "slos"
+
+SLI_NAMES = ("latency", "first_pass", "mismatch", "exception_aging", "api_failure")
+#: ``synclens_exceptions_unresolved`` age buckets that are *aged* for an aging objective
+AGING_BUCKETS: dict[str, tuple[str, ...]] = {
+    "1h": ("1h_4h", "4h_24h", "gt_24h"),
+    "4h": ("4h_24h", "gt_24h"),
+    "24h": ("gt_24h",),
+}
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+_DURATION = re.compile(r"^(\d+)([smhdw])$")
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+# (severity, long, short, share of the budget spent within the long window)
+_WORKBOOK: tuple[tuple[Literal["page", "ticket"], str, str, float], ...] = (
+    ("page", "1h", "5m", 0.02),
+    ("page", "6h", "30m", 0.05),
+    ("ticket", "1d", "2h", 0.10),
+    ("ticket", "3d", "6h", 0.10),
+)
+
+
+class SloError(ValueError):
+    """An SLO file is invalid; str() says which file and why."""
+
+
+def duration_s(text: str) -> int:
+    """``"5m"`` -> 300; a Prometheus-style duration with one unit (s, m, h, d, w)."""
+    match = _DURATION.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"duration {text!r} must be a positive number and a unit s, m, h, d or w")
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _check_duration(text: str) -> str:
+    duration_s(text)
+    return text
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class AlertWindow(_Strict):
+    """One window pair of a multiwindow, multi-burn-rate alert."""
+
+    severity: Literal["page", "ticket"]
+    long: str
+    short: str
+    burn_rate: float | None = Field(None, alias="burnRate", gt=0)
+    consumption: float | None = Field(None, gt=0, le=1)
+    for_: str | None = Field(None, alias="for")
+
+    _long = field_validator("long", "short")(_check_duration)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AlertWindow:
+        if (self.burn_rate is None) == (self.consumption is None):
+            raise ValueError("give exactly one of burnRate or consumption")
+        if duration_s(self.short) >= duration_s(self.long):
+            raise ValueError(f"short window {self.short} must be shorter than {self.long}")
+        if self.for_ is not None:
+            _check_duration(self.for_)
+        return self
+
+
+class Alerting(_Strict):
+    page: bool = True
+    ticket: bool = True
+    windows: tuple[AlertWindow, ...] | None = None
+
+
+class _Metadata(_Strict):
+    name: str
+    display_name: str | None = Field(None, alias="displayName")
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not _NAME.match(name):
+            raise ValueError(f"name {name!r} must be lower-case letters, digits and '-'")
+        return name
+
+
+class _Spec(_Strict):
+    description: str = ""
+    sli: Literal["latency", "first_pass", "mismatch", "exception_aging", "api_failure"]
+    objective: float = Field(gt=0, lt=1)
+    window: str = "30d"
+    min_traffic: float = Field(1.0, alias="minTraffic", ge=0)
+    aging_objective: Literal["1h", "4h", "24h"] = Field("4h", alias="agingObjective")
+    alerting: Alerting = Alerting()
+
+    _window = field_validator("window")(_check_duration)
+
+
+class _Document(_Strict):
+    api_version: Literal["synclens/v1"] = Field(alias="apiVersion")
+    kind: Literal["SLO"]
+    metadata: _Metadata
+    spec: _Spec
+
+
+class BurnWindow(BaseModel):
+    """A resolved alert window: the factor is the burn rate both windows must exceed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    severity: Literal["page", "ticket"]
+    long: str
+    short: str
+    factor: float
+    for_: str | None = None
+
+
+class SloSpec(BaseModel):
+    """One SLO, validated and resolved (alert windows computed)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    display_name: str
+    description: str
+    sli: str
+    objective: float
+    window: str
+    min_traffic: float
+    aging_objective: str
+    labels: dict[str, str]
+    windows: tuple[BurnWindow, ...]
+    source: str = ""
+
+    @property
+    def error_budget(self) -> float:
+        """The allowed share of bad events, ``1 - objective``."""
+        return round(1.0 - self.objective, 12)
+
+    @property
+    def all_windows(self) -> tuple[str, ...]:
+        """Every window the SLO is judged over, shortest first, the SLO window last."""
+        names = {w.long for w in self.windows} | {w.short for w in self.windows}
+        names.discard(self.window)
+        return (*sorted(names, key=duration_s), self.window)
+
+
+def default_windows(window: str) -> tuple[BurnWindow, ...]:
+    """The SRE Workbook's four window pairs, factors scaled to ``window``."""
+    return tuple(
+        BurnWindow(
+            severity=sev,
+            long=long,
+            short=short,
+            factor=_factor(consumption, window, long),
+        )
+        for sev, long, short, consumption in _WORKBOOK
+    )
+
+
+def _factor(consumption: float, window: str, long: str) -> float:
+    return max(1.0, round(consumption * duration_s(window) / duration_s(long), 6))
+
+
+def _resolve(doc: _Document, source: str) -> SloSpec:
+    spec = doc.spec
+    if spec.alerting.windows is None:
+        windows = default_windows(spec.window)
+    else:
+        windows = tuple(
+            BurnWindow(
+                severity=w.severity,
+                long=w.long,
+                short=w.short,
+                factor=w.burn_rate
+                if w.burn_rate is not None
+                else _factor(w.consumption or 0.0, spec.window, w.long),
+                for_=w.for_,
+            )
+            for w in spec.alerting.windows
+        )
+    enabled = {"page": spec.alerting.page, "ticket": spec.alerting.ticket}
+    windows = tuple(w for w in windows if enabled[w.severity])
+    for w in windows:
+        if duration_s(w.long) > duration_s(spec.window):
+            raise ValueError(f"alert window {w.long} is longer than the SLO window {spec.window}")
+    return SloSpec(
+        name=doc.metadata.name,
+        display_name=doc.metadata.display_name or doc.metadata.name,
+        description=spec.description.strip(),
+        sli=spec.sli,
+        objective=spec.objective,
+        window=spec.window,
+        min_traffic=spec.min_traffic,
+        aging_objective=spec.aging_objective,
+        labels=dict(doc.metadata.labels),
+        windows=windows,
+        source=source,
+    )
+
+
+def _documents(text: str, source: str) -> Iterator[SloSpec]:
+    try:
+        loaded = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        raise SloError(f"{source}: not valid YAML: {exc}") from exc
+    for i, raw in enumerate(d for d in loaded if d is not None):
+        try:
+            yield _resolve(_Document.model_validate(raw), source)
+        except (ValidationError, ValueError) as exc:
+            raise SloError(f"{source} (document {i + 1}): {exc}") from exc
+
+
+def load_slo_file(path: Path) -> list[SloSpec]:
+    """Every SLO document in one YAML file (``---`` separates several)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SloError(f"cannot read SLO file {path}: {exc.strerror}") from exc
+    return list(_documents(text, path.name))
+
+
+def load_slos(directory: Path | str | None = None) -> list[SloSpec]:
+    """Every ``*.yaml`` / ``*.yml`` SLO in ``directory`` (default: the shipped set), by name."""
+    root = SHIPPED_SLO_DIR if directory is None else Path(directory)
+    if not root.is_dir():
+        raise SloError(f"SLO directory {root} does not exist")
+    files: Iterable[Path] = sorted(
+        p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
+    )
+    slos: dict[str, SloSpec] = {}
+    for path in files:
+        for slo in load_slo_file(path):
+            if slo.name in slos:
+                raise SloError(
+                    f"{path.name}: SLO {slo.name!r} is already defined in {slos[slo.name].source}"
+                )
+            slos[slo.name] = slo
+    return [slos[name] for name in sorted(slos)]
