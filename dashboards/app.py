@@ -1,0 +1,111 @@
+"""The Dash app factory: the shell (navigation, live refresh) and the four pages.
+
+``create_dash(queries)`` builds a fresh app around a :class:`DashboardQueries`;
+nothing is built at import time, and callbacks are registered on the app
+itself (never on Dash's global registry), so several apps can live in one
+process (tests run many services).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qsl
+
+import dash
+from dash import Input, Output, State, dcc, html
+
+from dashboards import ids
+from dashboards.components import PREFIX
+from dashboards.pages import exceptions, lineage, oncall, overview
+from dashboards.queries import DashboardQueries
+
+__all__ = ["PAGES", "create_dash"]
+
+_ASSETS = Path(__file__).parent / "assets"
+#: path (below the prefix) -> (navigation label, page module)
+PAGES: dict[str, tuple[str, ModuleType]] = {
+    "": ("Overview", overview),
+    "oncall": ("On-call", oncall),
+    "lineage": ("Lineage", lineage),
+    "exceptions": ("Exceptions", exceptions),
+}
+
+
+def _nav(active: str) -> list[Any]:
+    return [
+        dcc.Link(label, href=PREFIX + path, className="active" if path == active else "")
+        for path, (label, _) in PAGES.items()
+    ]
+
+
+def create_dash(
+    queries: DashboardQueries,
+    *,
+    requests_pathname_prefix: str = PREFIX,
+    refresh_s: float = 15.0,
+) -> dash.Dash:
+    """The dashboards over ``queries``; serve ``app.server`` (a Flask WSGI app)
+    mounted at ``requests_pathname_prefix``."""
+    app = dash.Dash(
+        "synclens.dashboards",
+        requests_pathname_prefix=requests_pathname_prefix,
+        routes_pathname_prefix="/",
+        assets_folder=str(_ASSETS),
+        title="synclens",
+        update_title="",
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    app.layout = html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            html.Header(
+                [
+                    html.A("synclens", href=PREFIX, className="brand"),
+                    html.Nav(_nav(""), id=ids.NAV),
+                    html.Div(
+                        [
+                            html.Span("live", id=ids.REFRESH_STATE, className="live"),
+                            html.Button("Pause", id=ids.PAUSE, n_clicks=0),
+                        ],
+                        className="refresh",
+                    ),
+                ],
+                className="top",
+            ),
+            dcc.Interval(id=ids.REFRESH, interval=int(refresh_s * 1000), n_intervals=0),
+            html.Main(id=ids.PAGE),
+        ]
+    )
+
+    @app.callback(
+        Output(ids.PAGE, "children"),
+        Output(ids.NAV, "children"),
+        Input(ids.URL, "pathname"),
+        State(ids.URL, "search"),
+    )
+    def _route(pathname: str | None, search: str | None) -> tuple[Any, Any]:
+        path = app.strip_relative_path(pathname or PREFIX) or ""
+        params = dict(parse_qsl((search or "").lstrip("?")))
+        if path not in PAGES:
+            return html.P(f"No page {path!r} here.", className="empty-note"), _nav("")
+        return PAGES[path][1].layout(params), _nav(path)
+
+    @app.callback(
+        Output(ids.REFRESH, "disabled"),
+        Output(ids.PAUSE, "children"),
+        Output(ids.REFRESH_STATE, "children"),
+        Output(ids.REFRESH_STATE, "className"),
+        Input(ids.PAUSE, "n_clicks"),
+    )
+    def _pause(n: int | None) -> tuple[bool, str, str, str]:
+        paused = bool((n or 0) % 2)
+        if paused:
+            return True, "Resume", "paused", "paused"
+        return False, "Pause", f"live · every {refresh_s:g} s", "live"
+
+    for _, page in PAGES.values():
+        page.register(app, queries)
+    return app

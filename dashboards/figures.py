@@ -1,0 +1,492 @@
+"""Pure figure builders: a data frame in, a Plotly figure out.
+
+No I/O and no clock: each builder is unit-tested with hand-made frames.  A
+frame with nothing to draw gives :func:`empty`, a figure that says so in
+words instead of drawing empty axes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboards.frames import LineageFrames
+
+__all__ = [
+    "KIND_LABELS",
+    "MARK_STYLE",
+    "TIMES",
+    "backlog_bars",
+    "burn_rates",
+    "empty",
+    "failing_targets",
+    "latency_by_target",
+    "mismatch_heatmap",
+    "swimlane",
+    "trace_waterfall",
+    "trend_sparkline",
+    "undelivered_by_target",
+]
+
+#: exception kinds in plain words
+KIND_LABELS: dict[str, str] = {
+    "mismatch": "stock mismatch",
+    "undelivered": "not delivered",
+    "dead_lettered": "dead letter",
+    "double_apply": "applied twice",
+    "out_of_sequence": "applied out of order",
+    "sequence_gap": "missing event",
+    "ownership_violation": "wrong system of record",
+}
+_KIND_COLORS = {
+    "mismatch": "#e45756",
+    "undelivered": "#f58518",
+    "dead_lettered": "#b279a2",
+    "double_apply": "#9d755d",
+    "out_of_sequence": "#72b7b2",
+    "sequence_gap": "#4c78a8",
+    "ownership_violation": "#bab0ac",
+}
+#: swimlane marks: (marker symbol, colour)
+MARK_STYLE: dict[str, tuple[str, str]] = {
+    "applied": ("circle", "#54a24b"),
+    "retry applied": ("circle-open", "#54a24b"),
+    "replay applied": ("star", "#4c78a8"),
+    "failed": ("x", "#e45756"),
+    "dead letter": ("hexagram", "#7f3c8d"),
+    "duplicate (ignored)": ("circle-open-dot", "#999999"),
+    "double apply": ("star-triangle-up", "#d62728"),
+}
+TIMES = "\u00d7"  # the multiplication sign of "14.4x budget pace"
+_FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13, "color": "#1f2933"}
+_MARGIN = {"l": 60, "r": 20, "t": 30, "b": 50}
+
+
+def _base(fig: go.Figure, *, height: int = 320, **layout: Any) -> go.Figure:
+    params: dict[str, Any] = {
+        "template": "plotly_white",
+        "font": _FONT,
+        "height": height,
+        "margin": _MARGIN,
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    }
+    fig.update_layout(**{**params, **layout})
+    return fig
+
+
+def empty(message: str, *, height: int = 220) -> go.Figure:
+    """A figure with no axes that says ``message``."""
+    fig = go.Figure()
+    fig.update_layout(
+        template="plotly_white",
+        font=_FONT,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": message,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 15, "color": "#6b7280"},
+            }
+        ],
+    )
+    return fig
+
+
+def trend_sparkline(
+    trend: pd.DataFrame,
+    name: str,
+    objective: float | None,
+    *,
+    none: str = "no traffic in this window",
+) -> go.Figure:
+    """One SLO's value over time, with its objective as a dashed line (``none``:
+    what to say when there is no point to draw)."""
+    rows = trend[trend["name"] == name].dropna(subset=["value"])
+    if rows.empty:
+        return empty(none, height=90)
+    fig = go.Figure(
+        go.Scatter(
+            x=rows["time"],
+            y=rows["value"] * 100,
+            mode="lines+markers",
+            line={"color": "#4c78a8", "width": 2},
+            marker={"size": 4},
+            hovertemplate="%{x|%b %d %H:%M} UTC: %{y:.2f}%<extra></extra>",
+        )
+    )
+    if objective is not None:
+        fig.add_hline(y=objective * 100, line={"dash": "dash", "color": "#9ca3af", "width": 1})
+    fig.update_layout(
+        template="plotly_white",
+        height=90,
+        margin={"l": 0, "r": 0, "t": 4, "b": 0},
+        showlegend=False,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+    return fig
+
+
+def mismatch_heatmap(df: pd.DataFrame) -> go.Figure:
+    """Share of compared stock records that disagree, by warehouse and channel."""
+    if df.empty:
+        return empty("No reconciliation has run yet: nothing compared.")
+    warehouses = sorted(df["warehouse"].unique())
+    channels = sorted(df["channel"].unique())
+    z, text, custom = [], [], []
+    for w in warehouses:
+        zr: list[float | None] = []
+        tr: list[str] = []
+        cr: list[list[int]] = []
+        for c in channels:
+            cell = df[(df["warehouse"] == w) & (df["channel"] == c)]
+            if cell.empty or cell["rate"].iloc[0] is None or pd.isna(cell["rate"].iloc[0]):
+                zr.append(None)
+                tr.append("")
+                cr.append([0, 0])
+            else:
+                r = cell.iloc[0]
+                zr.append(float(r["rate"]) * 100)
+                tr.append(f"{r['rate'] * 100:.1f}%<br>{r['mismatched']} of {r['compared']}")
+                cr.append([int(r["mismatched"]), int(r["compared"])])
+        z.append(zr)
+        text.append(tr)
+        custom.append(cr)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=channels,
+            y=warehouses,
+            text=text,
+            texttemplate="%{text}",
+            customdata=custom,
+            colorscale=[[0, "#f0f9e8"], [0.3, "#fdd49e"], [1, "#d7301f"]],
+            zmin=0,
+            colorbar={"title": {"text": "% mismatched"}, "ticksuffix": "%"},
+            hovertemplate="%{y}, %{x}: %{customdata[0]} of %{customdata[1]} records "
+            "disagree<extra></extra>",
+        )
+    )
+    return _base(
+        fig,
+        height=max(220, 70 * len(warehouses) + 90),
+        xaxis={"title": {"text": "sales channel"}},
+        yaxis={"title": {"text": "warehouse"}},
+    )
+
+
+def backlog_bars(df: pd.DataFrame) -> go.Figure:
+    """Open problems by how long they have been open, stacked by kind."""
+    if df.empty or int(df["count"].sum()) == 0:
+        return empty("No open problems.")
+    order = list(dict.fromkeys(df["age"]))
+    fig = go.Figure()
+    for kind in sorted(df["kind"].unique()):
+        rows = df[df["kind"] == kind]
+        fig.add_bar(
+            x=rows["age"],
+            y=rows["count"],
+            name=KIND_LABELS.get(kind, kind),
+            marker_color=_KIND_COLORS.get(kind),
+            customdata=[kind] * len(rows),
+            hovertemplate="%{y} " + KIND_LABELS.get(kind, kind) + " open %{x}<extra></extra>",
+        )
+    return _base(
+        fig,
+        barmode="stack",
+        xaxis={"title": {"text": "open for"}, "categoryorder": "array", "categoryarray": order},
+        yaxis={"title": {"text": "open problems"}},
+    )
+
+
+def latency_by_target(df: pd.DataFrame) -> go.Figure:
+    """How long updates take to reach each system: median, 95th, 99th percentile."""
+    rows = df.dropna(subset=["p50_s"]) if not df.empty else df
+    if rows.empty:
+        return empty("No updates were applied in this window.")
+    fig = go.Figure()
+    for col, label, color in (
+        ("p50_s", "half of updates within", "#9ecae9"),
+        ("p95_s", "95% within", "#4c78a8"),
+        ("p99_s", "99% within", "#1f3b63"),
+    ):
+        fig.add_bar(
+            x=rows["target"],
+            y=rows[col],
+            name=label,
+            marker_color=color,
+            text=[_duration(v) for v in rows[col]],
+            textposition="outside",
+            hovertemplate="%{x}: " + label + " %{y:.1f} s<extra></extra>",
+        )
+    return _base(
+        fig,
+        barmode="group",
+        xaxis={"title": {"text": "system updated"}},
+        yaxis={"title": {"text": "seconds (log scale)"}, "type": "log"},
+    )
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None or pd.isna(seconds):
+        return ""
+    if seconds < 90:
+        return f"{seconds:.1f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def burn_rates(df: pd.DataFrame) -> go.Figure:
+    """Burn rate per SLO (one panel each) and alert window pair: the long and
+    the short window's rate as bars, the pair's threshold as a black dash."""
+    if df.empty:
+        return empty("No SLOs are loaded.")
+    if df[["long_burn_rate", "short_burn_rate"]].isna().all().all():
+        return empty("No traffic yet in any alert window: no burn rate to show.")
+    titles = list(dict.fromkeys(df["title"]))
+    cols = 2 if len(titles) > 1 else 1
+    nrows = -(-len(titles) // cols)
+    fig = make_subplots(
+        rows=nrows, cols=cols, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.08
+    )
+    for i, title in enumerate(titles):
+        rows = df[df["title"] == title]
+        r, c = i // cols + 1, i % cols + 1
+        labels = [f"{w} ({s})" for w, s in zip(rows["windows"], rows["severity"], strict=True)]
+        for col, name, color in (
+            ("long_burn_rate", "long window", "#4c78a8"),
+            ("short_burn_rate", "short window", "#9ecae9"),
+        ):
+            fig.add_bar(
+                x=labels,
+                y=rows[col].fillna(0),
+                name=name,
+                legendgroup=name,
+                showlegend=i == 0,
+                marker_color=["#e45756" if f else color for f in rows["firing"]],
+                text=["no data" if pd.isna(v) else f"{v:.1f}{TIMES}" for v in rows[col]],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=title + " %{x}: " + name + " burn rate %{text}<extra></extra>",
+                row=r,
+                col=c,
+            )
+        fig.add_scatter(
+            x=labels,
+            y=rows["threshold"],
+            mode="markers",
+            name="alert threshold",
+            legendgroup="threshold",
+            showlegend=i == 0,
+            marker={"symbol": "line-ew-open", "size": 34, "color": "#111827", "line": {"width": 3}},
+            hovertemplate=title + " %{x}: alerts above %{y}" + TIMES + "<extra></extra>",
+            row=r,
+            col=c,
+        )
+    height = 210 * nrows + 100
+    _base(fig, height=height, barmode="group", margin={**_MARGIN, "t": 80})
+    fig.update_layout(legend={"y": 1 + 48 / (height - 80 - _MARGIN["b"])})
+    fig.update_yaxes(title_text=f"{TIMES} budget pace", rangemode="tozero")
+    fig.update_xaxes(tickfont={"size": 11})
+    return fig
+
+
+def failing_targets(df: pd.DataFrame) -> go.Figure:
+    """Share of delivery calls that failed, per target system."""
+    rows = df[df["attempts"] > 0] if not df.empty else df
+    if rows.empty:
+        return empty("No delivery attempts in this window.")
+    rows = rows.sort_values("failure_ratio")
+    fig = go.Figure(
+        go.Bar(
+            y=rows["target"],
+            x=rows["failure_ratio"] * 100,
+            orientation="h",
+            marker_color=[
+                "#e45756" if r > 0.05 else "#f2b134" if r > 0.01 else "#54a24b"
+                for r in rows["failure_ratio"]
+            ],
+            text=[
+                f"{f} of {a} calls failed"
+                for f, a in zip(rows["failed"], rows["attempts"], strict=True)
+            ],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.1f}% of calls failed<extra></extra>",
+        )
+    )
+    return _base(
+        fig,
+        height=max(200, 60 * len(rows) + 80),
+        xaxis={"title": {"text": "% of delivery calls failed"}, "ticksuffix": "%"},
+        yaxis={"title": {"text": "target"}},
+    )
+
+
+def undelivered_by_target(df: pd.DataFrame) -> go.Figure:
+    """Messages past their deadline and messages parked in a dead-letter queue."""
+    if df.empty or int(df[["undelivered", "dead_lettered"]].to_numpy().sum()) == 0:
+        return empty("Nothing undelivered and no dead letters in this window.")
+    fig = go.Figure()
+    for col, name, color in (
+        ("undelivered", "undelivered past deadline", "#f58518"),
+        ("dead_lettered", "dead-lettered", "#7f3c8d"),
+    ):
+        fig.add_bar(
+            x=df["target"],
+            y=df[col],
+            name=name,
+            marker_color=color,
+            text=df[col],
+            textposition="outside",
+            hovertemplate="%{x}: %{y} " + name + "<extra></extra>",
+        )
+    return _base(fig, barmode="group", yaxis={"title": {"text": "(event, target) pairs"}})
+
+
+def swimlane(f: LineageFrames) -> go.Figure:
+    """One lane per system: events at their source, delivery attempts at their
+    target (joined to their event by a thin line), snapshot quantities and
+    exceptions.  Attempt points carry ``[trace_id, span_id]`` as customdata."""
+    if f.empty:
+        return empty("No events, delivery attempts or snapshots found.")
+    lanes = f.lanes() + (["exceptions"] if not f.exceptions.empty else [])
+    fig = go.Figure()
+    links = f.attempts.dropna(subset=["event_time", "event_lane", "time"])
+    if not links.empty:
+        xs: list[Any] = []
+        ys: list[Any] = []
+        for r in links.itertuples():
+            xs += [r.event_time, r.time, None]
+            ys += [r.event_lane, r.lane, None]
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            line={"color": "#d1d5db", "width": 1},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    if not f.events.empty:
+        fig.add_scatter(
+            x=f.events["time"],
+            y=f.events["lane"],
+            mode="markers",
+            name="event at its source",
+            marker={"symbol": "diamond", "size": 11, "color": "#1f2933"},
+            text=f.events["label"],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    for mark, (symbol, color) in MARK_STYLE.items():
+        rows = f.attempts[f.attempts["mark"] == mark]
+        if rows.empty:
+            continue
+        fig.add_scatter(
+            x=rows["time"],
+            y=rows["lane"],
+            mode="markers",
+            name=mark,
+            marker={
+                "symbol": symbol,
+                "size": 12,
+                "color": color,
+                "line": {"width": 2, "color": color},
+            },
+            text=rows["label"],
+            customdata=rows[["trace_id", "span_id"]].to_numpy().tolist(),
+            hovertemplate="%{text}<br><i>click to open the trace</i><extra></extra>",
+        )
+    if not f.snapshots.empty:
+        fig.add_scatter(
+            x=f.snapshots["time"],
+            y=f.snapshots["lane"],
+            mode="markers+text",
+            name="snapshot: on hand",
+            marker={"symbol": "square", "size": 10, "color": "#f2b134"},
+            text=[f"{q:g}" for q in f.snapshots["quantity"]],
+            # a system with two instances (wms/dc-east, wms/dc-west): one above, one below
+            textposition=[
+                "top center" if rank % 2 == 0 else "bottom center"
+                for rank in f.snapshots.groupby("lane")["instance"].rank(method="dense") - 1
+            ],
+            hovertext=f.snapshots["label"],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    if not f.exceptions.empty:
+        fig.add_scatter(
+            x=f.exceptions["time"],
+            y=f.exceptions["lane"],
+            mode="markers",
+            name="exception opened",
+            marker={"symbol": "triangle-up", "size": 12, "color": "#e45756"},
+            text=f.exceptions["label"],
+            hovertemplate="%{text}<extra></extra>",
+        )
+    return _base(
+        fig,
+        height=max(320, 64 * len(lanes) + 140),
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(reversed(lanes)),
+            "title": {"text": ""},
+            "showgrid": True,
+        },
+        xaxis={"title": {"text": "time (UTC)"}},
+        hovermode="closest",
+        clickmode="event",
+    )
+
+
+def trace_waterfall(df: pd.DataFrame) -> go.Figure:
+    """A trace's spans as a waterfall, children indented under their parent;
+    linked traces (producer or consumers) follow, marked as linked."""
+    if df.empty:
+        return empty("No spans stored for this trace.")
+    t0 = df["start"].min()
+    labels = [
+        ("↪ linked: " if linked else "") + label
+        for label, linked in zip(df["label"], df["linked"], strict=True)
+    ]
+    offsets = [(s - t0).total_seconds() for s in df["start"]]
+    rows = list(range(len(df)))  # span names repeat: one row per span, labelled
+    fig = go.Figure(
+        go.Bar(
+            y=rows,
+            x=[max(d, 1e-3) for d in df["duration_s"]],
+            base=offsets,
+            orientation="h",
+            marker_color=[
+                "#e45756" if e else ("#9ecae9" if lk else "#4c78a8")
+                for e, lk in zip(df["error"], df["linked"], strict=True)
+            ],
+            text=[f"{d * 1000:.0f} ms" if d < 1 else f"{d:.2f} s" for d in df["duration_s"]],
+            textposition="outside",
+            customdata=df["detail"],
+            hovertext=labels,
+            hovertemplate="%{hovertext}<br>%{customdata}<extra></extra>",
+        )
+    )
+    return _base(
+        fig,
+        height=max(180, 30 * len(df) + 80),
+        showlegend=False,
+        yaxis={
+            "autorange": "reversed",
+            "automargin": True,
+            "tickmode": "array",
+            "tickvals": rows,
+            "ticktext": labels,
+            "tickfont": {"family": "monospace", "size": 12},
+        },
+        xaxis={"title": {"text": "seconds since the trace started"}},
+    )

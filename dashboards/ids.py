@@ -1,0 +1,68 @@
+"""Every Dash component id of the dashboards, in one place.
+
+Pages and tests refer to components by these names only, so a rename is
+one edit and a browser test never guesses an id.
+"""
+
+from __future__ import annotations
+
+# -- the shell ----------------------------------------------------------------
+URL = "url"
+PAGE = "page"
+NAV = "nav"
+REFRESH = "refresh-interval"
+PAUSE = "refresh-pause"
+REFRESH_STATE = "refresh-state"
+
+# -- overview (executives) ----------------------------------------------------
+OV_WINDOW = "overview-window"
+OV_TILES = "overview-slo-tiles"
+OV_HEADLINE = "overview-headline"
+OV_MISMATCH = "overview-mismatch-heatmap"
+OV_BACKLOG = "overview-backlog"
+OV_ORDERS = "overview-orders-impacted"
+OV_LATENCY = "overview-latency"
+
+# -- on-call --------------------------------------------------------------------
+OC_WINDOW = "oncall-window"
+OC_BURN = "oncall-burn-rates"
+OC_STATUS = "oncall-status"
+OC_FAILING = "oncall-failing-targets"
+OC_UNDELIVERED = "oncall-undelivered"
+OC_INGEST = "oncall-ingest"
+OC_INGEST_SAMPLE = "oncall-ingest-sample"
+OC_NEWEST = "oncall-newest-exceptions"
+
+# -- lineage explorer -------------------------------------------------------------
+LN_MODE = "lineage-mode"
+LN_SKU = "lineage-sku"
+LN_LOCATION = "lineage-location"
+LN_ORDER = "lineage-order"
+LN_SEARCH = "lineage-search"
+LN_SUMMARY = "lineage-summary"
+LN_SWIMLANE = "lineage-swimlane"
+LN_EVENTS = "lineage-events"
+LN_TRACE = "lineage-trace"
+LN_TRACE_TITLE = "lineage-trace-title"
+LN_TRACE_ID = "lineage-trace-id"
+LN_URL = "lineage-url"
+
+# -- exceptions -----------------------------------------------------------------
+EX_KIND = "exceptions-kind"
+EX_STATUS = "exceptions-status"
+EX_WAREHOUSE = "exceptions-warehouse"
+EX_TARGET = "exceptions-target"
+EX_SUMMARY = "exceptions-summary"
+EX_TABLE = "exceptions-table"
+EX_DETAIL = "exceptions-detail"
+EX_BY = "exceptions-by"
+EX_NOTE = "exceptions-note"
+EX_ACK = "exceptions-ack"
+EX_RESOLVE = "exceptions-resolve"
+EX_MESSAGE = "exceptions-message"
+EX_AUDIT = "exceptions-audit"
+EX_CHANGED = "exceptions-changed"
+EX_SELECTED = "exceptions-selected"
+EX_EVIDENCE = "exceptions-evidence"
+
+__all__ = sorted(name for name in list(globals()) if name.isupper())

@@ -1,0 +1,283 @@
+"""The dashboards' only door to data: a small typed facade over the query
+functions of ``collector`` and ``metrics``.
+
+Every method reads through a function the JSON API uses too (so a number on
+a page is the number the API answers) and returns a data frame or a plain
+dict; pages never see a cursor, a SQL string or a store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import pandas as pd
+from prometheus_client import CollectorRegistry
+
+from collector.clock import Clock
+from collector.lineage import LineageExtra, LineageQuery, order_lineage, sku_lineage, trace_view
+from collector.routing import RouteTable
+from collector.store import Store
+from dashboards import frames
+from dashboards.cache import FreshnessCache
+from metrics.engine import SliEngine
+from metrics.exceptions import ExceptionStore
+from metrics.reconcile_results import latest_counts, runs
+from metrics.slis import Dimension, compute_slis, parse_window
+from metrics.slo import SloSpec, evaluate
+
+__all__ = ["WINDOWS", "DashboardQueries", "IngestSample", "SloView"]
+
+_NS = 1_000_000_000
+#: the overview's window picker: value -> label
+WINDOWS: dict[str, str] = {
+    "1h": "last hour",
+    "24h": "last 24 hours",
+    "7d": "last 7 days",
+    "28d": "last 28 days",
+}
+_TREND_POINTS = 12
+_INGEST_COUNTERS = {
+    "events": "synclens_events_received_total",
+    "spans": "synclens_spans_received_total",
+    "duplicates": "synclens_events_duplicate_total",
+    "events_rejected": "synclens_events_rejected_total",
+    "spans_rejected": "synclens_spans_rejected_total",
+    "requests_rejected": "synclens_ingest_requests_rejected_total",
+    "dropped": "synclens_ingest_dropped_total",
+}
+
+
+@dataclass(frozen=True)
+class SloView:
+    """Every SLO at one instant: the tiles, their trend, the burn rates."""
+
+    computed_at_ns: int
+    tiles: pd.DataFrame
+    trend: pd.DataFrame
+    burn: pd.DataFrame
+    evaluated: list[dict[str, Any]]
+    slis: dict[str, Any]  # every SLI over the picked window (``GET /slis`` "slis")
+
+
+@dataclass(frozen=True)
+class IngestSample:
+    """Ingest counters (totals since start) and the queue depth, at ``at_ns``."""
+
+    at_ns: int
+    counts: dict[str, float]
+    queue_depth: int
+
+
+@dataclass
+class DashboardQueries:
+    """What the pages may ask.  Built by the app factory from the live parts."""
+
+    store: Store
+    routes: RouteTable
+    clock: Clock
+    slis: SliEngine
+    exceptions: ExceptionStore
+    registry: CollectorRegistry
+    slos: Callable[[], Sequence[SloSpec] | None] = field(default=lambda: ())
+    lineage_extras: Sequence[LineageExtra] = ()  # what else ``GET /lineage`` carries
+    cache: FreshnessCache = field(default_factory=FreshnessCache)
+
+    def now(self) -> int:
+        return self.clock()
+
+    # -- SLIs and SLOs ------------------------------------------------------------
+
+    def _compute(
+        self, window: str, now_ns: int, by: Dimension | None, *, parts: bool = True
+    ) -> dict[str, Any]:
+        self.slis.refresh()
+        with self.store.reader() as cur:
+            return compute_slis(
+                cur, window=window, now_ns=now_ns, by=by, parts=self.slis.parts if parts else ()
+            )
+
+    def _slis(self, window: str, now_ns: int, by: Dimension | None = None) -> dict[str, Any]:
+        """``compute_slis`` over ``window`` ending ``now_ns``, reused while fresh
+        (:class:`~dashboards.cache.FreshnessCache`)."""
+        result: dict[str, Any] = self.cache.get(
+            ("slis", window, by),
+            span_ns=parse_window(window),
+            now_ns=now_ns,
+            compute=lambda: self._compute(window, now_ns, by),
+        )
+        return result
+
+    def _trend(self, window: str, now_ns: int) -> list[tuple[int, dict[str, Any]]]:
+        """The SLIs in 12 steps across ``window``: steps aligned to multiples of
+        the step (a finished step never changes, so it is computed once), the
+        last one running up to ``now_ns``."""
+        step = parse_window(window) // _TREND_POINTS
+        edge = now_ns // step * step
+        points = []
+        for k in range(_TREND_POINTS - 1, 0, -1):
+            end = edge - (k - 1) * step
+            part = self.cache.get(
+                ("trend", step, end),
+                span_ns=100 * step,  # finished: kept for the cache's longest age
+                now_ns=now_ns,
+                # event SLIs only: the parts (mismatch, exception aging, order
+                # impact) measure the present, not a past step
+                compute=partial(self._compute, f"{step // _NS}s", end, None, parts=False),
+            )
+            points.append((end, part["slis"]))
+        if now_ns > edge:
+            points.append((now_ns, self._slis(f"{(now_ns - edge) // _NS or 1}s", now_ns)["slis"]))
+        return points + self._mismatch_history(now_ns - step * _TREND_POINTS)
+
+    def _mismatch_history(self, since_ns: int) -> list[tuple[int, dict[str, Any]]]:
+        """The mismatch SLI of each reconciliation run kept since ``since_ns``."""
+        with self.store.reader() as cur:
+            kept = runs(cur, limit=200)
+        return [
+            (
+                int(r["now_ns"]),
+                {"mismatch": {"mismatched": r["mismatched"], "compared": r["compared"]}},
+            )
+            for r in reversed(kept)
+            if int(r["now_ns"]) >= since_ns
+        ]
+
+    def slo_view(self, window: str, *, trend: bool = True) -> SloView:
+        """The SLOs' state (budget over each SLO's own window, as ``GET /slos``),
+        their value over ``window`` and, with ``trend``, in steps across it."""
+        now = self.now()
+        specs = list(self.slos() or ())
+        windows = sorted({w for s in specs for w in s.all_windows} | {window})
+        by_window = {w: self._slis(w, now)["slis"] for w in windows}
+        evaluated = [evaluate(s, by_window) for s in specs]
+        points = self._trend(window, now) if trend and specs else []
+        return SloView(
+            computed_at_ns=now,
+            tiles=frames.slo_frame(evaluated, by_window[window]),
+            trend=frames.trend_frame(points, evaluated),
+            burn=frames.burn_frame(evaluated),
+            evaluated=evaluated,
+            slis=by_window[window],
+        )
+
+    def sli_summary(self, window: str) -> dict[str, Any]:
+        """``GET /api/v1/slis?window=`` (overall)."""
+        return self._slis(window, self.now())
+
+    def by_target(self, window: str) -> pd.DataFrame:
+        """``GET /api/v1/slis?window=&by=target`` as one row per target."""
+        return frames.target_frame(self._slis(window, self.now(), "target").get("groups", {}))
+
+    # -- reconciliation and exceptions --------------------------------------------
+
+    def mismatch(self) -> pd.DataFrame:
+        """The latest reconciliation, per (warehouse, channel)."""
+        with self.store.reader() as cur:
+            return frames.mismatch_frame(latest_counts(cur))
+
+    def last_reconciliation(self) -> dict[str, Any] | None:
+        with self.store.reader() as cur:
+            found = runs(cur, limit=1)
+        return found[0] if found else None
+
+    def backlog(self) -> pd.DataFrame:
+        """Unresolved exceptions per age bucket and kind."""
+        return frames.backlog_frame(self.exceptions.unresolved_summary(), now_ns=self.now())
+
+    def exception_list(
+        self,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        warehouse: str | None = None,
+        target: str | None = None,
+        sku: str | None = None,
+        limit: int = 500,
+    ) -> tuple[int, pd.DataFrame]:
+        """``GET /api/v1/exceptions`` (newest first): the total and one page."""
+        total, rows = self.exceptions.search(
+            status=status, kind=kind, warehouse=warehouse, target=target, sku=sku, limit=limit
+        )
+        return total, frames.exceptions_frame(rows, now_ns=self.now())
+
+    def exception_facets(self) -> dict[str, list[str]]:
+        """Warehouses and targets that exceptions name (for the filter lists)."""
+        _, rows = self.exceptions.search(limit=1000)
+        return {
+            "warehouse": sorted({r["warehouse"] for r in rows if r.get("warehouse")}),
+            "target": sorted({r["target"] for r in rows if r.get("target")}),
+        }
+
+    def exception(self, exception_id: int) -> dict[str, Any] | None:
+        return self.exceptions.get(exception_id)
+
+    def audit(self, exception_id: int) -> pd.DataFrame:
+        return frames.audit_frame(self.exceptions.audit_log(exception_id))
+
+    def acknowledge(self, exception_id: int, *, by: str, note: str) -> dict[str, Any]:
+        return self.exceptions.acknowledge(exception_id, by=by, note=note, now_ns=self.now())
+
+    def resolve(self, exception_id: int, *, by: str, note: str) -> dict[str, Any]:
+        return self.exceptions.resolve(exception_id, by=by, note=note, now_ns=self.now())
+
+    # -- ingest -------------------------------------------------------------------
+
+    def ingest(self) -> IngestSample:
+        """Ingest counters from the app's Prometheus registry, queue depth from the store."""
+        wanted = self.registry.restricted_registry(list(_INGEST_COUNTERS.values()))
+        totals = dict.fromkeys(_INGEST_COUNTERS.values(), 0.0)
+        for family in wanted.collect():
+            for sample in family.samples:
+                if sample.name in totals:
+                    totals[sample.name] += sample.value
+        return IngestSample(
+            at_ns=self.now(),
+            counts={k: totals[name] for k, name in _INGEST_COUNTERS.items()},
+            queue_depth=self.store.queue_rows,
+        )
+
+    # -- lineage ------------------------------------------------------------------
+
+    def sku_lineage(
+        self, sku: str, location: str | None = None, *, limit: int = 200
+    ) -> tuple[dict[str, Any], frames.LineageFrames]:
+        """``GET /api/v1/lineage`` (with its snapshots and exceptions), and the
+        frames of its swimlane."""
+        with self.store.reader() as cur:
+            raw = sku_lineage(
+                cur,
+                sku,
+                location=location,
+                query=LineageQuery(limit=limit),
+                routes=self.routes,
+                now_ns=self.now(),
+                extras=self.lineage_extras,
+            )
+        return raw, _frames(raw)
+
+    def order_lineage(
+        self, order_id: str, *, limit: int = 200
+    ) -> tuple[dict[str, Any], frames.LineageFrames]:
+        """``GET /api/v1/orders/{id}/lineage`` and the frames of its swimlane."""
+        with self.store.reader() as cur:
+            raw = order_lineage(
+                cur,
+                order_id,
+                query=LineageQuery(limit=limit),
+                routes=self.routes,
+                now_ns=self.now(),
+                extras=self.lineage_extras,
+            )
+        return raw, _frames(raw)
+
+    def trace(self, trace_id: str) -> pd.DataFrame:
+        """``GET /api/v1/traces/{id}``, one row per span (linked traces after)."""
+        with self.store.reader() as cur:
+            return frames.trace_frame(trace_view(cur, trace_id))
+
+
+def _frames(raw: dict[str, Any]) -> frames.LineageFrames:
+    return frames.lineage_frames(raw, raw.get("snapshots", ()), raw.get("exceptions", ()))

@@ -1,0 +1,119 @@
+"""Headless Chromium (Debian's ``chromium`` + ``chromium-driver``) through Selenium."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service as ChromeService
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+__all__ = [
+    "CHROMEDRIVER",
+    "CHROMIUM",
+    "available",
+    "chromium",
+    "figure_data",
+    "severe_logs",
+    "wait_for",
+    "wait_text",
+]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+WIDTH, HEIGHT = 1400, 1000
+
+
+def available() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+@contextmanager
+def chromium() -> Iterator[WebDriver]:
+    profile = tempfile.mkdtemp(prefix="synclens-chromium-")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        f"--window-size={WIDTH},{HEIGHT}",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+    ):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=ChromeService(CHROMEDRIVER), options=opts)
+    try:
+        driver.set_window_size(WIDTH, HEIGHT)
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(driver: WebDriver, css: str, timeout: float = 15.0) -> WebElement:
+    el: WebElement = WebDriverWait(driver, timeout).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, css)
+    )
+    return el
+
+
+def wait_text(
+    driver: WebDriver, css: str, pred: Callable[[str], bool], timeout: float = 15.0
+) -> str:
+    """Wait until the element at ``css`` has a text ``pred`` accepts; return it."""
+
+    def check(d: WebDriver) -> str | bool:
+        for el in d.find_elements(By.CSS_SELECTOR, css):
+            text = el.text
+            if pred(text):
+                return text
+        return False
+
+    found: str = WebDriverWait(driver, timeout).until(check)
+    return found
+
+
+_DECODE = """
+const T = {f8: Float64Array, f4: Float32Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array,
+           u2: Uint16Array, i4: Int32Array, u4: Uint32Array};
+function dec(v) {
+  if (v && typeof v === 'object' && v.bdata && v.dtype) {  // Plotly's base64 typed arrays
+    const b = atob(v.bdata), buf = new Uint8Array(b.length);
+    for (let i = 0; i < b.length; i++) buf[i] = b.charCodeAt(i);
+    return Array.from(new T[v.dtype](buf.buffer));
+  }
+  if (ArrayBuffer.isView(v)) return Array.from(v);
+  return v;
+}
+const el = document.querySelector('#' + CSS.escape(arguments[0]) + ' .js-plotly-plot');
+if (!el || !el.data) return null;
+return JSON.parse(JSON.stringify(el.data.map(t => Object.fromEntries(
+  Object.entries(t).map(([k, v]) => [k, dec(v)])))));
+"""
+
+
+def figure_data(driver: WebDriver, graph_id: str) -> list[dict[str, Any]]:
+    """The Plotly traces drawn in the dcc.Graph ``graph_id`` (typed arrays as lists)."""
+    data: list[dict[str, Any]] = driver.execute_script(_DECODE, graph_id) or []
+    return data
+
+
+def severe_logs(driver: WebDriver) -> list[dict[str, Any]]:
+    """Browser console entries at SEVERE level since the last call."""
+    return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]

@@ -1,0 +1,55 @@
+"""FreshnessCache: an answer over a long window is reused briefly, a short one hardly."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from dashboards.cache import FreshnessCache
+
+S = 1_000_000_000
+DAY = 86_400 * S
+
+
+def test_long_windows_are_reused_short_ones_recomputed() -> None:
+    cache = FreshnessCache()
+    calls: list[str] = []
+
+    def compute(name: str) -> str:
+        calls.append(name)
+        return name
+
+    assert cache.max_age_for(28 * DAY) == 120 * S  # capped
+    assert cache.max_age_for(3600 * S) == 1_800_000_000  # 1h: 1.8 s
+    assert cache.get("28d", span_ns=28 * DAY, now_ns=0, compute=lambda: compute("28d")) == "28d"
+    cache.get("28d", span_ns=28 * DAY, now_ns=60 * S, compute=lambda: compute("28d"))
+    cache.get("5m", span_ns=300 * S, now_ns=0, compute=lambda: compute("5m"))
+    cache.get("5m", span_ns=300 * S, now_ns=1 * S, compute=lambda: compute("5m"))
+    cache.get("28d", span_ns=28 * DAY, now_ns=121 * S, compute=lambda: compute("28d"))
+    assert calls == ["28d", "5m", "5m", "28d"]
+    cache.get("28d", span_ns=28 * DAY, now_ns=-1, compute=lambda: compute("28d"))  # clock went back
+    assert calls[-1] == "28d" and len(calls) == 5
+
+
+def test_concurrent_viewers_share_one_computation_and_size_is_bounded() -> None:
+    cache = FreshnessCache(size=2)
+    calls = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.05)
+        return 42
+
+    threads = [
+        threading.Thread(target=lambda: cache.get("k", span_ns=DAY, now_ns=0, compute=slow))
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    for key in ("a", "b", "c"):
+        cache.get(key, span_ns=DAY, now_ns=0, compute=lambda: 0)
+    cache.get("k", span_ns=DAY, now_ns=0, compute=slow)  # evicted: computed again
+    assert len(calls) == 2
