@@ -302,14 +302,22 @@ def burn_rates(df: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def failing_targets(df: pd.DataFrame) -> go.Figure:
-    """Share of delivery calls that failed, per target system."""
+def failing_targets(df: pd.DataFrame, failures: pd.DataFrame | None = None) -> go.Figure:
+    """Share of delivery calls that failed, per target system, split by what
+    failed (timeouts, 429s, validation errors, ...) when ``failures`` says."""
     rows = df[df["attempts"] > 0] if not df.empty else df
     if rows.empty:
         return empty("No delivery attempts in this window.")
     rows = rows.sort_values("failure_ratio")
-    fig = go.Figure(
-        go.Bar(
+    attempts = dict(zip(rows["target"], rows["attempts"], strict=True))
+    fig = go.Figure()
+    kinds = (
+        failures[failures["target"].isin(attempts)]
+        if failures is not None and not failures.empty
+        else None
+    )
+    if kinds is None or kinds.empty:
+        fig.add_bar(
             y=rows["target"],
             x=rows["failure_ratio"] * 100,
             orientation="h",
@@ -317,6 +325,7 @@ def failing_targets(df: pd.DataFrame) -> go.Figure:
                 "#e45756" if r > 0.05 else "#f2b134" if r > 0.01 else "#54a24b"
                 for r in rows["failure_ratio"]
             ],
+            name="failed",
             text=[
                 f"{f} of {a} calls failed"
                 for f, a in zip(rows["failed"], rows["attempts"], strict=True)
@@ -324,13 +333,42 @@ def failing_targets(df: pd.DataFrame) -> go.Figure:
             textposition="auto",
             hovertemplate="%{y}: %{x:.1f}% of calls failed<extra></extra>",
         )
-    )
+    else:
+        order = kinds.groupby("error_type")["failed"].sum().sort_values(ascending=False).index
+        for i, kind in enumerate(order):
+            part = kinds[kinds["error_type"] == kind].set_index("target")["failed"]
+            counts = [int(part.get(t, 0)) for t in rows["target"]]
+            fig.add_bar(
+                y=rows["target"],
+                x=[100 * c / attempts[t] for c, t in zip(counts, rows["target"], strict=True)],
+                orientation="h",
+                name=str(kind),
+                marker_color=_FAILURE_COLORS[i % len(_FAILURE_COLORS)],
+                customdata=counts,
+                hovertemplate=f"%{{y}}: %{{customdata}} calls failed with {kind}"
+                " (%{x:.1f}%)<extra></extra>",
+            )
+        fig.update_layout(barmode="stack")
+        for target, failed, total in zip(
+            rows["target"], rows["failed"], rows["attempts"], strict=True
+        ):
+            fig.add_annotation(
+                y=target,
+                x=100 * failed / total,
+                text=f" {failed} of {total} calls failed",
+                showarrow=False,
+                xanchor="left",
+                font={"size": 11},
+            )
     return _base(
         fig,
         height=max(200, 60 * len(rows) + 80),
         xaxis={"title": {"text": "% of delivery calls failed"}, "ticksuffix": "%"},
         yaxis={"title": {"text": "target"}},
     )
+
+
+_FAILURE_COLORS = ("#e45756", "#f58518", "#b279a2", "#9d755d", "#72b7b2", "#bab0ac")
 
 
 def undelivered_by_target(df: pd.DataFrame) -> go.Figure:

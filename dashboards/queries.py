@@ -25,7 +25,7 @@ from dashboards.cache import FreshnessCache
 from metrics.engine import SliEngine
 from metrics.exceptions import ExceptionStore
 from metrics.reconcile_results import latest_counts, runs
-from metrics.slis import Dimension, compute_slis, parse_window
+from metrics.slis import Dimension, compute_slis, failures_by_target, parse_window
 from metrics.slo import SloSpec, evaluate
 
 __all__ = ["WINDOWS", "DashboardQueries", "IngestSample", "SloView"]
@@ -170,6 +170,12 @@ class DashboardQueries:
     def by_target(self, window: str) -> pd.DataFrame:
         """``GET /api/v1/slis?window=&by=target`` as one row per target."""
         return frames.target_frame(self._slis(window, self.now(), "target").get("groups", {}))
+
+    def failures(self, window: str) -> pd.DataFrame:
+        """Failed delivery attempts by target and failure class (timeout, 429, ...)."""
+        with self.store.reader() as cur:
+            rows = failures_by_target(cur, window=window, now_ns=self.now())
+        return pd.DataFrame(rows, columns=["target", "error_type", "failed"])
 
     # -- reconciliation and exceptions --------------------------------------------
 

@@ -24,7 +24,15 @@ from collector.queries import bind
 from collector.timefmt import iso
 from metrics.sql import sql
 
-__all__ = ["DIMENSIONS", "PartResult", "SliPart", "compute_slis", "parse_window", "ratio"]
+__all__ = [
+    "DIMENSIONS",
+    "PartResult",
+    "SliPart",
+    "compute_slis",
+    "failures_by_target",
+    "parse_window",
+    "ratio",
+]
 
 _NS = 1_000_000_000
 DIMENSIONS = ("target", "warehouse", "channel", "event_type")
@@ -154,3 +162,12 @@ def compute_slis(
             for key in sorted(keys, key=str)
         }
     return result
+
+
+def failures_by_target(
+    cur: duckdb.DuckDBPyConnection, *, window: str, now_ns: int
+) -> list[dict[str, Any]]:
+    """Failed attempts ending in ``[now - window, now)`` by target and failure
+    class (``error.type``: timeout, 429, ...): what is failing, not only how much."""
+    span = parse_window(window)
+    return _rows(cur, "failures_by_target", {"from": now_ns - span, "to": now_ns})

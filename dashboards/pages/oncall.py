@@ -152,7 +152,7 @@ def register(app: Dash, q: DashboardQueries) -> None:
         ]
         return (
             figures.burn_rates(view.burn),
-            figures.failing_targets(targets),
+            figures.failing_targets(targets, q.failures(window)),
             figures.undelivered_by_target(targets),
             status,
             _newest(cast(list[dict[str, Any]], newest.to_dict("records"))),

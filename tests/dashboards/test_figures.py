@@ -394,3 +394,24 @@ def test_ingest_rates_need_two_samples() -> None:
     assert ingest_rates(None, {"events": 10.0}, T0) == {"events": None}
     prev = {"at_ns": T0, "counts": {"events": 10.0}}
     assert ingest_rates(prev, {"events": 40.0}, T0 + 15 * NS) == {"events": 2.0}
+
+
+def test_failing_targets_split_by_failure_class() -> None:
+    targets = frames.target_frame(
+        {
+            "erp": {"api_failure": {"failed": 3, "total": 10, "ratio": 0.3}},
+            "wms": {"api_failure": {"failed": 0, "total": 5, "ratio": 0.0}},
+        }
+    )
+    failures = pd.DataFrame(
+        [("erp", "timeout", 2), ("erp", "429", 1)], columns=["target", "error_type", "failed"]
+    )
+    fig = figures.failing_targets(targets, failures)
+    bars = {bar.name: bar for bar in fig.data}
+    assert set(bars) == {"timeout", "429"}
+    erp = list(bars["timeout"].y).index("erp")
+    assert bars["timeout"].x[erp] == 20.0 and bars["429"].x[erp] == 10.0
+    assert list(bars["timeout"].customdata) == [0, 2] or list(bars["timeout"].customdata) == [2, 0]
+    assert any("3 of 10 calls failed" in a.text for a in fig.layout.annotations)
+    plain = figures.failing_targets(targets)
+    assert [bar.name for bar in plain.data] == ["failed"]

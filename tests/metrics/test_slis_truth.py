@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from metrics.slis import failures_by_target
 from simulator.model import FlowKnobs
 from simulator.runner import simulate
 from simulator.truth import load_truth
@@ -74,6 +75,8 @@ def test_slis_equal_the_truth(make_service: Any, tmp_path: Path, seed: int, prof
         ).json()["exceptions"]
         engine = svc.app.state.slis
         got = engine.slis("1d", now_ns=now_ns)["slis"]
+        with svc.store.reader() as cur:
+            failures = failures_by_target(cur, window="1d", now_ns=now_ns)
         by = engine.slis("1d", now_ns=now_ns, by="target")["groups"]
         scraped = {
             "pairs": svc.metric("synclens_sync_pairs_total"),
@@ -140,6 +143,14 @@ def test_slis_equal_the_truth(make_service: Any, tmp_path: Path, seed: int, prof
         api = want["api_failure"]["by_target"].get(target, {})
         assert group["api_failure"]["failed"] == api.get("failed", 0), target
         assert group["api_failure"]["total"] == api.get("total", 0), target
+
+    # what failed, by target and failure class, adds up to the failed attempts
+    failed_by_target: Counter[str] = Counter()
+    for row in failures:
+        failed_by_target[row["target"]] += row["failed"]
+    assert dict(failed_by_target) == {
+        t: c["failed"] for t, c in want["api_failure"]["by_target"].items() if c.get("failed")
+    }
 
     # the Prometheus exposition counts the same pairs and attempts
     assert scraped["pairs"] == want["first_pass"]["total"]
