@@ -102,6 +102,8 @@ class Store:
         self._closing = False
         self._paused = 0
         self._cond = threading.Condition()
+        self._conn_lock = threading.Lock()
+        self._conn_closed = False
         self._writer = threading.Thread(target=self._run, name="synclens-store-writer")
         self._writer.start()
 
@@ -221,7 +223,8 @@ class Store:
             return group
 
     def _run(self) -> None:
-        cur = self._conn.cursor()
+        with self._conn_lock:
+            cur = self._conn.cursor()
         while (group := self._take_group()) is not None:
             try:
                 if group[0].task is not None:
@@ -311,8 +314,13 @@ class Store:
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor of its own for one reader (one thread) at a time."""
-        cur = self._conn.cursor()
+        """A cursor of its own for one reader (one thread) at a time.
+
+        Raises :class:`StoreClosed` once the store is closed."""
+        with self._conn_lock:  # the parent connection takes one call at a time
+            if self._conn_closed:
+                raise StoreClosed("the store is closed")
+            cur = self._conn.cursor()
         try:
             yield cur
         finally:
@@ -328,10 +336,12 @@ class Store:
             self._closing = True
             self._cond.notify_all()
         self._writer.join()
-        try:
-            self._conn.execute("CHECKPOINT")
-        finally:
-            self._conn.close()
+        with self._conn_lock:
+            self._conn_closed = True
+            try:
+                self._conn.execute("CHECKPOINT")
+            finally:
+                self._conn.close()
         log.info("store closed: %s", self.path)
 
 

@@ -209,7 +209,7 @@ def create_app(
         finally:
             log.info("synclens stopping: flushing the ingest queue")
             dash_mount.detach()
-            scheduler.shutdown(wait=False)
+            scheduler.shutdown(wait=True)  # jobs read the store: let them finish first
             decoder.close()
             registry.unregister(exception_metrics)
             registry.unregister(run_metrics)

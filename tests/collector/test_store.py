@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from collector.cloudevents import decode_batch
 from collector.schema import EVENT_SCHEMA
-from collector.store import Store
+from collector.store import Store, StoreClosed
 from tests.collector.wire import batch_body, cloudevent
 
 
@@ -24,3 +26,31 @@ def test_a_task_that_leaves_a_result_unread_does_not_break_the_next(tmp_path: Pa
         assert store.submit("events", table).result().duplicates == 1
     finally:
         store.close()
+
+
+def test_readers_racing_close_get_a_clear_error(tmp_path: Path) -> None:
+    store = Store(tmp_path / "r.duckdb")
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                with store.reader() as cur:
+                    cur.execute("SELECT 1").fetchall()
+            except StoreClosed:
+                return
+            except BaseException as exc:  # anything else is the bug this test guards
+                errors.append(exc)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for thread in readers:
+        thread.start()
+    store.close()
+    stop.set()
+    for thread in readers:
+        thread.join(timeout=10)
+    assert errors == []
+    with pytest.raises(StoreClosed), store.reader():
+        pass
