@@ -114,6 +114,19 @@ def figure_data(driver: WebDriver, graph_id: str) -> list[dict[str, Any]]:
     return data
 
 
+_ANNOTATIONS = """
+const el = document.querySelector('#' + CSS.escape(arguments[0]) + ' .js-plotly-plot');
+if (!el || !el.layout) return [];
+return JSON.parse(JSON.stringify(el.layout.annotations || []));
+"""
+
+
+def figure_annotations(driver: WebDriver, graph_id: str) -> list[dict[str, Any]]:
+    """The annotations (labels placed on the chart) of the dcc.Graph ``graph_id``."""
+    found: list[dict[str, Any]] = driver.execute_script(_ANNOTATIONS, graph_id) or []
+    return found
+
+
 def severe_logs(driver: WebDriver) -> list[dict[str, Any]]:
     """Browser console entries at SEVERE level since the last call."""
     return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]

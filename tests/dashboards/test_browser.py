@@ -28,6 +28,7 @@ from tests.conftest import LiveServer, Service
 from tests.dashboards.browser import (
     available,
     chromium,
+    figure_annotations,
     figure_data,
     severe_logs,
     wait_for,
@@ -171,8 +172,15 @@ def test_oncall_matches_the_api(demo: Service, browser: WebDriver) -> None:
     assert (
         _stat(browser, "dead_lettered") == f"{sum(g['dead_lettered'] for g in groups.values()):,}"
     )
-    bars = figure_data(browser, ids.OC_FAILING)[0]
-    shown = dict(zip(bars["y"], bars["text"], strict=True))
+    # per target, "<failed> of <total> calls failed": on the bar, or beside the
+    # bars split by failure class (timeout, 429, ...)
+    bars = figure_data(browser, ids.OC_FAILING)
+    if "text" in bars[0]:
+        shown = dict(zip(bars[0]["y"], bars[0]["text"], strict=True))
+    else:
+        labels = figure_annotations(browser, ids.OC_FAILING)
+        shown = {a["y"]: a["text"].strip() for a in labels}
+        assert all(b["name"] for b in bars)  # each stack is a named failure class
     for target, g in groups.items():
         if g["api_failure"]["total"]:
             api = g["api_failure"]
