@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -96,6 +99,18 @@ def _warm() -> bool:
     return True
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: a worker whose server died (``kill -9``) exits too,
+    instead of waiting forever for work that will never come."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="synclens-decoder-watchdog", daemon=True).start()
+
+
 class Decoder:
     """Decodes OTLP and CloudEvents bodies; ``workers`` processes, or threads when 0.
 
@@ -109,7 +124,10 @@ class Decoder:
         if workers > 0:
             # spawn, not fork: the server process has threads (store writer, DuckDB)
             self._pool = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("spawn")
+                workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
 
     async def start(self) -> None:

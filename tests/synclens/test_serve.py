@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -41,8 +42,14 @@ def test_acknowledged_data_survives_kill_9(tmp_path: Path) -> None:
             headers=PROTOBUF,
         )
         assert ack.status_code == 200
+    workers = _children(first.proc.pid)
+    assert workers, "the server decodes in a worker process by default"
     first.proc.send_signal(signal.SIGKILL)
     first.proc.wait(timeout=10)
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers), "decode workers outlived their server"
 
     second = start_process(db, log)
     try:
@@ -58,6 +65,27 @@ def test_acknowledged_data_survives_kill_9(tmp_path: Path) -> None:
     finally:
         second.proc.send_signal(signal.SIGTERM)
         assert second.proc.wait(timeout=30) == 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_sigterm_drains_and_exits_cleanly(service_process: ServiceProcess) -> None:
