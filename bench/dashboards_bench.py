@@ -45,7 +45,7 @@ from dashboards import figures
 from dashboards.queries import DashboardQueries
 from metrics.engine import SliEngine
 from metrics.exceptions import ExceptionStore
-from metrics.facts import Derivation
+from metrics.facts import Derivation, Refresher
 from metrics.slo import load_slos
 from synclens.settings import load_settings
 
@@ -128,7 +128,11 @@ def main() -> None:
         store = Store(work, extra_migrations=("metrics",))
         exceptions = ExceptionStore(f"sqlite:///{tmp}/ops.sqlite")
         try:
-            engine = SliEngine(store, Derivation(RouteTable(settings.routes), {}), lambda: clock[0])
+            engine = SliEngine(
+                store,
+                Refresher(store, Derivation(RouteTable(settings.routes), {})),
+                lambda: clock[0],
+            )
             started = time.perf_counter()
             engine.refresh()
             refresh_s = time.perf_counter() - started

@@ -156,7 +156,13 @@ def run_slis(opts: Options) -> dict[str, Any]:
         started = time.perf_counter()
         shutil.copyfile(path, work)
         copy_s = time.perf_counter() - started
-        store = Store(work, extra_migrations=("metrics",))
+        # as `synclens serve` opens it: the same memory limit and checkpointing
+        store = Store(
+            work,
+            extra_migrations=("metrics",),
+            memory_limit=settings.store.memory_limit,
+            checkpoint_threshold=settings.store.checkpoint_threshold,
+        )
         try:
             result = _measure(store, derivation, opts)
         finally:

@@ -24,7 +24,7 @@ now]``. The exact rule of every kind is in docs/exceptions.md:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ import pyarrow as pa
 from collector.routing import RouteTable
 from collector.store import Store
 from metrics.exceptions import Candidate, ExceptionStore, SyncResult
-from metrics.facts import Derivation, refresh
+from metrics.facts import RefreshResult
 from metrics.reconcile import ReconciliationRun
 from metrics.sql import sql
 
@@ -62,14 +62,18 @@ def _warehouse(location: str | None, locations: Mapping[str, str]) -> str | None
 
 
 def run_detectors(
-    store: Store, exceptions: ExceptionStore, config: DetectorConfig, *, now_ns: int
+    store: Store,
+    exceptions: ExceptionStore,
+    config: DetectorConfig,
+    *,
+    now_ns: int,
+    refresh: Callable[[], RefreshResult],
 ) -> dict[str, SyncResult]:
     """Bring every event-based exception kind up to date; returns what changed per kind."""
     name = f"{_WATERMARK}:{store.path}"  # one ops store may outlive a DuckDB file
     mark = exceptions.watermark(name)
     lo, last_now = mark if mark else (0, 0)
-    derivation = Derivation(config.routes, dict(config.locations))
-    hi = store.run_task(lambda cur: refresh(cur, derivation)).result().to_seq
+    hi = refresh().to_seq
     if hi < lo:  # the DuckDB store was replaced: start over
         lo, last_now = 0, 0
     params = {"lo": lo, "hi": hi, "now_ns": now_ns}

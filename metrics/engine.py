@@ -12,7 +12,7 @@ from typing import Any
 
 from collector.clock import Clock
 from collector.store import Store
-from metrics.facts import Derivation, RefreshResult, refresh
+from metrics.facts import Refresher, RefreshResult
 from metrics.slis import Dimension, SliPart, compute_slis
 
 __all__ = ["SliEngine"]
@@ -22,21 +22,18 @@ class SliEngine:
     def __init__(
         self,
         store: Store,
-        derivation: Derivation,
+        refresher: Refresher,
         clock: Clock,
         parts: Sequence[SliPart] = (),
     ) -> None:
         self.store = store
-        self.derivation = derivation
+        self.refresher = refresher
         self.clock = clock
         self.parts = list(parts)
 
     def refresh(self) -> RefreshResult:
-        """Bring the derived tables up to date (on the store's writer thread)."""
-        result: RefreshResult = self.store.run_task(
-            lambda cur: refresh(cur, self.derivation)
-        ).result()
-        return result
+        """Bring the derived tables up to date with what the store holds."""
+        return self.refresher()
 
     def slis(
         self, window: str, *, by: Dimension | None = None, now_ns: int | None = None

@@ -8,8 +8,8 @@ the same facts as a recomputation from scratch.  The running totals behind
 the Prometheus counters and histogram move by the difference between a
 pair's old and new facts, so a scrape reads a few small tables.
 
-:func:`refresh` is a plain function of a cursor; it runs as a store task
-(``store.run_task``) so it never races the writer.
+:func:`refresh` is a plain function of a cursor; :class:`Refresher` runs
+it one at a time on a cursor of its own, beside ingest.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ import pyarrow as pa
 
 from collector.queries import sql as _sql
 from collector.routing import RouteTable
+from collector.store import Store
 from metrics.sql import sql
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "LATENCY_BOUNDS_S",
     "Derivation",
     "RefreshResult",
+    "Refresher",
     "prune_facts",
     "refresh",
 ]
@@ -130,6 +133,30 @@ def refresh(cur: duckdb.DuckDBPyConnection, derivation: Derivation) -> RefreshRe
         "pair facts: seq %d..%d, %d event keys%s", lo, hi, pairs, " (rebuilt)" if rebuilt else ""
     )
     return RefreshResult(lo, hi, pairs, rebuilt)
+
+
+class Refresher:
+    """Runs :func:`refresh` one at a time, on a cursor of its own.
+
+    Not on the store's writer thread: the refresh only reads spans and
+    events (from one snapshot, so its ``(lo, hi]`` range is exact) and only
+    writes the derived tables, so ingest's group commits go on beside it.
+    Everything that writes the derived tables goes through one Refresher.
+    """
+
+    def __init__(self, store: Store, derivation: Derivation) -> None:
+        self.store = store
+        self.derivation = derivation
+        self._lock = threading.Lock()
+
+    def __call__(self) -> RefreshResult:
+        with self._lock, self.store.reader() as cur:
+            return refresh(cur, self.derivation)
+
+    def prune(self, *, before_ns: int) -> int:
+        """:func:`prune_facts` under the same lock (retention)."""
+        with self._lock, self.store.reader() as cur:
+            return prune_facts(cur, before_ns=before_ns)
 
 
 def prune_facts(cur: duckdb.DuckDBPyConnection, *, before_ns: int) -> int:

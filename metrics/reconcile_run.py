@@ -14,6 +14,7 @@ from typing import Any
 from collector.store import Store
 from metrics.detectors import DetectorConfig, run_detectors, sync_mismatches
 from metrics.exceptions import ExceptionStore, SyncResult
+from metrics.facts import RefreshResult
 from metrics.reconcile import ReconcileConfig, ReconciliationRun, reconcile
 
 __all__ = ["PassResult", "ReconcileService"]
@@ -41,6 +42,7 @@ class ReconcileService:
     reconcile_config: ReconcileConfig
     detector_config: DetectorConfig
     clock: Callable[[], int]
+    refresh: Callable[[], RefreshResult]
     on_change: list[Callable[[dict[str, SyncResult]], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,7 +57,13 @@ class ReconcileService:
                 )
             }
             results.update(
-                run_detectors(self.store, self.exceptions, self.detector_config, now_ns=now)
+                run_detectors(
+                    self.store,
+                    self.exceptions,
+                    self.detector_config,
+                    now_ns=now,
+                    refresh=self.refresh,
+                )
             )
             for hook in self.on_change:
                 hook(results)
@@ -65,7 +73,9 @@ class ReconcileService:
         """Only the event-based detectors (they run more often than reconciliation)."""
         with self._lock:
             now = self.clock() if now_ns is None else now_ns
-            results = run_detectors(self.store, self.exceptions, self.detector_config, now_ns=now)
+            results = run_detectors(
+                self.store, self.exceptions, self.detector_config, now_ns=now, refresh=self.refresh
+            )
             for hook in self.on_change:
                 hook(results)
             return results

@@ -34,7 +34,7 @@ from metrics.exceptions.alerts import AlertmanagerPush
 from metrics.exceptions.lineage import lineage_exceptions
 from metrics.exceptions.telemetry import ExceptionMetrics
 from metrics.exposition import SyncMetrics
-from metrics.facts import Derivation
+from metrics.facts import Derivation, Refresher
 from metrics.reconcile import ReconcileConfig, ToleranceRule
 from metrics.reconcile_run import ReconcileService
 from metrics.sli_parts import exceptions_part, reconciliation_part
@@ -44,7 +44,14 @@ from synclens import health
 from synclens.scheduler import add_reconciliation_jobs, add_sli_jobs, start_scheduler
 from synclens.settings import Settings
 
-__all__ = ["create_app", "open_exceptions", "open_store", "reconcile_service", "sli_engine"]
+__all__ = [
+    "create_app",
+    "open_exceptions",
+    "open_store",
+    "reconcile_service",
+    "refresher",
+    "sli_engine",
+]
 
 log = logging.getLogger("synclens")
 
@@ -71,8 +78,19 @@ def open_exceptions(settings: Settings) -> ExceptionStore:
     )
 
 
+def refresher(settings: Settings, store: Store) -> Refresher:
+    """The one refresher of the derived pair facts, by the configured routes
+    and locations; the SLI engine and the detectors share it."""
+    warehouses = {loc: info.warehouse for loc, info in settings.locations.items()}
+    return Refresher(store, Derivation(RouteTable(settings.routes), warehouses))
+
+
 def reconcile_service(
-    settings: Settings, store: Store, exceptions: ExceptionStore, clock: Clock
+    settings: Settings,
+    store: Store,
+    exceptions: ExceptionStore,
+    clock: Clock,
+    facts: Refresher,
 ) -> ReconcileService:
     """Reconciliation and the detectors, wired from the settings."""
     routes = RouteTable(settings.routes)
@@ -101,21 +119,21 @@ def reconcile_service(
             lookback_s=rc.lookback_s,
         ),
         clock=clock,
+        refresh=facts,
     )
 
 
 def sli_engine(
-    settings: Settings, store: Store, exceptions: ExceptionStore, clock: Clock
+    settings: Settings, store: Store, exceptions: ExceptionStore, clock: Clock, facts: Refresher
 ) -> SliEngine:
     """The SLI engine over the store, with the routes and locations it derives
     by and the reconciliation and exception SLIs merged in."""
     warehouses = {loc: info.warehouse for loc, info in settings.locations.items()}
-    derivation = Derivation(RouteTable(settings.routes), warehouses)
     parts = (
         reconciliation_part,
         exceptions_part(exceptions, settings.exceptions.aging_objective_s, warehouses),
     )
-    return SliEngine(store, derivation, clock, parts)
+    return SliEngine(store, facts, clock, parts)
 
 
 def create_app(
@@ -142,7 +160,8 @@ def create_app(
         active = open_store(settings) if store is None else store
         registry.register(QueueDepthCollector(active))
         exceptions = open_exceptions(settings)
-        service = reconcile_service(settings, active, exceptions, clock)
+        facts = refresher(settings, active)
+        service = reconcile_service(settings, active, exceptions, clock, facts)
         app.state.reconcile = service
         pusher = _alertmanager(settings, exceptions)
         if pusher is not None:
@@ -153,7 +172,7 @@ def create_app(
         registry.register(exception_metrics)
         run_metrics = ReconciliationRunMetrics(active)
         registry.register(run_metrics)
-        engine = sli_engine(settings, active, exceptions, clock)
+        engine = sli_engine(settings, active, exceptions, clock, facts)
         app.state.slis = engine
         sync_metrics = SyncMetrics(active, clock)
         registry.register(sync_metrics)
@@ -196,7 +215,7 @@ def create_app(
             if _loopback(settings.host)
             else "OFF on a public address",
         )
-        scheduler = start_scheduler(active, settings.retention, settings.store, clock)
+        scheduler = start_scheduler(active, facts, settings.retention, settings.store, clock)
         add_reconciliation_jobs(
             scheduler,
             service,

@@ -6,16 +6,14 @@ Each job is a plain function that tests call directly with ``now_ns=``.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future
 
-import duckdb
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from collector.clock import Clock
 from collector.retention import prune
 from collector.store import Store
 from metrics.engine import SliEngine
-from metrics.facts import prune_facts
+from metrics.facts import Refresher
 from metrics.reconcile_run import ReconcileService
 from synclens.settings import RetentionSettings, StoreSettings
 
@@ -26,27 +24,32 @@ log = logging.getLogger(__name__)
 _DAY_NS = 86_400 * 1_000_000_000
 
 
-def apply_retention(store: Store, retention: RetentionSettings, *, now_ns: int) -> Future[int]:
-    """Delete raw spans and events older than the retention settings."""
+def apply_retention(
+    store: Store, facts: Refresher, retention: RetentionSettings, *, now_ns: int
+) -> int:
+    """Delete raw spans and events older than the retention settings, and the
+    derived facts of those events; returns the number of rows deleted."""
     spans_before = now_ns - retention.spans_days * _DAY_NS
     events_before = now_ns - retention.events_days * _DAY_NS
-
-    def task(cur: duckdb.DuckDBPyConnection) -> int:
-        deleted = prune(cur, spans_before_ns=spans_before, events_before_ns=events_before)
-        return deleted + prune_facts(cur, before_ns=events_before)
-
-    return store.run_task(task)
+    deleted: int = store.run_task(
+        lambda cur: prune(cur, spans_before_ns=spans_before, events_before_ns=events_before)
+    ).result()
+    return deleted + facts.prune(before_ns=events_before)
 
 
 def start_scheduler(
-    store: Store, retention: RetentionSettings, store_settings: StoreSettings, clock: Clock
+    store: Store,
+    facts: Refresher,
+    retention: RetentionSettings,
+    store_settings: StoreSettings,
+    clock: Clock,
 ) -> BackgroundScheduler:
     """Start the background jobs; the caller shuts the scheduler down."""
     scheduler = BackgroundScheduler(
         daemon=True, job_defaults={"coalesce": True, "max_instances": 1}
     )
     scheduler.add_job(
-        lambda: apply_retention(store, retention, now_ns=clock()),
+        lambda: apply_retention(store, facts, retention, now_ns=clock()),
         "interval",
         hours=1,
         id="retention",

@@ -11,7 +11,7 @@ from collector.otlp import decode_protobuf
 from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store
-from metrics.facts import Derivation, refresh
+from metrics.facts import Derivation, Refresher
 from synclens.scheduler import apply_retention
 from synclens.settings import DEFAULT_ROUTES, RetentionSettings
 from tests.collector.wire import NS, T0, attempt_span, batch_body, cloudevent, request
@@ -37,11 +37,11 @@ def test_retention_deletes_only_old_rows(tmp_path: Path) -> None:
         )
         store.submit("events", pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)).result()
         store.submit("spans", pa.Table.from_pydict(spans.columns, schema=SPAN_SCHEMA)).result()
-        derivation = Derivation(RouteTable(DEFAULT_ROUTES), {})
-        store.run_task(lambda cur: refresh(cur, derivation)).result()
+        facts = Refresher(store, Derivation(RouteTable(DEFAULT_ROUTES), {}))
+        facts()
         result = apply_retention(
-            store, RetentionSettings(spans_days=30, events_days=30), now_ns=T0 + 45 * DAY
-        ).result()
+            store, facts, RetentionSettings(spans_days=30, events_days=30), now_ns=T0 + 45 * DAY
+        )
         # the old event, its span, its two pairs (erp, commerce) and the open commerce pair
         assert result == 5
         with store.reader() as cur:
