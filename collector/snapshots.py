@@ -13,6 +13,7 @@ first ``max_errors`` row errors and a count per kind of error.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -65,6 +66,7 @@ ROW_SCHEMA = pa.schema(
 _REQUIRED = ("sku", "location", "quantity")
 _COLUMNS = frozenset(ROW_SCHEMA.names)
 _BATCH_ROWS = 65_536
+_IN_MEMORY_JSON_BYTES = 4 * 1024 * 1024  # JSON bodies up to this are parsed at once
 _NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
 _STATUSES = pa.array(sorted(STOCK_STATUSES))
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -334,9 +336,12 @@ _SCALARS = frozenset({"string", "number", "boolean", "null"})
 def json_snapshot(path: Path) -> tuple[SnapshotHeader, Callable[[], Iterator[pa.RecordBatch]]]:
     """The header of a JSON snapshot and a function streaming its rows as raw batches.
 
-    The header pass stops at ``rows`` when every header field came before it
-    (the usual order); otherwise it reads on to the end for the rest.
+    A small body is parsed at once; a large one is streamed (memory stays
+    flat): the header pass stops at ``rows`` when every header field came
+    before it (the usual order), otherwise it reads on to the end.
     """
+    if path.stat().st_size <= _IN_MEMORY_JSON_BYTES:
+        return _json_snapshot_in_memory(path)
     found: dict[str, object] = {}
     saw_rows = False
     try:
@@ -383,6 +388,40 @@ def json_snapshot(path: Path) -> tuple[SnapshotHeader, Callable[[], Iterator[pa.
             raise SnapshotError(400, f"body is not valid JSON: {exc}") from exc
         if sku:
             yield _raw_batch(cols)
+
+    return header, batches
+
+
+def _json_snapshot_in_memory(
+    path: Path,
+) -> tuple[SnapshotHeader, Callable[[], Iterator[pa.RecordBatch]]]:
+    try:
+        body = json.loads(path.read_bytes())
+    except ValueError as exc:  # JSONDecodeError and undecodable UTF-8
+        raise SnapshotError(400, f"body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise SnapshotError(400, "a JSON snapshot must be an object with 'rows'")
+    rows = body.get("rows")
+    if not isinstance(rows, list):
+        raise SnapshotError(422, "a JSON snapshot needs 'rows': an array of row objects")
+    fields = [body.get(k) for k in _HEADER_KEYS]
+    # an object or array where a header field belongs is refused like a wrong type
+    header = header_from_fields(*(object() if isinstance(v, dict | list) else v for v in fields))
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for start in range(0, max(len(rows), 1), _BATCH_ROWS):
+            chunk = [r if isinstance(r, dict) else {} for r in rows[start : start + _BATCH_ROWS]]
+            if not chunk:
+                return
+            qty = [r.get("quantity") for r in chunk]
+            yield _raw_batch(
+                (
+                    [_text(r.get("sku")) for r in chunk],
+                    [_text(r.get("location")) for r in chunk],
+                    [_text(r.get("stock_status")) for r in chunk],
+                    [None if q is None else q if type(q) is str else str(q) for q in qty],
+                )
+            )
 
     return header, batches
 

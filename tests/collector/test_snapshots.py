@@ -250,3 +250,27 @@ def test_large_snapshot_spills_to_disk_and_stays_whole(
     )
     assert bad.status_code == 422 and "more than once" in bad.text
     assert _count(service) == (1, 3000)
+
+
+@pytest.mark.parametrize("limit", [0, 4 * 1024 * 1024], ids=["streamed", "in-memory"])
+def test_json_snapshot_streamed_or_in_memory_alike(
+    service: Service, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    monkeypatch.setattr("collector.snapshots._IN_MEMORY_JSON_BYTES", limit)
+    rows = [
+        {"sku": f"S{i}", "location": "DC-EAST/A-01", "stock_status": "on_hand", "quantity": i}
+        for i in range(200)
+    ]
+    body = {"system": "wms", "instance": "dc-east", "taken_at": TAKEN, "rows": rows}
+    ok = service.post("/v1/snapshots", json=body)
+    assert ok.status_code == 200, ok.text
+    assert _count(service) == (1, 200)
+    no_rows = service.post("/v1/snapshots", json={"system": "wms", "taken_at": TAKEN})
+    assert no_rows.status_code == 422 and "'rows'" in no_rows.text
+    bad_system = service.post("/v1/snapshots", json={**body, "system": {"x": 1}})
+    assert bad_system.status_code == 400 and "system" in bad_system.text
+    not_json = service.post(
+        "/v1/snapshots", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
+    assert not_json.status_code == 400 and "JSON" in not_json.text
+    assert _count(service) == (1, 200)
