@@ -57,14 +57,8 @@ def _write(fmt: str, rows: int, folder: Path) -> Path:
 
 
 def _child(fmt: str, path: str) -> None:
-    from collector.snapshots import (
-        csv_batches,
-        header_from_fields,
-        json_snapshot,
-        new_checker,
-        parquet_batches,
-        write_snapshot,
-    )
+    from collector.snapshot_formats import csv_batches, json_snapshot, parquet_batches
+    from collector.snapshots import header_from_fields, new_checker, write_snapshot
     from collector.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:

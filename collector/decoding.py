@@ -15,10 +15,10 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 import anyio
 import pyarrow as pa
@@ -79,19 +79,11 @@ def _from_ipc(data: bytes) -> pa.Table:
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
 
 
-def _spans_ipc(body: bytes, as_json: bool, received_ns: int) -> tuple[SpanBatch, bytes]:
-    decoded = _spans(body, as_json, received_ns)
-    return decoded.batch, _to_ipc(decoded.table)
-
-
-def _events_ipc(
-    mode: EventMode,
-    headers: dict[str, str],
-    body: bytes,
-    received_ns: int,
-    allowed: frozenset[str] | None,
-) -> tuple[EventBatch, bytes]:
-    decoded = _events(mode, headers, body, received_ns, allowed)
+def _in_worker(
+    decode: Callable[..., DecodedSpans | DecodedEvents], *args: object
+) -> tuple[SpanBatch | EventBatch, bytes]:
+    """In a pool process: decode, and send the table back as Arrow IPC."""
+    decoded = decode(*args)
     return decoded.batch, _to_ipc(decoded.table)
 
 
@@ -138,8 +130,8 @@ class Decoder:
     async def spans(self, body: bytes, *, as_json: bool, received_ns: int) -> DecodedSpans:
         if self._pool is None:
             return await anyio.to_thread.run_sync(_spans, body, as_json, received_ns)
-        batch, data = await _wrap(self._pool.submit(_spans_ipc, body, as_json, received_ns))
-        return DecodedSpans(batch, _from_ipc(data))
+        batch, data = await _wrap(self._pool.submit(_in_worker, _spans, body, as_json, received_ns))
+        return DecodedSpans(cast(SpanBatch, batch), _from_ipc(data))
 
     async def events(
         self,
@@ -155,9 +147,9 @@ class Decoder:
                 _events, mode, headers, body, received_ns, allowed
             )
         batch, data = await _wrap(
-            self._pool.submit(_events_ipc, mode, dict(headers), body, received_ns, allowed)
+            self._pool.submit(_in_worker, _events, mode, dict(headers), body, received_ns, allowed)
         )
-        return DecodedEvents(batch, _from_ipc(data))
+        return DecodedEvents(cast(EventBatch, batch), _from_ipc(data))
 
     def close(self) -> None:
         if self._pool is not None:

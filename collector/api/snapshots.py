@@ -23,15 +23,13 @@ from collector.api.body import BodyError, media_type
 from collector.api.deps import CollectorDep, ReaderAuth
 from collector.auth import Unauthorized
 from collector.queries import sql
+from collector.snapshot_formats import csv_batches, json_snapshot, parquet_batches
 from collector.snapshots import (
     Format,
     SnapshotError,
     SnapshotResult,
-    csv_batches,
     header_from_fields,
-    json_snapshot,
     new_checker,
-    parquet_batches,
     write_snapshot,
 )
 from collector.store import Store, StoreClosed

@@ -256,7 +256,7 @@ def test_large_snapshot_spills_to_disk_and_stays_whole(
 def test_json_snapshot_streamed_or_in_memory_alike(
     service: Service, monkeypatch: pytest.MonkeyPatch, limit: int
 ) -> None:
-    monkeypatch.setattr("collector.snapshots._IN_MEMORY_JSON_BYTES", limit)
+    monkeypatch.setattr("collector.snapshot_formats._IN_MEMORY_JSON_BYTES", limit)
     rows = [
         {"sku": f"S{i}", "location": "DC-EAST/A-01", "stock_status": "on_hand", "quantity": i}
         for i in range(200)
