@@ -273,8 +273,7 @@ class Store:
         existing = cur.execute(
             sql("spans_existing"), {"lo": bounds["min"].as_py(), "hi": bounds["max"].as_py()}
         ).fetchall()
-        keys = zip(incoming["trace_id"].to_pylist(), incoming["span_id"].to_pylist(), strict=True)
-        mask = _first_unseen(keys, {(row[0], row[1]) for row in existing})
+        mask = _keep_mask(incoming, "trace_id", "span_id", existing)
         fresh = incoming if mask is None else incoming.filter(pa.array(mask))
         cur.register("fresh", fresh)
         cur.execute(sql("spans_insert"), {"seq": seq})
@@ -288,8 +287,7 @@ class Store:
         incoming = pa.concat_tables(tables)
         cur.register("incoming", incoming)
         existing = cur.execute(sql("events_existing")).fetchall()
-        keys = zip(incoming["source"].to_pylist(), incoming["id"].to_pylist(), strict=True)
-        mask = _first_unseen(keys, {(row[0], row[1]) for row in existing})
+        mask = _keep_mask(incoming, "source", "id", existing)
         if mask is None:
             fresh = incoming
         else:
@@ -349,6 +347,20 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     # the failure may have happened outside a transaction: nothing to undo then
     with contextlib.suppress(duckdb.TransactionException):
         cur.rollback()
+
+
+def _keep_mask(
+    incoming: pa.Table, first: str, second: str, existing: list[tuple[Any, ...]]
+) -> list[bool] | None:
+    """Which incoming rows to store: not already stored, not earlier in the
+    group.  The common case (nothing stored, all keys distinct) is decided
+    by Arrow without a Python loop over the rows."""
+    if not existing:
+        joined = pc.binary_join_element_wise(incoming[first], incoming[second], "\x00")
+        if pc.count_distinct(joined).as_py() == incoming.num_rows:
+            return None
+    keys = zip(incoming[first].to_pylist(), incoming[second].to_pylist(), strict=True)
+    return _first_unseen(keys, {(row[0], row[1]) for row in existing})
 
 
 def _first_unseen(keys: Iterator[tuple[str, str]], seen: set[tuple[str, str]]) -> list[bool] | None:

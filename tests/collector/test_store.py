@@ -54,3 +54,21 @@ def test_readers_racing_close_get_a_clear_error(tmp_path: Path) -> None:
     assert errors == []
     with pytest.raises(StoreClosed), store.reader():
         pass
+
+
+def test_repeats_inside_one_group_are_stored_once(tmp_path: Path) -> None:
+    store = Store(tmp_path / "g.duckdb")
+    try:
+        events = decode_batch(
+            batch_body(cloudevent("a"), cloudevent("b"), cloudevent("a")), received_ns=1
+        )
+        table = pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)
+        result = store.submit("events", table).result()
+        assert (result.stored, result.duplicates, result.duplicate_rows) == (2, 1, (2,))
+        fresh = decode_batch(batch_body(cloudevent("c"), cloudevent("d")), received_ns=1)
+        fresh_table = pa.Table.from_pydict(fresh.columns, schema=EVENT_SCHEMA)
+        assert store.submit("events", fresh_table).result().duplicates == 0
+        with store.reader() as cur:
+            assert cur.execute("SELECT count(*) FROM events").fetchall() == [(4,)]
+    finally:
+        store.close()
