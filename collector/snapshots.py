@@ -356,49 +356,38 @@ def _commit(
 ) -> int:
     """On the writer thread: unique keys, then rows + header in one transaction."""
     with stage.registered(cur):
-        return _insert(header, rows, fmt, received_ns, max_errors, cur)
-
-
-def _insert(
-    header: SnapshotHeader,
-    rows: int,
-    fmt: Format,
-    received_ns: int,
-    max_errors: int,
-    cur: duckdb.DuckDBPyConnection,
-) -> int:
-    dupes = cur.execute(sql("snapshot_duplicates"), {"limit": max_errors}).fetchall()
-    if dupes:
-        errors = [
-            RowError(0, "key", f"repeated {n} times", f"{sku} | {loc} | {status}")
-            for sku, loc, status, n, _ in dupes
-        ]
-        raise SnapshotError(
-            422,
-            f"snapshot rejected, nothing stored: {dupes[0][4]} key(s) "
-            "(sku, location, stock_status) occur more than once",
-            errors,
-            {"key: duplicate": int(dupes[0][4])},
+        dupes = cur.execute(sql("snapshot_duplicates"), {"limit": max_errors}).fetchall()
+        if dupes:
+            errors = [
+                RowError(0, "key", f"repeated {n} times", f"{sku} | {loc} | {status}")
+                for sku, loc, status, n, _ in dupes
+            ]
+            raise SnapshotError(
+                422,
+                f"snapshot rejected, nothing stored: {dupes[0][4]} key(s) "
+                "(sku, location, stock_status) occur more than once",
+                errors,
+                {"key: duplicate": int(dupes[0][4])},
+            )
+        cur.begin()
+        id_rows = cur.execute(sql("snapshot_next_id")).fetchall()
+        snapshot_id = int(id_rows[0][0])
+        cur.execute(sql("snapshot_insert_rows"), {"snapshot_id": snapshot_id})
+        cur.execute(
+            sql("snapshot_insert"),
+            {
+                "snapshot_id": snapshot_id,
+                "system": header.system,
+                "instance": header.instance,
+                "channel": header.channel,
+                "taken_ns": header.taken_ns,
+                "received_ns": received_ns,
+                "row_count": rows,
+                "format": fmt,
+            },
         )
-    cur.begin()
-    id_rows = cur.execute(sql("snapshot_next_id")).fetchall()
-    snapshot_id = int(id_rows[0][0])
-    cur.execute(sql("snapshot_insert_rows"), {"snapshot_id": snapshot_id})
-    cur.execute(
-        sql("snapshot_insert"),
-        {
-            "snapshot_id": snapshot_id,
-            "system": header.system,
-            "instance": header.instance,
-            "channel": header.channel,
-            "taken_ns": header.taken_ns,
-            "received_ns": received_ns,
-            "row_count": rows,
-            "format": fmt,
-        },
-    )
-    cur.commit()
-    return snapshot_id
+        cur.commit()
+        return snapshot_id
 
 
 def prune_snapshots(cur: duckdb.DuckDBPyConnection, *, keep: int) -> int:
