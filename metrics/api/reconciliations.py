@@ -5,23 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from collector.api.deps import ReaderAuth
+from metrics.api.deps import running
 from metrics.reconcile_results import run_detail, runs
 from metrics.reconcile_run import ReconcileService
 
 __all__ = ["ServiceDep", "router"]
 
 
-def _service(request: Request) -> ReconcileService:
-    service = getattr(request.app.state, "reconcile", None)
-    if not isinstance(service, ReconcileService):
-        raise HTTPException(503, "reconciliation is not running")
-    return service
-
-
-ServiceDep = Annotated[ReconcileService, Depends(_service)]
+ServiceDep = Annotated[
+    ReconcileService, Depends(running("reconcile", ReconcileService, "reconciliation"))
+]
 Result = Annotated[str | None, Query(pattern="^(transient|mismatch)$")]
 
 router = APIRouter(

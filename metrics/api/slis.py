@@ -5,23 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from collector.api.deps import ReaderAuth
+from metrics.api.deps import running
 from metrics.engine import SliEngine
 from metrics.slis import parse_window
 
 __all__ = ["EngineDep", "router"]
 
 
-def _engine(request: Request) -> SliEngine:
-    engine = getattr(request.app.state, "slis", None)
-    if not isinstance(engine, SliEngine):
-        raise HTTPException(503, "the SLI engine is not running")
-    return engine
-
-
-EngineDep = Annotated[SliEngine, Depends(_engine)]
+EngineDep = Annotated[SliEngine, Depends(running("slis", SliEngine, "the SLI engine"))]
 
 router = APIRouter(prefix="/api/v1", tags=["slis"], dependencies=[ReaderAuth])
 

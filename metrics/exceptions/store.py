@@ -436,7 +436,10 @@ class ExceptionStore:
             return sorted((str(r[0]), str(r[1])) for r in rows)
 
     def orders_impacted(self) -> int:
-        """Distinct order ids on unresolved exceptions (SPEC 2 order impact)."""
+        """Distinct order ids attached to unresolved exceptions as evidence.
+
+        Not SPEC 2's order impact (every order on events of an exception's
+        sku and location): that is :func:`metrics.impact.orders_impacted`."""
         with self.engine.connect() as conn:
             return int(
                 conn.execute(
