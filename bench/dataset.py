@@ -8,7 +8,10 @@ for one event in five (three events each), three delivery attempts per
 event (one first attempt in ten fails and is retried, the others get a
 replay), times spread over the 28 days before :data:`T_END`, ``ekey`` /
 ``pkey`` = ``hash(source, id)`` and ``seq`` = ``i // 1000 + 1`` as the
-store would write them.  The file is cached under the results directory,
+store would write them, then compacted into SKU order as the service's
+``compact`` job leaves a store (:mod:`collector.compaction`, default block
+sizes; the newest rows, fewer than ``compact_min_rows``, stay as they
+came).  The file is cached under the results directory,
 keyed by the sizes and a fingerprint of the SQL and migrations, so re-runs
 reuse it; it is never written after it is built (the SLI part works on a
 copy).
@@ -23,8 +26,10 @@ from pathlib import Path
 
 import duckdb
 
+from collector.compaction import compact
 from collector.queries import migrations
 from collector.store import Store
+from synclens.settings import StoreSettings
 
 __all__ = ["DAY_NS", "T_END", "T_START", "build_store", "dataset_sql", "step_ns"]
 
@@ -33,6 +38,9 @@ DAY_NS = 86_400 * _NS
 T_END = 1_795_651_200 * _NS  # 2026-11-26T00:00:00Z: the generated traffic ends here
 T_START = T_END - 28 * DAY_NS
 _CHUNK = 5_000_000  # rows per INSERT: bounded memory at any size
+
+
+_COLLECTOR_SQL = resources.files("collector").joinpath("sql")
 
 
 def dataset_sql(name: str) -> str:
@@ -51,6 +59,9 @@ def _fingerprint() -> str:
     for package in ("collector", "metrics"):
         for version, name, text in migrations(package):
             digest.update(f"{package}{version}{name}".encode() + text.encode())
+    for name in sorted(n for n in _COLLECTOR_SQL.iterdir() if n.name.startswith("compact")):
+        digest.update(name.read_bytes())
+    digest.update(repr(StoreSettings()).encode())
     return digest.hexdigest()[:10]
 
 
@@ -82,6 +93,15 @@ def build_store(cache_dir: Path, events: int, spans: int) -> tuple[Path, float |
                 {**common, "lo": lo, "hi": hi, "events": events, "spans": spans},
             )
             print(f"  spans {hi:,}/{spans:,} ({time.perf_counter() - started:.0f} s)", flush=True)
+        settings = StoreSettings()
+        while done := compact(
+            con, min_rows=settings.compact_min_rows, max_rows=settings.compact_max_rows
+        ):
+            print(
+                f"  compacted group commits {done.after_seq + 1}-{done.upto_seq} "
+                f"({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
         con.execute("CHECKPOINT")
     finally:
         con.close()

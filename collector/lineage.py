@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +36,6 @@ _NS = 1_000_000_000
 _MIN_NS = -(2**63)
 _MAX_NS = 2**63 - 1
 _SLACK_NS = 3600 * _NS
-_DAY_NS = 86_400 * _NS
-_LOOKBACKS_NS = (_DAY_NS, 7 * _DAY_NS, 31 * _DAY_NS)
 
 
 #: ``extra([(sku, location or None), ...]) -> {key: value}`` merged into a lineage
@@ -66,32 +65,48 @@ def _rows(
     return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
 
-def _with_unlabelled_attempts(
-    cur: duckdb.DuckDBPyConnection,
-    events: list[dict[str, Any]],
-    attempts: list[dict[str, Any]],
-    since: int,
+def _unlabelled_attempts(
+    cur: duckdb.DuckDBPyConnection, events: list[dict[str, Any]], since: int, *, keyed: bool
 ) -> list[dict[str, Any]]:
-    """Add attempts that carry neither SKU nor order but name one of ``events``."""
-    if not events:
-        return attempts
-    wanted = pa.table({"source": [e["source"] for e in events], "id": [e["id"] for e in events]})
-    cur.register("wanted", wanted)
-    try:
-        return attempts + _rows(cur, "lineage_attempts_by_event", {"since": since})
-    finally:
-        cur.unregister("wanted")
+    """Attempts that carry neither SKU nor order but name one of ``events``
+    (registered as ``wanted``): those compaction keyed by their event's SKU
+    (one lookup per SKU of the page; skipped when ``keyed`` attempts came
+    with the SKU's own) and those not keyed yet."""
+    found = _rows(cur, "lineage_attempts_unkeyed", {"since": since})
+    if not keyed:
+        for lkey in sorted({e["lkey"] for e in events}):
+            found += _rows(cur, "lineage_attempts_unlabelled", {"lkey": lkey, "since": since})
+    return found
 
 
 def _known_events(
-    cur: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, str]]
+    cur: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, str]], skus: Iterable[str]
 ) -> set[tuple[str, str]]:
+    """Which of ``keys`` are stored events: first among the events of
+    ``skus`` (a row group or two per block), then, for any left, everywhere."""
+    left = set(keys)
+    known: set[tuple[str, str]] = set()
+    for sku in sorted(set(skus)):
+        if not left:
+            return known
+        with _wanted(cur, left):
+            rows = cur.execute(sql("events_known_keyed"), {"sku": sku}).fetchall()
+        found = {(r[0], r[1]) for r in rows} & left
+        known |= found
+        left -= found
+    if left:
+        with _wanted(cur, left):
+            known |= {(r[0], r[1]) for r in cur.execute(sql("events_known")).fetchall()}
+    return known
+
+
+@contextmanager
+def _wanted(cur: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, str]]) -> Iterator[None]:
+    """Register ``keys`` as the table ``wanted(source, id)`` for one query."""
     keys = list(keys)
-    if not keys:
-        return set()
     cur.register("wanted", pa.table({"source": [k[0] for k in keys], "id": [k[1] for k in keys]}))
     try:
-        return {(r[0], r[1]) for r in cur.execute(sql("events_known")).fetchall()}
+        yield
     finally:
         cur.unregister("wanted")
 
@@ -105,25 +120,29 @@ def _lineage(
     now_ns: int,
     extras: Sequence[LineageExtra],
 ) -> dict[str, Any]:
-    events = _newest_events(cur, kind, params, now_ns)
+    events, nearby = _page(cur, kind, params)
+    listed = {(e["source"], e["id"]) for e in events}
     # Attempts end after their event; scanning spans only from an hour before
     # the oldest listed event keeps the scan to the page's time span.
     since = params["since"]
     if events:
         since = max(since, min(e["time_ns"] for e in events) - _SLACK_NS)
     attempts = _rows(cur, f"lineage_attempts_by_{kind}", {key: params[key], "since": since})
-    attempts = _with_unlabelled_attempts(cur, events, attempts, since)
-    listed = {(e["source"], e["id"]) for e in events}
+    if events:
+        with _wanted(cur, listed):
+            attempts += _unlabelled_attempts(cur, events, since, keyed=kind == "sku")
+    # attempts without SKU and order belong here only through a listed event
+    attempts = [a for a in attempts if not a["unlabelled"] or _event_key(a) in listed]
     # attempts of stored events outside the page are not orphans: drop them;
     # orphans are kept when they started inside the window
-    unlisted = {(a["event_source"], a["event_id"]) for a in attempts} - listed
-    elsewhere = _known_events(cur, unlisted)
+    skus = [params["sku"]] if kind == "sku" else [e["sku"] for e in events]
+    unlisted = {_event_key(a) for a in attempts} - listed
+    elsewhere = (unlisted & nearby) | _known_events(cur, unlisted - nearby, skus)
     until = params["until"]
     attempts = [
         a
         for a in attempts
-        if (key_ := (a["event_source"], a["event_id"])) in listed
-        or (key_ not in elsewhere and a["start_ns"] < until)
+        if (key_ := _event_key(a)) in listed or (key_ not in elsewhere and a["start_ns"] < until)
     ]
     result = assemble(events, attempts, routes, now_ns=now_ns)
     result["truncated"] = len(events) >= params["limit"]
@@ -138,22 +157,30 @@ def _lineage(
     return result
 
 
-def _newest_events(
-    cur: duckdb.DuckDBPyConnection, kind: str, params: dict[str, Any], now_ns: int
-) -> list[dict[str, Any]]:
-    """The newest ``limit`` events of the window, looking back a day, a week,
-    a month, then the whole window: events are stored roughly in time order,
-    so a busy key's page is found in the newest row groups without reading the
-    rest.  The answer is the same as one query over the whole window."""
-    since, limit = params["since"], params["limit"]
-    for back in _LOOKBACKS_NS:
-        start = now_ns - back
-        if start <= since:
-            break
-        events = _rows(cur, f"lineage_events_by_{kind}", {**params, "since": start})
-        if len(events) >= limit:
-            return events
-    return _rows(cur, f"lineage_events_by_{kind}", params)
+def _page(
+    cur: duckdb.DuckDBPyConnection, kind: str, params: dict[str, Any]
+) -> tuple[list[dict[str, Any]], set[tuple[str, str]]]:
+    """The newest ``limit`` events of the window, and the keys of the key's
+    events in the hour before the oldest of them (their attempts reach into
+    the page's time span: they are not orphans).
+
+    A SKU's page is read in two steps: the time of its ``limit``-th newest
+    event from the narrow columns of every block, then the events from an
+    hour before it, whose wide columns are in the newest blocks only."""
+    limit = params["limit"]
+    horizon = None
+    if kind == "sku":
+        row = cur.execute(sql("lineage_events_horizon_by_sku"), params).fetchone()
+        horizon = None if row is None else int(row[0])
+    if horizon is None:
+        return _rows(cur, f"lineage_events_by_{kind}", params), set()
+    since = max(params["since"], horizon - _SLACK_NS)
+    rows = _rows(cur, f"lineage_events_by_{kind}", {**params, "since": since, "limit": _MAX_NS})
+    return rows[:limit], {(e["source"], e["id"]) for e in rows[limit:]}
+
+
+def _event_key(attempt: dict[str, Any]) -> tuple[str, str]:
+    return attempt["event_source"], attempt["event_id"]
 
 
 def _snapshots(

@@ -7,8 +7,11 @@ future resolved, so an acknowledgement means the rows are in DuckDB's WAL.
 Every group commit has a sequence number, stored in the rows' ``seq``
 column, so derived tables can follow exactly what changed since they last
 looked.  Maintenance (retention, derivations) runs on the same thread as a
-*task* between group commits: one writer, no write conflicts.  Readers take
-their own cursor (``store.reader()``) and never wait for the writer.
+*task* between group commits: one writer, no write conflicts.  The one
+exception is a rewrite of settled rows (SKU compaction), which runs
+``beside`` the writer on a cursor of its own so that ingest does not wait for
+it.  Readers take their own cursor (``store.reader()``) and never wait for
+the writer.
 """
 
 from __future__ import annotations
@@ -104,6 +107,7 @@ class Store:
         self._cond = threading.Condition()
         self._conn_lock = threading.Lock()
         self._conn_closed = False
+        self._beside_lock = threading.Lock()
         self._writer = threading.Thread(target=self._run, name="synclens-store-writer")
         self._writer.start()
 
@@ -302,11 +306,38 @@ class Store:
         cur.unregister("fresh")
         return _per_request(tables, mask)
 
-    def checkpoint(self) -> Future[Any]:
+    def checkpoint(self) -> Future[bool]:
         """Fold the write-ahead log into the database file, between group
         commits, at a time of the scheduler's choosing rather than whenever
-        the log passes ``checkpoint_threshold`` during a client's commit."""
-        return self.run_task(lambda cur: cur.execute("CHECKPOINT"))
+        the log passes ``checkpoint_threshold`` during a client's commit.
+
+        Skipped (the future says False) while a :meth:`beside` task runs: a
+        checkpoint cannot run beside another writing transaction."""
+
+        def run(cur: duckdb.DuckDBPyConnection) -> bool:
+            if not self._beside_lock.acquire(blocking=False):
+                log.info("checkpoint skipped: maintenance is rewriting rows; next time")
+                return False
+            try:
+                cur.execute("CHECKPOINT")
+            finally:
+                self._beside_lock.release()
+            return True
+
+        return self.run_task(run)
+
+    def beside(self, task: Task) -> Any:
+        """Run ``task(cursor)`` now, in the calling thread, on a cursor of its
+        own beside the writer, and return its result.
+
+        For maintenance that rewrites settled rows (compaction) and must not
+        hold up ingest: DuckDB runs it as a transaction concurrent with the
+        writer's group commits (appends never conflict with it; a delete of
+        the same rows, e.g. retention, makes one of the two fail and roll
+        back).  One such task at a time; checkpoints wait for the next turn.
+        """
+        with self._beside_lock, self.reader() as cur:
+            return task(cur)
 
     # -- reads --------------------------------------------------------------
 

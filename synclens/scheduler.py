@@ -10,6 +10,7 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from collector.clock import Clock
+from collector.compaction import compact_due
 from collector.retention import prune
 from collector.store import Store
 from metrics.engine import SliEngine
@@ -61,6 +62,17 @@ def start_scheduler(
         seconds=store_settings.checkpoint_interval_s,
         id="checkpoint",
         name="fold the store's write-ahead log into the database file",
+    )
+    scheduler.add_job(
+        lambda: compact_due(
+            store,
+            min_rows=store_settings.compact_min_rows,
+            max_rows=store_settings.compact_max_rows,
+        ),
+        "interval",
+        seconds=store_settings.compact_interval_s,
+        id="compact",
+        name="rewrite settled spans and events in SKU order",
     )
     scheduler.start()
     return scheduler

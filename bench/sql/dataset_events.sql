@@ -14,7 +14,7 @@ SELECT source, id, split_part(source, '/', 1) AS system, split_part(source, '/',
        '{"sku":"' || sku || '","location":"' || location || '","quantity":'
            || ((hash(i) % 250)::BIGINT - 50)::VARCHAR || '}' AS data,
        time_ns + 40000000 AS received_ns,
-       hash(source, id) AS ekey,
+       hash(source, id) AS ekey, hash(sku) AS lkey,
        i // 1000 + 1 AS seq
 FROM (
     SELECT i, ev_source(i) AS source, 'evt-' || i::VARCHAR AS id, ev_type(i) AS type,

@@ -25,6 +25,7 @@ SELECT trace_id, span_id, NULL AS parent_span_id, 'deliver ' || target AS name, 
        NULL AS span_events,
        start_ns + 1000000000 AS received_ns,
        hash(event_source, event_id) AS pkey,
+       CASE WHEN unlabelled THEN NULL ELSE hash(sku) END AS lkey,
        i // 1000 + 1 AS seq
 FROM (
     SELECT j, i, md5('e' || i::VARCHAR) AS trace_id, lpad(printf('%x', j), 16, '0') AS span_id,

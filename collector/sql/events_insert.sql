@@ -1,1 +1,3 @@
-INSERT INTO events SELECT *, hash(source, id), $seq FROM fresh
+INSERT INTO events BY NAME
+SELECT *, hash(source, id) AS ekey, $seq AS seq, hash(sku) AS lkey
+FROM fresh

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS compact_spans; DROP TABLE IF EXISTS compact_events

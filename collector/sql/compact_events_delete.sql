@@ -1,0 +1,1 @@
+DELETE FROM events WHERE seq > $lo AND seq <= $hi

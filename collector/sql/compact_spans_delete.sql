@@ -1,0 +1,1 @@
+DELETE FROM spans WHERE seq > $lo AND seq <= $hi

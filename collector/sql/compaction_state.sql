@@ -1,0 +1,1 @@
+SELECT upto_seq FROM compaction_state

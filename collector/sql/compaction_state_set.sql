@@ -1,0 +1,1 @@
+UPDATE compaction_state SET upto_seq = $seq
