@@ -65,17 +65,23 @@ def _rows(
     return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
 
-def _unlabelled_attempts(
-    cur: duckdb.DuckDBPyConnection, events: list[dict[str, Any]], since: int, *, keyed: bool
+def _order_attempts(
+    cur: duckdb.DuckDBPyConnection,
+    order_id: str,
+    events: list[dict[str, Any]],
+    pkeys: list[int],
+    since: int,
 ) -> list[dict[str, Any]]:
-    """Attempts that carry neither SKU nor order but name one of ``events``
-    (registered as ``wanted``): those compaction keyed by their event's SKU
-    (one lookup per SKU of the page; skipped when ``keyed`` attempts came
-    with the SKU's own) and those not keyed yet."""
-    found = _rows(cur, "lineage_attempts_unkeyed", {"since": since})
-    if not keyed:
-        for lkey in sorted({e["lkey"] for e in events}):
-            found += _rows(cur, "lineage_attempts_unlabelled", {"lkey": lkey, "since": since})
+    """Attempts that name the order, and those that name neither SKU nor
+    order but one of ``events`` (by their ``pkeys``): keyed by compaction to
+    the events' SKUs (one lookup per SKU), or not keyed yet."""
+    found = _rows(cur, "lineage_attempts_by_order", {"order_id": order_id, "since": since})
+    if events:
+        found += _rows(cur, "lineage_attempts_unkeyed", {"pkeys": pkeys, "since": since})
+    for lkey in sorted({e["lkey"] for e in events}):
+        found += _rows(
+            cur, "lineage_attempts_unlabelled", {"lkey": lkey, "pkeys": pkeys, "since": since}
+        )
     return found
 
 
@@ -127,10 +133,13 @@ def _lineage(
     since = params["since"]
     if events:
         since = max(since, min(e["time_ns"] for e in events) - _SLACK_NS)
-    attempts = _rows(cur, f"lineage_attempts_by_{kind}", {key: params[key], "since": since})
-    if events:
-        with _wanted(cur, listed):
-            attempts += _unlabelled_attempts(cur, events, since, keyed=kind == "sku")
+    pkeys = [e["ekey"] for e in events]
+    if kind == "sku":
+        attempts = _rows(
+            cur, "lineage_attempts_by_sku", {"sku": params["sku"], "pkeys": pkeys, "since": since}
+        )
+    else:
+        attempts = _order_attempts(cur, params["order_id"], events, pkeys, since)
     # attempts without SKU and order belong here only through a listed event
     attempts = [a for a in attempts if not a["unlabelled"] or _event_key(a) in listed]
     # attempts of stored events outside the page are not orphans: drop them;

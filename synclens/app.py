@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -223,6 +224,11 @@ def create_app(
             detect_interval_s=settings.exceptions.detect_interval_s,
         )
         add_sli_jobs(scheduler, engine, interval_s=settings.slis.refresh_interval_s)
+        # Everything loaded so far (Dash, pandas, the settings, the routes)
+        # lives as long as the process: move it out of the collector's
+        # generations so that full collections do not rescan it during
+        # requests (a lineage page allocates enough to trigger them).
+        gc.freeze()
         try:
             yield
         finally:

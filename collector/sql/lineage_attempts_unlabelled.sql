@@ -1,11 +1,11 @@
 -- Attempts that name neither SKU nor order, keyed by compaction to the SKU
--- whose lkey is $lkey (their event's), of the listed events (`wanted(source,
--- id)`); the caller keeps exact matches.  The narrow integer columns find the
--- group commits that hold them first, so the wide columns are read from
+-- whose lkey is $lkey (their event's), with the pkey of a listed event
+-- ($pkeys); the caller keeps exact matches.  The narrow integer columns find
+-- the group commits that hold them first, so the wide columns are read from
 -- those blocks only.
 WITH hits AS (
     SELECT DISTINCT seq FROM spans
-    WHERE lkey = $lkey::UBIGINT AND pkey IN (SELECT hash(source, id) FROM wanted)
+    WHERE lkey = $lkey::UBIGINT AND pkey IN (SELECT unnest($pkeys::UBIGINT[]))
       AND sku IS NULL AND order_id IS NULL AND end_ns >= $since
 )
 SELECT trace_id, span_id, start_ns, end_ns, status_code, status_message,
