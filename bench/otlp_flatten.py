@@ -1,9 +1,16 @@
-"""Throughput of the OTLP decoders (collector/otlp.py), without HTTP or store.
+"""Throughput of the OTLP decoders (collector/otlp/), without HTTP or store.
 
 Builds 100 ExportTraceServiceRequests of 1,000 spans each carrying SPEC 1.1's
 synclens attributes (half of them with a span link), serialises them as
-protobuf and as OTLP/JSON, and times ``decode_protobuf`` / ``decode_json``
-over all of them.  Prints spans/s, best of ``--repeat`` runs.
+protobuf and as OTLP/JSON, and times over all of them, in this process:
+
+- ``service path``: what ingest runs per body (``collector.decoding._spans``):
+  the native decoder when built, else ``decode_protobuf``; Arrow table included;
+- ``native + table``: ``decode_protobuf_table`` alone (absent when not built);
+- ``Python + table``: ``decode_protobuf`` and ``pa.Table.from_pydict``;
+- ``decode_protobuf`` / ``decode_json``: the Python decoders, columns only.
+
+Prints spans/s and spans per CPU-second, best of ``--repeat`` runs.
 
     .venv/bin/python bench/otlp_flatten.py [--requests 100] [--spans 1000] [--repeat 3]
 """
@@ -18,13 +25,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pyarrow as pa
 from google.protobuf.json_format import MessageToDict
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
-from collector.otlp import SpanBatch, decode_json, decode_protobuf
+from collector.decoding import _spans
+from collector.otlp import decode_json, decode_protobuf
+from collector.otlp.native import decode_protobuf_table, native_decoder
+from collector.schema import SPAN_SCHEMA
 
 _TARGETS = ("erp", "wms", "tpl", "commerce")
 _ERRORS = ("timeout", "429", "validation")
@@ -104,14 +115,34 @@ def to_otlp_json(request: ExportTraceServiceRequest) -> bytes:
     return json.dumps(_hex_ids(doc)).encode()
 
 
-def _time(decode: Callable[..., SpanBatch], bodies: list[bytes], repeat: int) -> tuple[float, int]:
-    best = float("inf")
+def _service(body: bytes) -> int:
+    return int(_spans(body, False, 1).table.num_rows)
+
+
+def _native_table(body: bytes) -> int:
+    decoded = decode_protobuf_table(body, 1)
+    if decoded is None:
+        raise AssertionError("the native decoder declined a bench body")
+    return int(decoded[0].num_rows)
+
+
+def _python_table(body: bytes) -> int:
+    batch = decode_protobuf(body, received_ns=1)
+    return int(pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA).num_rows)
+
+
+def _time(
+    decode: Callable[[bytes], int], bodies: list[bytes], repeat: int
+) -> tuple[float, float, int]:
+    """Best wall and CPU seconds of ``repeat`` runs over ``bodies``, and the spans."""
+    best = best_cpu = float("inf")
     spans = 0
     for _ in range(repeat):
-        t = time.perf_counter()
-        spans = sum(decode(body, received_ns=1).accepted for body in bodies)
+        t, cpu = time.perf_counter(), time.process_time()
+        spans = sum(decode(body) for body in bodies)
         best = min(best, time.perf_counter() - t)
-    return best, spans
+        best_cpu = min(best_cpu, time.process_time() - cpu)
+    return best, best_cpu, spans
 
 
 def main() -> None:
@@ -130,13 +161,22 @@ def main() -> None:
         f"{sum(map(len, pb_bodies)) / len(pb_bodies) / 1024:.0f} KiB/request, OTLP/JSON "
         f"{sum(map(len, json_bodies)) / len(json_bodies) / 1024:.0f} KiB/request"
     )
-    for label, decode, bodies in (
-        ("decode_protobuf", decode_protobuf, pb_bodies),
-        ("decode_json", decode_json, json_bodies),
-    ):
-        seconds, spans = _time(decode, bodies, args.repeat)
+    native = native_decoder() is not None
+    runs: list[tuple[str, Callable[[bytes], int], list[bytes]]] = [
+        (f"service path ({'native' if native else 'Python'})", _service, pb_bodies),
+        ("Python + table", _python_table, pb_bodies),
+        ("decode_protobuf", lambda b: decode_protobuf(b, received_ns=1).accepted, pb_bodies),
+        ("decode_json", lambda b: decode_json(b, received_ns=1).accepted, json_bodies),
+    ]
+    if native:
+        runs.insert(1, ("native + table", _native_table, pb_bodies))
+    else:
+        print("collector.otlp._native is not built: the service decodes in Python")
+    for label, decode, bodies in runs:
+        seconds, cpu, spans = _time(decode, bodies, args.repeat)
         print(
-            f"{label:16s} {spans:>8d} spans in {seconds:6.3f} s = {spans / seconds:>9,.0f} spans/s"
+            f"{label:22s} {spans:>8d} spans in {seconds:6.3f} s = {spans / seconds:>11,.0f} "
+            f"spans/s, {spans / max(cpu, 1e-9):>11,.0f} spans/CPU-s"
         )
 
 
