@@ -5,8 +5,10 @@ A ``synclens serve`` subprocess on a fresh database; a separate load process
 configured duration.  Reported: items acknowledged per second, ack latency
 percentiles, the server's peak RSS and CPU, and that the store holds every
 acknowledged row after shutdown.  The reference, measured in this process
-on the same bodies before the server starts: decode + Arrow table in one
-thread, no HTTP, no store.
+on the same bodies before the server starts: the service's own decode
+(``collector.decoding.decode_spans`` / ``decode_events``: the native OTLP
+decoder, the CloudEvents fast path) into an Arrow table in one thread, no
+HTTP, no store.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from bench.options import Options
 from bench.report import (
@@ -38,9 +39,7 @@ from bench.report import (
 )
 from bench.service import Server, find_py_spy, summarise_profile
 from bench.workload import Templates, check_span_patch, event_templates, patch, span_templates
-from collector.cloudevents import decode_batch
-from collector.otlp import decode_protobuf
-from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
+from collector.decoding import decode_events, decode_spans
 
 __all__ = ["run_events", "run_ingest"]
 
@@ -52,13 +51,11 @@ _TARGETS: dict[str, dict[str, float]] = {
 
 
 def _decode_spans(body: bytes) -> int:
-    batch = decode_protobuf(body, received_ns=1)
-    return int(pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA).num_rows)
+    return int(decode_spans(body, False, 1).table.num_rows)
 
 
 def _decode_events(body: bytes) -> int:
-    batch = decode_batch(body, received_ns=1)
-    return int(pa.Table.from_pydict(batch.columns, schema=EVENT_SCHEMA).num_rows)
+    return int(decode_events("batch", {}, body, 1, None).table.num_rows)
 
 
 def reference(

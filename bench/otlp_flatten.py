@@ -4,7 +4,7 @@ Builds 100 ExportTraceServiceRequests of 1,000 spans each carrying SPEC 1.1's
 synclens attributes (half of them with a span link), serialises them as
 protobuf and as OTLP/JSON, and times over all of them, in this process:
 
-- ``service path``: what ingest runs per body (``collector.decoding._spans``):
+- ``service path``: what ingest runs per body (``collector.decoding.decode_spans``):
   the native decoder when built, else ``decode_protobuf``; Arrow table included;
 - ``native + table``: ``decode_protobuf_table`` alone (absent when not built);
 - ``Python + table``: ``decode_protobuf`` and ``pa.Table.from_pydict``;
@@ -32,7 +32,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationSc
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
-from collector.decoding import _spans
+from collector.decoding import decode_spans
 from collector.otlp import decode_json, decode_protobuf
 from collector.otlp.native import decode_protobuf_table, native_decoder
 from collector.schema import SPAN_SCHEMA
@@ -116,7 +116,7 @@ def to_otlp_json(request: ExportTraceServiceRequest) -> bytes:
 
 
 def _service(body: bytes) -> int:
-    return int(_spans(body, False, 1).table.num_rows)
+    return int(decode_spans(body, False, 1).table.num_rows)
 
 
 def _native_table(body: bytes) -> int:

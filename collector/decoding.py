@@ -31,7 +31,14 @@ from collector.otlp import SpanBatch, decode_json, decode_protobuf
 from collector.otlp.native import decode_protobuf_table
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 
-__all__ = ["DecodedEvents", "DecodedSpans", "Decoder", "EventMode"]
+__all__ = [
+    "DecodedEvents",
+    "DecodedSpans",
+    "Decoder",
+    "EventMode",
+    "decode_events",
+    "decode_spans",
+]
 
 EventMode = Literal["structured", "batch", "binary"]
 T = TypeVar("T")
@@ -49,7 +56,7 @@ class DecodedEvents:
     table: pa.Table
 
 
-def _spans(body: bytes, as_json: bool, received_ns: int) -> DecodedSpans:
+def decode_spans(body: bytes, as_json: bool, received_ns: int) -> DecodedSpans:
     if not as_json:  # the C decoder, when built and the body is within what it handles
         native = decode_protobuf_table(body, received_ns)
         if native is not None:
@@ -60,7 +67,7 @@ def _spans(body: bytes, as_json: bool, received_ns: int) -> DecodedSpans:
     return DecodedSpans(replace(batch, columns={}), table)
 
 
-def _events(
+def decode_events(
     mode: EventMode,
     headers: Mapping[str, str],
     body: bytes,
@@ -138,8 +145,8 @@ class Decoder:
 
     async def spans(self, body: bytes, *, as_json: bool, received_ns: int) -> DecodedSpans:
         if self._pool is None:
-            return await anyio.to_thread.run_sync(_spans, body, as_json, received_ns)
-        batch, data = await _wrap(self._pool.submit(_in_worker, _spans, body, as_json, received_ns))
+            return await anyio.to_thread.run_sync(decode_spans, body, as_json, received_ns)
+        batch, data = await _wrap(self._pool.submit(_in_worker, decode_spans, body, as_json, received_ns))
         return DecodedSpans(cast(SpanBatch, batch), _from_ipc(data))
 
     async def events(
@@ -153,10 +160,10 @@ class Decoder:
     ) -> DecodedEvents:
         if self._pool is None:
             return await anyio.to_thread.run_sync(
-                _events, mode, headers, body, received_ns, allowed
+                decode_events, mode, headers, body, received_ns, allowed
             )
         batch, data = await _wrap(
-            self._pool.submit(_in_worker, _events, mode, dict(headers), body, received_ns, allowed)
+            self._pool.submit(_in_worker, decode_events, mode, dict(headers), body, received_ns, allowed)
         )
         return DecodedEvents(cast(EventBatch, batch), _from_ipc(data))
 

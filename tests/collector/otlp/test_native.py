@@ -365,7 +365,7 @@ _DECLINED_VALID = [
 def test_declined_bodies_decode_in_python(label: str, body: bytes) -> None:
     decode_protobuf(body, received_ns=1)  # a valid body ...
     assert decode_protobuf_table(body, 1) is None, label  # ... that native leaves to Python
-    got = decoding._spans(body, False, RECEIVED_NS)
+    got = decoding.decode_spans(body, False, RECEIVED_NS)
     batch = decode_protobuf(body, received_ns=RECEIVED_NS)
     assert got.batch == replace(batch, columns={})
     assert got.table.equals(pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA))
@@ -388,7 +388,7 @@ def test_declined_bodies_decode_in_python(label: str, body: bytes) -> None:
 def test_malformed_bodies_are_left_to_python(body: bytes) -> None:
     assert decode_protobuf_table(body, 1) is None
     with pytest.raises(OtlpDecodeError, match="protobuf"):
-        decoding._spans(body, False, 1)
+        decoding.decode_spans(body, False, 1)
 
 
 def test_every_truncation_and_flip_of_a_body() -> None:
@@ -415,14 +415,14 @@ def test_the_service_path_uses_native_and_falls_back(monkeypatch: pytest.MonkeyP
         return real(body, received_ns)
 
     monkeypatch.setattr(decoding, "decode_protobuf_table", spy)
-    got = decoding._spans(RICH, False, RECEIVED_NS)
+    got = decoding.decode_spans(RICH, False, RECEIVED_NS)
     assert calls == [len(RICH)] and got.table.equals(table)
     assert got.batch == replace(expected, columns={})
 
     monkeypatch.setattr(native, "native_decoder", lambda: None)  # as without a compiler
     assert native.decode_protobuf_table(RICH, RECEIVED_NS) is None
     monkeypatch.setattr(decoding, "decode_protobuf_table", native.decode_protobuf_table)
-    got = decoding._spans(RICH, False, RECEIVED_NS)
+    got = decoding.decode_spans(RICH, False, RECEIVED_NS)
     assert got.table.equals(table) and got.batch == replace(expected, columns={})
 
 
