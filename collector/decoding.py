@@ -146,7 +146,9 @@ class Decoder:
     async def spans(self, body: bytes, *, as_json: bool, received_ns: int) -> DecodedSpans:
         if self._pool is None:
             return await anyio.to_thread.run_sync(decode_spans, body, as_json, received_ns)
-        batch, data = await _wrap(self._pool.submit(_in_worker, decode_spans, body, as_json, received_ns))
+        batch, data = await _wrap(
+            self._pool.submit(_in_worker, decode_spans, body, as_json, received_ns)
+        )
         return DecodedSpans(cast(SpanBatch, batch), _from_ipc(data))
 
     async def events(
@@ -163,7 +165,9 @@ class Decoder:
                 decode_events, mode, headers, body, received_ns, allowed
             )
         batch, data = await _wrap(
-            self._pool.submit(_in_worker, decode_events, mode, dict(headers), body, received_ns, allowed)
+            self._pool.submit(
+                _in_worker, decode_events, mode, dict(headers), body, received_ns, allowed
+            )
         )
         return DecodedEvents(cast(EventBatch, batch), _from_ipc(data))
 
