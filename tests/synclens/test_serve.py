@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from collector.timefmt import iso
 from tests.collector.wire import (
@@ -26,9 +27,12 @@ from tests.collector.wire import (
 from tests.conftest import ServiceProcess, start_process
 
 
-def test_acknowledged_data_survives_kill_9(tmp_path: Path) -> None:
+def test_acknowledged_data_survives_kill_9(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db, log = tmp_path / "durable.duckdb", tmp_path / "serve.log"
+    # with a decode process, which must not outlive its server
+    monkeypatch.setenv("SYNCLENS_INGEST__DECODE_WORKERS", "1")
     first = start_process(db, log)
+    monkeypatch.delenv("SYNCLENS_INGEST__DECODE_WORKERS")
     events = [cloudevent(f"k9-{i}", sku="KILL9", time=iso(T0)) for i in range(200)]
     spans = [attempt_span(event_id=f"k9-{i}", sku="KILL9", start_ns=T0 + NS) for i in range(200)]
     for i in range(0, 200, 50):
@@ -43,7 +47,7 @@ def test_acknowledged_data_survives_kill_9(tmp_path: Path) -> None:
         )
         assert ack.status_code == 200
     workers = _children(first.proc.pid)
-    assert workers, "the server decodes in a worker process by default"
+    assert workers, "ingest.decode_workers = 1 starts a decode process"
     first.proc.send_signal(signal.SIGKILL)
     first.proc.wait(timeout=10)
     deadline = time.monotonic() + 15
