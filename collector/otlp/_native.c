@@ -21,7 +21,11 @@
  *   - a singular message field present twice in one message (protobuf merges
  *     those), a duplicate key in one attribute list, more than MAX_KEYS keys
  *     in one list, AnyValue.string_value_strindex, AnyValue nesting deeper
- *     than MAX_DEPTH, a string column over 2 GiB.
+ *     than MAX_DEPTH, a string column over 2 GiB;
+ *   - resource attributes whose JSON is longer than MAX_RESOURCE_JSON, a scope
+ *     name longer than MAX_SCOPE_NAME characters (the Python path rejects the
+ *     spans under them);
+ *   - a failed allocation (never MemoryError: the Python path decides).
  * Parsing and building run with the GIL released; it is taken back only to
  * spell a double as Python's repr() does.
  *
@@ -40,6 +44,9 @@
 
 #define MAX_DEPTH 16 /* AnyValue nesting (upb allows 100 messages in all) */
 #define MAX_KEYS 128 /* keys of one attribute list (SDKs default to 128) */
+/* common.MAX_RESOURCE_JSON and common.MAX_SCOPE_NAME (native.py checks them) */
+#define MAX_RESOURCE_JSON 16384 /* bytes = characters: the JSON is ASCII */
+#define MAX_SCOPE_NAME 1024     /* characters (code points), not UTF-8 bytes */
 
 typedef const uint8_t *P;
 
@@ -155,7 +162,6 @@ typedef struct {
     Col col[N_COLS];
     int64_t rows;
     int64_t received;
-    int nomem;
     PyThreadState *ts;
     Buf keys;     /* stack of Key: the keys of the attribute lists being written */
     Buf resource; /* resource JSON of the current ResourceSpans */
@@ -168,22 +174,14 @@ typedef struct {
 static int grow(Ctx *c, Buf *b, size_t extra)
 {
     size_t need = b->n + extra, cap = b->cap ? b->cap : 256;
-    if (need < b->n) {
-        c->nomem = 1;
-        return 0;
-    }
+    (void)c;
+    if (need < b->n) return 0;
     while (cap < need) {
-        if (cap > SIZE_MAX / 2) {
-            c->nomem = 1;
-            return 0;
-        }
+        if (cap > SIZE_MAX / 2) return 0;
         cap *= 2;
     }
-    char *p = realloc(b->p, cap);
-    if (p == NULL) {
-        c->nomem = 1;
-        return 0;
-    }
+    char *p = realloc(b->p, cap); /* on failure b keeps its memory (ctx_free frees it) */
+    if (p == NULL) return 0;
     b->p = p;
     b->cap = cap;
     return 1;
@@ -226,8 +224,8 @@ static inline int valid(Ctx *c, Col *col, int ok)
 /* Ends the string of this row: its bytes are already in col->data. */
 static int str_end(Ctx *c, Col *col, int ok)
 {
-    int32_t off = (int32_t)col->data.n;
     if (col->data.n > INT32_MAX) return 0; /* over pa.string()'s 2 GiB: decline */
+    int32_t off = (int32_t)col->data.n;
     return put(c, &col->offsets, &off, 4) && valid(c, col, ok);
 }
 
@@ -472,10 +470,7 @@ static int json_double(Ctx *c, Buf *b, double d)
         PyErr_Clear();
     }
     c->ts = PyEval_SaveThread();
-    if (s == NULL) {
-        c->nomem = 1;
-        return 0;
-    }
+    if (s == NULL) return 0;
     return n < sizeof t && put(c, b, t, n);
 }
 
@@ -695,11 +690,13 @@ static int json_any(Ctx *c, Buf *b, const AV *av, int depth);
 static int obj_kv(Ctx *c, Buf *b, Obj *o, P p, P end, int depth, Key *key, AV *av)
 {
     if (!parse_kv(p, end, depth, key, av)) return 0;
-    const Key *seen = (const Key *)(c->keys.p + o->base);
     size_t count = (c->keys.n - o->base) / sizeof(Key);
     if (count >= MAX_KEYS) return 0;
-    for (size_t i = 0; i < count; i++)
-        if (seen[i].n == key->n && memcmp(seen[i].p, key->p, key->n) == 0) return 0;
+    if (count) { /* c->keys.p may still be NULL when count is 0 */
+        const Key *seen = (const Key *)(c->keys.p + o->base);
+        for (size_t i = 0; i < count; i++)
+            if (seen[i].n == key->n && memcmp(seen[i].p, key->p, key->n) == 0) return 0;
+    }
     if (!put(c, &c->keys, key, sizeof *key)) return 0;
     if (o->count++ && !put1(c, b, ',')) return 0;
     return json_str(c, b, key->p, key->n) && put1(c, b, ':') && json_any(c, b, av, depth);
@@ -811,6 +808,7 @@ static int do_resource(Ctx *c, P p, P end)
         case 1:
             LEN(s, n);
             if (!obj_kv(c, &c->resource, &o, s, s + n, 0, &key, &av)) return 0;
+            if (c->resource.n > MAX_RESOURCE_JSON) return 0; /* rejected in Python */
             if (key.n == 12 && memcmp(key.p, "service.name", 12) == 0 && !set_service(c, &av))
                 return 0;
             break;
@@ -822,7 +820,15 @@ static int do_resource(Ctx *c, P p, P end)
         default: UNKNOWN();
         }
     }
-    return obj_end(c, &c->resource, &o);
+    return obj_end(c, &c->resource, &o) && c->resource.n <= MAX_RESOURCE_JSON;
+}
+
+/* The number of code points of valid UTF-8 (what len() of the str gives). */
+static size_t utf8_chars(P s, size_t n)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < n; i++) chars += (s[i] & 0xC0) != 0x80;
+    return chars;
 }
 
 static int do_scope(Ctx *c, P p, P end)
@@ -1130,6 +1136,8 @@ static int do_scope_spans(Ctx *c, P start, P end)
     c->scope = NULL;
     c->scope_n = 0;
     if (has_scope && !do_scope(c, scope, scope + scope_n)) return 0;
+    if (c->scope_n > MAX_SCOPE_NAME && utf8_chars(c->scope, c->scope_n) > MAX_SCOPE_NAME)
+        return 0; /* rejected in Python */
     for (p = start; p < end;) {
         TAG();
         if (f == 2) {
@@ -1251,22 +1259,20 @@ static PyObject *decode(PyObject *module, PyObject *const *args, Py_ssize_t narg
     long long received = PyLong_AsLongLong(args[1]);
     if (received == -1 && PyErr_Occurred()) return NULL;
     Ctx *c = calloc(1, sizeof *c);
-    if (c == NULL) return PyErr_NoMemory();
+    if (c == NULL) Py_RETURN_NONE; /* out of memory: decline, never MemoryError */
     c->received = received;
     P body = (P)PyBytes_AS_STRING(args[0]); /* immutable, and args[0] is held */
     Py_ssize_t len = PyBytes_GET_SIZE(args[0]);
     c->ts = PyEval_SaveThread();
     int ok = do_request(c, body, body + len);
     PyEval_RestoreThread(c->ts);
-    PyObject *out;
-    if (ok) {
-        out = result(c);
-    } else if (c->nomem) {
-        out = PyErr_NoMemory();
-    } else {
+    /* a failed allocation declines like anything else (the Python path decides) */
+    PyObject *out = ok ? result(c) : Py_NewRef(Py_None);
+    ctx_free(c);
+    if (out == NULL && PyErr_ExceptionMatches(PyExc_MemoryError)) {
+        PyErr_Clear();
         out = Py_NewRef(Py_None);
     }
-    ctx_free(c);
     return out;
 }
 
@@ -1315,7 +1321,9 @@ static int exec_module(PyObject *module)
     if (t == NULL) return -1;
     int rc = PyModule_AddObjectRef(module, "COLUMNS", PyTuple_GET_ITEM(t, 0)) < 0
              || PyModule_AddObjectRef(module, "SPECIAL", PyTuple_GET_ITEM(t, 1)) < 0
-             || PyModule_AddObjectRef(module, "WIRE", PyTuple_GET_ITEM(t, 2)) < 0;
+             || PyModule_AddObjectRef(module, "WIRE", PyTuple_GET_ITEM(t, 2)) < 0
+             || PyModule_AddIntConstant(module, "MAX_RESOURCE_JSON", MAX_RESOURCE_JSON) < 0
+             || PyModule_AddIntConstant(module, "MAX_SCOPE_NAME", MAX_SCOPE_NAME) < 0;
     Py_DECREF(t);
     return rc ? -1 : 0;
 }

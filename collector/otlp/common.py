@@ -11,9 +11,14 @@ import pyarrow as pa
 
 from collector.schema import SPAN_COLUMNS, SPAN_SCHEMA, empty_columns
 
-__all__ = ["MAX_ERRORS", "OtlpDecodeError", "SpanBatch"]
+__all__ = ["MAX_ERRORS", "MAX_RESOURCE_JSON", "MAX_SCOPE_NAME", "OtlpDecodeError", "SpanBatch"]
 
 MAX_ERRORS = 10
+# Every span row carries its resource's attributes (as JSON) and its scope name:
+# beyond these lengths the spans of that resource / scope are rejected, so that
+# a large value repeated over many small spans cannot blow up the decoded table.
+MAX_RESOURCE_JSON = 16384  # characters of the `resource` column (ASCII JSON)
+MAX_SCOPE_NAME = 1024  # characters of the scope name
 _INT64_MAX = (1 << 63) - 1
 _INT64_MIN = -(1 << 63)
 _UINT64_MAX = (1 << 64) - 1
@@ -95,6 +100,20 @@ def _batch(rows: list[tuple[object, ...]], rejected: int, errors: list[str]) -> 
     else:
         columns = empty_columns(SPAN_SCHEMA)
     return SpanBatch(columns, len(rows), rejected, tuple(errors))
+
+
+def _resource_error(resource: str) -> str | None:
+    """Why every span of a resource whose attributes are this JSON is rejected, or None."""
+    if len(resource) > MAX_RESOURCE_JSON:
+        return f"resource attributes exceed {MAX_RESOURCE_JSON} characters of JSON"
+    return None
+
+
+def _scope_error(scope: str | None) -> str | None:
+    """Why every span of a scope with this name is rejected, or None."""
+    if scope is not None and len(scope) > MAX_SCOPE_NAME:
+        return f"scope name exceeds {MAX_SCOPE_NAME} characters"
+    return None
 
 
 def _nonfinite(d: float) -> object:

@@ -29,6 +29,8 @@ from collector.otlp.common import (
     _decimal,
     _nonfinite,
     _Reject,
+    _resource_error,
+    _scope_error,
     _typed,
 )
 
@@ -347,6 +349,8 @@ def decode_json(body: bytes, *, received_ns: int) -> SpanBatch:
             resource = _DUMPS(res_attrs)
         except (_Reject, OtlpDecodeError) as exc:
             res_error = f"resource: {exc}"
+        else:
+            res_error = _resource_error(resource)
         i = -1
         for s, ss in enumerate(_json_list(rs, "scopeSpans", "scope_spans", f"{where}.")):
             swhere = f"{where}.scopeSpans[{s}]"
@@ -358,6 +362,8 @@ def decode_json(body: bytes, *, received_ns: int) -> SpanBatch:
                 scope = _json_object(scope, f"{swhere}.scope").get("name") or None
                 if scope is not None and type(scope) is not str:
                     scope_error = scope_error or "scope.name must be a string"
+                else:
+                    scope_error = scope_error or _scope_error(scope)
             context = (service, scope, resource)
             for span in spans:
                 i += 1

@@ -4,10 +4,10 @@
 ``ExportTraceServiceRequest`` as a ``pa.Table`` of SPAN_SCHEMA, or None when
 the C extension cannot give exactly what ``decode_protobuf`` +
 ``pa.Table.from_pydict`` give: the extension is not built (no compiler), the
-installed opentelemetry-proto or SPAN_SCHEMA differ from what it was written
-for, or the body is outside the common case it handles (malformed, a span to
-reject, merged or duplicate fields...).  The caller then decodes the body
-with :func:`collector.otlp.decode_protobuf`.
+installed opentelemetry-proto, SPAN_SCHEMA or the length limits of ``common``
+differ from what it was written for, or the body is outside the common case
+it handles (malformed, a span to reject, merged or duplicate fields...).  The
+caller then decodes the body with :func:`collector.otlp.decode_protobuf`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from typing import Any
 import pyarrow as pa
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-from collector.otlp.common import _INT64_MAX, _INT64_MIN, _SPECIAL, SpanBatch
+from collector.otlp.common import (
+    _INT64_MAX,
+    _INT64_MIN,
+    _SPECIAL,
+    MAX_RESOURCE_JSON,
+    MAX_SCOPE_NAME,
+    SpanBatch,
+)
 from collector.schema import SPAN_SCHEMA
 
 __all__ = ["decode_protobuf_table", "native_decoder", "wire_layout"]
@@ -56,10 +63,12 @@ def native_decoder() -> ModuleType | None:
         return None
     columns = tuple((field.name, str(field.type)) for field in SPAN_SCHEMA)
     special = tuple(sorted(_SPECIAL, key=_SPECIAL.__getitem__))
-    fits = (module.COLUMNS, module.SPECIAL, frozenset(module.WIRE)) == (
+    limits = (getattr(module, "MAX_RESOURCE_JSON", None), getattr(module, "MAX_SCOPE_NAME", None))
+    fits = (module.COLUMNS, module.SPECIAL, frozenset(module.WIRE), limits) == (
         columns,
         special,
         wire_layout(),
+        (MAX_RESOURCE_JSON, MAX_SCOPE_NAME),
     )
     return module if fits else None
 

@@ -24,6 +24,8 @@ from collector.otlp.common import (
     _batch,
     _nonfinite,
     _Reject,
+    _resource_error,
+    _scope_error,
     _typed,
 )
 
@@ -105,12 +107,16 @@ def decode_protobuf(body: bytes, *, received_ns: int) -> SpanBatch:
         if type(service) is not str:
             service = None
         resource = dumps(res_attrs)
+        res_error = _resource_error(resource)
         i = -1
         for ss in rs.scope_spans:
             scope = ss.scope.name or None
+            scope_error = res_error or _scope_error(scope)
             for span in ss.spans:
                 i += 1
                 try:
+                    if scope_error is not None:
+                        raise _Reject(scope_error)
                     tid = span.trace_id
                     if len(tid) != 16 or tid == zero_trace:
                         raise _Reject("trace_id must be 16 bytes, not all zero")

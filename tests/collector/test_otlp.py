@@ -564,6 +564,33 @@ def test_malformed_resource_rejects_its_spans_only() -> None:
     )
 
 
+@pytest.mark.parametrize("over", [0, 1])
+def test_json_resource_and_scope_over_their_limits_reject_their_spans(over: int) -> None:
+    """At the limit the spans are kept; one character over, rejected (SPEC: partial success).
+    tests/collector/otlp/test_limits.py checks that protobuf agrees, native and not."""
+    doc = otlp_json(make_request(make_span()))
+    resource, scope = doc["resourceSpans"][0], doc["resourceSpans"][0]["scopeSpans"][0]
+    # {"service.name":"","deployment.environment":"prod"} is 51 characters, \u00e9 six more
+    name = "\u00e9" + "s" * (16384 - 51 - 6 + over)
+    resource["resource"]["attributes"][0]["value"] = {"stringValue": name}
+    doc["resourceSpans"].append(
+        {"scopeSpans": [{**scope, "scope": {"name": "\u00e9" * (1024 + over)}}]}
+    )
+    doc["resourceSpans"].append({"scopeSpans": [{**scope, "scope": {"name": 1024}}]})
+
+    batch = decode_json(json.dumps(doc).encode(), received_ns=1)
+
+    assert (batch.accepted, batch.rejected) == (2 - 2 * over, 1 + 2 * over)
+    assert batch.errors == (
+        ("span 0 of resource 0: resource attributes exceed 16384 characters of JSON",) * over
+        + ("span 0 of resource 1: scope name exceeds 1024 characters",) * over
+        + ("span 0 of resource 2: scope.name must be a string",)
+    )
+    if not over:
+        assert [len(row["resource"]) for row in rows(batch)] == [16384, 2]  # type: ignore[arg-type]
+        assert rows(batch)[1]["scope_name"] == "\u00e9" * 1024
+
+
 def test_errors_are_capped_but_every_rejection_is_counted() -> None:
     spans = [make_span(span_id=bytes([0, 0, 0, 0, 0, 0, 1, k])) for k in range(1, 6)]
     spans += [make_span(start_time_unix_nano=0) for _ in range(25)]
