@@ -46,13 +46,18 @@ class Compacted:
     seconds: float
 
 
-def plan(cur: duckdb.DuckDBPyConnection, *, min_rows: int, max_rows: int) -> tuple[int, int] | None:
+def plan(
+    cur: duckdb.DuckDBPyConnection, *, min_rows: int, max_rows: int, until_seq: int | None = None
+) -> tuple[int, int] | None:
     """The next block ``(after_seq, upto_seq)``, or None while fewer than
-    ``min_rows`` rows wait.  A block ends at the first group commit that
-    brings it to ``max_rows`` (whole commits: it may be a little larger)."""
+    ``min_rows`` rows wait (of group commits up to ``until_seq``, when given).
+    A block ends at the first group commit that brings it to ``max_rows``
+    (whole commits: it may be a little larger)."""
     row = cur.execute(sql("compaction_state")).fetchone()
     after = int(row[0]) if row else 0
     backlog = cur.execute(sql("compaction_backlog"), {"upto": after}).fetchall()
+    if until_seq is not None:
+        backlog = [(seq, n) for seq, n in backlog if seq <= until_seq]
     if sum(int(n) for _, n in backlog) < min_rows:
         return None
     total = 0
@@ -63,9 +68,11 @@ def plan(cur: duckdb.DuckDBPyConnection, *, min_rows: int, max_rows: int) -> tup
     return after, int(backlog[-1][0])
 
 
-def compact(cur: duckdb.DuckDBPyConnection, *, min_rows: int, max_rows: int) -> Compacted | None:
+def compact(
+    cur: duckdb.DuckDBPyConnection, *, min_rows: int, max_rows: int, until_seq: int | None = None
+) -> Compacted | None:
     """Rewrite the next block in lkey order, if one is due; one transaction."""
-    block = plan(cur, min_rows=min_rows, max_rows=max_rows)
+    block = plan(cur, min_rows=min_rows, max_rows=max_rows, until_seq=until_seq)
     if block is None:
         return None
     after, upto = block
@@ -103,16 +110,26 @@ def compact(cur: duckdb.DuckDBPyConnection, *, min_rows: int, max_rows: int) -> 
 
 
 def compact_due(store: Store, *, min_rows: int, max_rows: int) -> int:
-    """Compact every block that is due, beside the store's writer; returns
-    the number of blocks.  A conflict with a concurrent delete (retention)
-    rolls the block back; it is tried again next time."""
+    """Compact every block that is due now, beside the store's writer;
+    returns the number of blocks.  Commits that arrive meanwhile wait for the
+    next run (under steady ingest there would always be more).  A conflict
+    with a concurrent delete (retention) rolls the block back; it is tried
+    again next time."""
+    until = store.beside(lambda cur: _last_seq(cur))
     blocks = 0
     while True:
         try:
-            done = store.beside(lambda cur: compact(cur, min_rows=min_rows, max_rows=max_rows))
+            done = store.beside(
+                lambda cur: compact(cur, min_rows=min_rows, max_rows=max_rows, until_seq=until)
+            )
         except duckdb.TransactionException as exc:
             log.warning("compaction rolled back, will retry: %s", exc)
             return blocks
         if done is None:
             return blocks
         blocks += 1
+
+
+def _last_seq(cur: duckdb.DuckDBPyConnection) -> int:
+    row = cur.execute(sql("last_seq")).fetchone()
+    return int(row[0]) if row else 0
