@@ -12,6 +12,7 @@ from collector.api.deps import CollectorDep
 from collector.auth import Unauthorized
 from collector.otlp import (
     OtlpDecodeError,
+    OtlpTooLarge,
     export_response,
     status_body,
 )
@@ -36,7 +37,10 @@ _INVALID_ARGUMENT, _UNAUTHENTICATED, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 16, 
         200: {"description": "ExportTraceServiceResponse; partial_success for rejected spans"},
         400: {"description": "undecodable body (google.rpc.Status)"},
         401: {"description": "missing or invalid bearer token"},
-        413: {"description": "body over the limit, before or after gzip"},
+        413: {
+            "description": "body over the limit, before or after gzip, or spans repeating"
+            " more than 256 MiB of resource and scope text (google.rpc.Status)"
+        },
         415: {"description": "content type other than application/x-protobuf or application/json"},
         429: {"description": "ingest queue full; retry after Retry-After seconds"},
     },
@@ -73,6 +77,8 @@ async def export_traces(request: Request, state: CollectorDep) -> Response:
         return fail(exc.status, _INVALID_ARGUMENT, str(exc))
     try:
         decoded = await state.decoder.spans(body, as_json=as_json, received_ns=state.clock())
+    except OtlpTooLarge as exc:  # decodable, but too large once decoded
+        return fail(413, _INVALID_ARGUMENT, str(exc))
     except OtlpDecodeError as exc:
         return fail(400, _INVALID_ARGUMENT, str(exc))
     retry = {"Retry-After": str(state.retry_after_s)}

@@ -6,9 +6,11 @@ strings).  The caller (the HTTP layer) has already decompressed the body and
 enforced its size limit.
 
 A body that is not an ``ExportTraceServiceRequest`` at all raises
-:class:`OtlpDecodeError` (HTTP 400).  Spans that cannot be stored are
-rejected one by one and counted in the returned :class:`SpanBatch`, which
-the HTTP layer reports as ``partial_success`` (HTTP 200).
+:class:`OtlpDecodeError` (HTTP 400); one whose spans would copy more than
+``MAX_REPEATED_BYTES`` characters of resource and scope text into their rows
+raises its subclass :class:`OtlpTooLarge` (HTTP 413).  Spans that cannot be
+stored are rejected one by one and counted in the returned :class:`SpanBatch`,
+which the HTTP layer reports as ``partial_success`` (HTTP 200).
 
 Conventions of the columns: ids are lowercase hex; an empty or all-zero
 ``parent_span_id`` is a root (None); an empty status message or scope name
@@ -28,13 +30,14 @@ give the same table (``tests/collector/otlp`` checks it byte for byte);
 
 from __future__ import annotations
 
-from collector.otlp.common import OtlpDecodeError, SpanBatch
+from collector.otlp.common import OtlpDecodeError, OtlpTooLarge, SpanBatch
 from collector.otlp.jsonform import decode_json
 from collector.otlp.protobuf import decode_protobuf
 from collector.otlp.responses import export_response, status_body
 
 __all__ = [
     "OtlpDecodeError",
+    "OtlpTooLarge",
     "SpanBatch",
     "decode_json",
     "decode_protobuf",

@@ -1,7 +1,8 @@
 /*
  * collector.otlp._native: the protobuf fast path of OTLP span ingest.
  *
- *     decode(body: bytes, received_ns: int) -> (rows, columns) | None
+ *     decode(body: bytes, received_ns: int, max_repeated: int = MAX_REPEATED_BYTES)
+ *         -> (rows, columns) | None
  *
  * Parses the wire format of an ExportTraceServiceRequest directly (no upb
  * message objects) and builds the columns of collector.schema.SPAN_SCHEMA as
@@ -25,6 +26,9 @@
  *   - resource attributes whose JSON is longer than MAX_RESOURCE_JSON, a scope
  *     name longer than MAX_SCOPE_NAME characters (the Python path rejects the
  *     spans under them);
+ *   - spans that copy, all together, more than MAX_REPEATED_BYTES of resource
+ *     JSON, service.name and scope name into their rows (the Python path
+ *     refuses the request): counted in a first pass, before any row is written;
  *   - a failed allocation (never MemoryError: the Python path decides).
  * Parsing and building run with the GIL released; it is taken back only to
  * spell a double as Python's repr() does.
@@ -44,9 +48,11 @@
 
 #define MAX_DEPTH 16 /* AnyValue nesting (upb allows 100 messages in all) */
 #define MAX_KEYS 128 /* keys of one attribute list (SDKs default to 128) */
-/* common.MAX_RESOURCE_JSON and common.MAX_SCOPE_NAME (native.py checks them) */
+/* common.MAX_RESOURCE_JSON, MAX_SCOPE_NAME, MAX_REPEATED_BYTES (native.py checks them) */
 #define MAX_RESOURCE_JSON 16384 /* bytes = characters: the JSON is ASCII */
 #define MAX_SCOPE_NAME 1024     /* characters (code points), not UTF-8 bytes */
+/* characters of resource JSON + service.name + scope name over all spans */
+#define MAX_REPEATED_BYTES (256 * 1024 * 1024)
 
 typedef const uint8_t *P;
 
@@ -169,6 +175,8 @@ typedef struct {
     int has_service;
     P scope; /* scope name of the current ScopeSpans, NULL if none or empty */
     size_t scope_n;
+    uint64_t repeated;     /* characters of resource + service + scope the spans copy */
+    uint64_t max_repeated; /* ... at most (the Python path refuses the request over it) */
 } Ctx;
 
 static int grow(Ctx *c, Buf *b, size_t extra)
@@ -1118,17 +1126,19 @@ static int do_span(Ctx *c, P p, P end)
     return 1;
 }
 
-static int do_scope_spans(Ctx *c, P start, P end)
+/* The spans of one ScopeSpans; with count set, only what they copy is added up. */
+static int do_scope_spans(Ctx *c, P start, P end, int count)
 {
     uint32_t f;
     int wt, has_scope = 0;
     P p = start, s, scope = NULL;
     size_t n, scope_n = 0;
+    uint64_t spans = 0;
     while (p < end) {
         TAG();
         switch (f) {
         case 1: LEN(scope, scope_n); if (has_scope++) return 0; break; /* merge */
-        case 2: LEN(s, n); break;
+        case 2: LEN(s, n); spans++; break;
         case 3: TEXT(s, n); break;
         default: UNKNOWN();
         }
@@ -1138,6 +1148,13 @@ static int do_scope_spans(Ctx *c, P start, P end)
     if (has_scope && !do_scope(c, scope, scope + scope_n)) return 0;
     if (c->scope_n > MAX_SCOPE_NAME && utf8_chars(c->scope, c->scope_n) > MAX_SCOPE_NAME)
         return 0; /* rejected in Python */
+    if (count) { /* each span copies the resource JSON, service.name and scope name */
+        uint64_t repeats = c->resource.n + utf8_chars((P)c->service.p, c->service.n)
+                           + utf8_chars(c->scope, c->scope_n);
+        if (spans && repeats > (c->max_repeated - c->repeated) / spans) return 0;
+        c->repeated += spans * repeats;
+        return 1;
+    }
     for (p = start; p < end;) {
         TAG();
         if (f == 2) {
@@ -1150,7 +1167,7 @@ static int do_scope_spans(Ctx *c, P start, P end)
     return 1;
 }
 
-static int do_resource_spans(Ctx *c, P start, P end)
+static int do_resource_spans(Ctx *c, P start, P end, int count)
 {
     uint32_t f;
     int wt, has_resource = 0;
@@ -1173,7 +1190,7 @@ static int do_resource_spans(Ctx *c, P start, P end)
         TAG();
         if (f == 2) {
             LEN(s, n);
-            if (!do_scope_spans(c, s, s + n)) return 0;
+            if (!do_scope_spans(c, s, s + n, count)) return 0;
         } else {
             UNKNOWN();
         }
@@ -1181,22 +1198,29 @@ static int do_resource_spans(Ctx *c, P start, P end)
     return 1;
 }
 
-static int do_request(Ctx *c, P p, P end)
+/* Two passes: the first adds up what the spans copy from their resources and
+   scopes (declining over c->max_repeated before a row is written), the second
+   writes the rows. */
+static int do_request(Ctx *c, P start, P end)
 {
     uint32_t f;
     int wt;
-    P s;
+    P p, s;
     size_t n;
     int32_t zero = 0;
-    for (int k = 0; k < N_COLS; k++)
-        if (COLUMNS[k].type == 's' && !put(c, &c->col[k].offsets, &zero, 4)) return 0;
-    while (p < end) {
-        TAG();
-        if (f == 1) {
-            LEN(s, n);
-            if (!do_resource_spans(c, s, s + n)) return 0;
-        } else {
-            UNKNOWN();
+    for (int count = 1; count >= 0; count--) {
+        for (p = start; p < end;) {
+            TAG();
+            if (f == 1) {
+                LEN(s, n);
+                if (!do_resource_spans(c, s, s + n, count)) return 0;
+            } else {
+                UNKNOWN();
+            }
+        }
+        if (count) {
+            for (int k = 0; k < N_COLS; k++)
+                if (COLUMNS[k].type == 's' && !put(c, &c->col[k].offsets, &zero, 4)) return 0;
         }
     }
     return 1;
@@ -1252,15 +1276,22 @@ static PyObject *result(Ctx *c)
 static PyObject *decode(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
-    if (nargs != 2 || !PyBytes_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "decode(body: bytes, received_ns: int)");
+    if (nargs < 2 || nargs > 3 || !PyBytes_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "decode(body: bytes, received_ns: int, max_repeated: int = ...)");
         return NULL;
     }
     long long received = PyLong_AsLongLong(args[1]);
     if (received == -1 && PyErr_Occurred()) return NULL;
+    unsigned long long max_repeated = MAX_REPEATED_BYTES;
+    if (nargs == 3) {
+        max_repeated = PyLong_AsUnsignedLongLong(args[2]);
+        if (max_repeated == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+    }
     Ctx *c = calloc(1, sizeof *c);
     if (c == NULL) Py_RETURN_NONE; /* out of memory: decline, never MemoryError */
     c->received = received;
+    c->max_repeated = max_repeated;
     P body = (P)PyBytes_AS_STRING(args[0]); /* immutable, and args[0] is held */
     Py_ssize_t len = PyBytes_GET_SIZE(args[0]);
     c->ts = PyEval_SaveThread();
@@ -1323,16 +1354,19 @@ static int exec_module(PyObject *module)
              || PyModule_AddObjectRef(module, "SPECIAL", PyTuple_GET_ITEM(t, 1)) < 0
              || PyModule_AddObjectRef(module, "WIRE", PyTuple_GET_ITEM(t, 2)) < 0
              || PyModule_AddIntConstant(module, "MAX_RESOURCE_JSON", MAX_RESOURCE_JSON) < 0
-             || PyModule_AddIntConstant(module, "MAX_SCOPE_NAME", MAX_SCOPE_NAME) < 0;
+             || PyModule_AddIntConstant(module, "MAX_SCOPE_NAME", MAX_SCOPE_NAME) < 0
+             || PyModule_AddIntConstant(module, "MAX_REPEATED_BYTES", MAX_REPEATED_BYTES) < 0;
     Py_DECREF(t);
     return rc ? -1 : 0;
 }
 
 static PyMethodDef METHODS[] = {
     {"decode", (PyCFunction)(void (*)(void))decode, METH_FASTCALL,
-     "decode(body: bytes, received_ns: int) -> (rows, columns) | None\n\n"
+     "decode(body: bytes, received_ns: int, max_repeated: int = MAX_REPEATED_BYTES)\n"
+     "    -> (rows, columns) | None\n\n"
      "The span columns of an OTLP ExportTraceServiceRequest as Arrow buffers,\n"
-     "or None when the body is outside what this decoder handles."},
+     "or None when the body is outside what this decoder handles (max_repeated:\n"
+     "characters of resource JSON, service.name and scope name the spans may copy)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -11,7 +11,15 @@ import pyarrow as pa
 
 from collector.schema import SPAN_COLUMNS, SPAN_SCHEMA, empty_columns
 
-__all__ = ["MAX_ERRORS", "MAX_RESOURCE_JSON", "MAX_SCOPE_NAME", "OtlpDecodeError", "SpanBatch"]
+__all__ = [
+    "MAX_ERRORS",
+    "MAX_REPEATED_BYTES",
+    "MAX_RESOURCE_JSON",
+    "MAX_SCOPE_NAME",
+    "OtlpDecodeError",
+    "OtlpTooLarge",
+    "SpanBatch",
+]
 
 MAX_ERRORS = 10
 # Every span row carries its resource's attributes (as JSON) and its scope name:
@@ -19,6 +27,11 @@ MAX_ERRORS = 10
 # a large value repeated over many small spans cannot blow up the decoded table.
 MAX_RESOURCE_JSON = 16384  # characters of the `resource` column (ASCII JSON)
 MAX_SCOPE_NAME = 1024  # characters of the scope name
+# ... and over the accepted spans of one request, those copies (resource JSON,
+# service.name, scope name) may add up to this many characters, else the whole
+# request is refused: tiny spans under one large resource cannot decode into
+# hundreds of times the body.
+MAX_REPEATED_BYTES = 256 * 1024 * 1024
 _INT64_MAX = (1 << 63) - 1
 _INT64_MIN = -(1 << 63)
 _UINT64_MAX = (1 << 64) - 1
@@ -77,6 +90,13 @@ class OtlpDecodeError(ValueError):
     """
 
 
+class OtlpTooLarge(OtlpDecodeError):
+    """Decoded, the request would be too large (-> HTTP 413).
+
+    ``str()`` is an English reason.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class SpanBatch:
     """The accepted spans of one request, as SPAN_SCHEMA columns."""
@@ -114,6 +134,14 @@ def _scope_error(scope: str | None) -> str | None:
     if scope is not None and len(scope) > MAX_SCOPE_NAME:
         return f"scope name exceeds {MAX_SCOPE_NAME} characters"
     return None
+
+
+def _too_much_repeated(budget: int) -> OtlpTooLarge:
+    """The error of a request whose spans repeat more than ``budget`` characters."""
+    return OtlpTooLarge(
+        f"the spans of this request repeat more than {budget} bytes of resource and scope"
+        " text; send fewer spans per request or a smaller resource"
+    )
 
 
 def _nonfinite(d: float) -> object:

@@ -23,6 +23,7 @@ from collector.otlp.common import (
     _ZERO_SPAN,
     _ZERO_TRACE,
     MAX_ERRORS,
+    MAX_REPEATED_BYTES,
     OtlpDecodeError,
     SpanBatch,
     _batch,
@@ -31,6 +32,7 @@ from collector.otlp.common import (
     _Reject,
     _resource_error,
     _scope_error,
+    _too_much_repeated,
     _typed,
 )
 
@@ -317,8 +319,15 @@ def _has_lone_surrogate(row: tuple[object, ...]) -> bool:
     return False
 
 
-def decode_json(body: bytes, *, received_ns: int) -> SpanBatch:
-    """Decode an OTLP/JSON ExportTraceServiceRequest into span columns."""
+def decode_json(
+    body: bytes, *, received_ns: int, max_repeated: int = MAX_REPEATED_BYTES
+) -> SpanBatch:
+    """Decode an OTLP/JSON ExportTraceServiceRequest into span columns.
+
+    Raises OtlpTooLarge (an OtlpDecodeError) as soon as the accepted spans
+    repeat more than ``max_repeated`` characters of resource JSON, service.name
+    and scope name.
+    """
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
@@ -331,6 +340,7 @@ def decode_json(body: bytes, *, received_ns: int) -> SpanBatch:
     rows: list[tuple[object, ...]] = []
     errors: list[str] = []
     rejected = 0
+    repeated = 0  # characters copied into the rows so far from resources and scopes
     for r, rs in enumerate(_json_list(doc, "resourceSpans", "resource_spans", "")):
         where = f"resourceSpans[{r}]"
         rs = _json_object(rs, where)
@@ -365,6 +375,10 @@ def decode_json(body: bytes, *, received_ns: int) -> SpanBatch:
                 else:
                     scope_error = scope_error or _scope_error(scope)
             context = (service, scope, resource)
+            repeats = 0  # what each row of this scope copies (its spans rejected: none)
+            if scope_error is None:
+                repeats = len(resource or "") + len(scope or "")
+                repeats += len(service) if isinstance(service, str) else 0
             for span in spans:
                 i += 1
                 try:
@@ -373,6 +387,9 @@ def decode_json(body: bytes, *, received_ns: int) -> SpanBatch:
                     row = _json_span(span, context, received_ns)
                     if check_surrogates and _has_lone_surrogate(row):
                         raise _Reject("string with an unpaired UTF-16 surrogate")
+                    repeated += repeats
+                    if repeated > max_repeated:
+                        raise _too_much_repeated(max_repeated)
                     rows.append(row)
                 except _Reject as exc:
                     rejected += 1

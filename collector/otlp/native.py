@@ -6,8 +6,10 @@ the C extension cannot give exactly what ``decode_protobuf`` +
 ``pa.Table.from_pydict`` give: the extension is not built (no compiler), the
 installed opentelemetry-proto, SPAN_SCHEMA or the length limits of ``common``
 differ from what it was written for, or the body is outside the common case
-it handles (malformed, a span to reject, merged or duplicate fields...).  The
-caller then decodes the body with :func:`collector.otlp.decode_protobuf`.
+it handles (malformed, a span to reject, merged or duplicate fields, spans
+repeating more than ``max_repeated`` characters of resource and scope...).
+The caller then decodes the body with :func:`collector.otlp.decode_protobuf`
+(which raises OtlpTooLarge for the last).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collector.otlp.common import (
     _INT64_MAX,
     _INT64_MIN,
     _SPECIAL,
+    MAX_REPEATED_BYTES,
     MAX_RESOURCE_JSON,
     MAX_SCOPE_NAME,
     SpanBatch,
@@ -63,23 +66,30 @@ def native_decoder() -> ModuleType | None:
         return None
     columns = tuple((field.name, str(field.type)) for field in SPAN_SCHEMA)
     special = tuple(sorted(_SPECIAL, key=_SPECIAL.__getitem__))
-    limits = (getattr(module, "MAX_RESOURCE_JSON", None), getattr(module, "MAX_SCOPE_NAME", None))
+    limits = tuple(
+        getattr(module, name, None)
+        for name in ("MAX_RESOURCE_JSON", "MAX_SCOPE_NAME", "MAX_REPEATED_BYTES")
+    )
     fits = (module.COLUMNS, module.SPECIAL, frozenset(module.WIRE), limits) == (
         columns,
         special,
         wire_layout(),
-        (MAX_RESOURCE_JSON, MAX_SCOPE_NAME),
+        (MAX_RESOURCE_JSON, MAX_SCOPE_NAME, MAX_REPEATED_BYTES),
     )
     return module if fits else None
 
 
-def decode_protobuf_table(body: bytes, received_ns: int) -> tuple[pa.Table, SpanBatch] | None:
+def decode_protobuf_table(
+    body: bytes, received_ns: int, *, max_repeated: int = MAX_REPEATED_BYTES
+) -> tuple[pa.Table, SpanBatch] | None:
     """The spans of ``body`` and their counts (columns left empty), or None:
-    then decode the body with ``decode_protobuf``."""
+    then decode the body with ``decode_protobuf`` (the same ``max_repeated``)."""
     native = native_decoder()
-    if native is None or not _INT64_MIN <= received_ns <= _INT64_MAX:
+    if native is None or not _INT64_MIN <= received_ns <= _INT64_MAX or max_repeated < 0:
         return None
-    decoded: tuple[int, list[tuple[Any, ...]]] | None = native.decode(bytes(body), received_ns)
+    decoded: tuple[int, list[tuple[Any, ...]]] | None = native.decode(
+        bytes(body), received_ns, max_repeated
+    )
     if decoded is None:
         return None
     rows, columns = decoded

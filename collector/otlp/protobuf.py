@@ -19,6 +19,7 @@ from collector.otlp.common import (
     _ZERO_SPAN,
     _ZERO_TRACE,
     MAX_ERRORS,
+    MAX_REPEATED_BYTES,
     OtlpDecodeError,
     SpanBatch,
     _batch,
@@ -26,6 +27,7 @@ from collector.otlp.common import (
     _Reject,
     _resource_error,
     _scope_error,
+    _too_much_repeated,
     _typed,
 )
 
@@ -83,8 +85,15 @@ def _pb_events_links(span: Any) -> tuple[str | None, str | None]:
     return events, links
 
 
-def decode_protobuf(body: bytes, *, received_ns: int) -> SpanBatch:
-    """Decode a binary protobuf ExportTraceServiceRequest into span columns."""
+def decode_protobuf(
+    body: bytes, *, received_ns: int, max_repeated: int = MAX_REPEATED_BYTES
+) -> SpanBatch:
+    """Decode a binary protobuf ExportTraceServiceRequest into span columns.
+
+    Raises OtlpTooLarge (an OtlpDecodeError) as soon as the accepted spans
+    repeat more than ``max_repeated`` characters of resource JSON, service.name
+    and scope name.
+    """
     try:
         request = ExportTraceServiceRequest.FromString(body)
     except DecodeError as exc:
@@ -100,6 +109,7 @@ def decode_protobuf(body: bytes, *, received_ns: int) -> SpanBatch:
     string_slot = _STRING_SLOT
     zero_trace, zero_span, int64_max = _ZERO_TRACE, _ZERO_SPAN, _INT64_MAX
     dumps = _DUMPS
+    repeated = 0  # characters copied into the rows so far from resources and scopes
 
     for r, rs in enumerate(request.resource_spans):
         res_attrs = _pb_attrs(rs.resource.attributes)
@@ -108,10 +118,12 @@ def decode_protobuf(body: bytes, *, received_ns: int) -> SpanBatch:
             service = None
         resource = dumps(res_attrs)
         res_error = _resource_error(resource)
+        res_repeats = len(resource) + len(service or "")
         i = -1
         for ss in rs.scope_spans:
             scope = ss.scope.name or None
             scope_error = res_error or _scope_error(scope)
+            repeats = res_repeats + len(scope or "")  # what each row of this scope copies
             for span in ss.spans:
                 i += 1
                 try:
@@ -165,6 +177,9 @@ def decode_protobuf(body: bytes, *, received_ns: int) -> SpanBatch:
                         events, links = _pb_events_links(span)
                     else:
                         events = links = None
+                    repeated += repeats
+                    if repeated > max_repeated:
+                        raise _too_much_repeated(max_repeated)
                     status = span.status
                     add_row(
                         (

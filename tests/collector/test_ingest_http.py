@@ -19,6 +19,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from collector.timefmt import iso
 from synclens.settings import AuthSettings, IngestSettings, Token
+from tests.collector.otlp.test_limits import BUDGET_REASON, amplifying_request
+from tests.collector.test_otlp import otlp_json
 from tests.collector.wire import (
     BATCH,
     JSON,
@@ -231,6 +233,30 @@ def test_otlp_error_statuses_say_why(make_service: Any) -> None:
         assert corrupt.status_code == 400
         assert "gzip" in _status_message(corrupt)
         assert _metric(svc, "synclens_ingest_requests_rejected_total", endpoint="traces") == 6
+
+
+def test_spans_repeating_too_much_resource_text_are_refused_with_413(service: Service) -> None:
+    """Tiny spans under a 16 KiB resource: a 0.8 MB body that would decode into
+    over 256 MiB of copies is refused whole, and the service carries on."""
+    attack = amplifying_request()
+    bodies = (
+        (attack.SerializeToString(), PROTOBUF),
+        (json.dumps(otlp_json(attack)).encode(), JSON),
+    )
+    for body, headers in bodies:
+        assert len(body) < service.settings.ingest.max_body_bytes
+        resp = service.post("/v1/traces", content=body, headers=headers)
+        assert resp.status_code == 413, resp.text
+        assert resp.headers["content-type"].startswith(headers["content-type"])
+        assert _status_message(resp) == BUDGET_REASON
+    code = {"endpoint": "traces", "code": "413"}
+    assert _metric(service, "synclens_ingest_requests_rejected_total", **code) == 2
+    assert _metric(service, "synclens_spans_received_total") == 0
+
+    assert service.get("/readyz").status_code == 200
+    good = request(attempt_span(event_id="after-413", sku="STILL-UP")).SerializeToString()
+    assert service.post("/v1/traces", content=good, headers=PROTOBUF).status_code == 200
+    assert len(_lineage(service, "STILL-UP")["orphan_attempts"]) == 1
 
 
 def test_duplicate_spans_are_stored_once(service: Service) -> None:

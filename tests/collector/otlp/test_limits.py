@@ -1,7 +1,9 @@
 """Every span row carries its resource's attributes and its scope name: over
 MAX_RESOURCE_JSON / MAX_SCOPE_NAME characters they reject the spans under them,
-alike in the native and Python protobuf decoders and in OTLP/JSON, and a body
-built to amplify them decodes in little time and memory."""
+and over MAX_REPEATED_BYTES characters copied by all the spans of one request
+the whole request is refused, alike in the native and Python protobuf decoders
+and in OTLP/JSON; bodies built to amplify them are refused in little time and
+memory."""
 
 from __future__ import annotations
 
@@ -19,8 +21,13 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 from collector import decoding
-from collector.otlp import decode_json, decode_protobuf
-from collector.otlp.common import _DUMPS, MAX_RESOURCE_JSON, MAX_SCOPE_NAME
+from collector.otlp import OtlpDecodeError, OtlpTooLarge, decode_json, decode_protobuf
+from collector.otlp.common import (
+    _DUMPS,
+    MAX_REPEATED_BYTES,
+    MAX_RESOURCE_JSON,
+    MAX_SCOPE_NAME,
+)
 from collector.otlp.native import decode_protobuf_table, native_decoder
 from collector.schema import SPAN_SCHEMA
 from tests.collector.otlp.checks import RECEIVED_NS, assert_native_exact
@@ -29,6 +36,10 @@ from tests.collector.test_otlp import otlp_json
 
 RESOURCE_REASON = "resource attributes exceed 16384 characters of JSON"
 SCOPE_REASON = "scope name exceeds 1024 characters"
+BUDGET_REASON = (
+    "the spans of this request repeat more than 268435456 bytes of resource and scope text;"
+    " send fewer spans per request or a smaller resource"
+)
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -83,6 +94,8 @@ def test_the_limits_are_shared_with_the_extension() -> None:
     assert module is not None
     assert (module.MAX_RESOURCE_JSON, module.MAX_SCOPE_NAME) == (MAX_RESOURCE_JSON, MAX_SCOPE_NAME)
     assert str(MAX_RESOURCE_JSON) in RESOURCE_REASON and str(MAX_SCOPE_NAME) in SCOPE_REASON
+    assert module.MAX_REPEATED_BYTES == MAX_REPEATED_BYTES == 256 * 1024 * 1024
+    assert str(MAX_REPEATED_BYTES) in BUDGET_REASON
 
 
 @pytest.mark.parametrize("key", ["service.name", "host.name"])
@@ -285,3 +298,166 @@ def test_a_failed_allocation_declines_instead_of_raising() -> None:
     assert module is not None and module.__file__ is not None
     assert _run(_NO_MEMORY, module.__file__, "unlimited").split() == ["1", "rows"]
     assert _run(_NO_MEMORY, module.__file__, "limited").split() == ["declined"]
+
+
+# --------------------------------------------------------------------------- the request budget
+
+
+def _budget_request() -> ExportTraceServiceRequest:
+    """Two resources, three scopes, about 100 KiB of copies; non-ASCII service and
+    scope names, so that characters (not UTF-8 bytes) are what is counted."""
+    first = {"service.name": "caf\u00e9-\U0001f600" * 20, "host.name": "h" * 2000}
+    return ExportTraceServiceRequest(
+        resource_spans=[
+            _resource_spans(first, ("sc\u00f6pe", 20), ("\U0001f600" * 300, 18)),
+            _resource_spans({"host.name": "only"}, ("", 3)),
+        ]
+    )
+
+
+def _repeated(request: ExportTraceServiceRequest) -> int:
+    """What the spans of ``request`` copy from their resources and scopes, counted here apart."""
+    total = 0
+    for rs in request.resource_spans:
+        attrs = {kv.key: kv.value.string_value for kv in rs.resource.attributes}
+        per_span = len(_DUMPS(attrs)) + len(attrs.get("service.name", ""))
+        for ss in rs.scope_spans:
+            total += len(ss.spans) * (per_span + len(ss.scope.name))
+    return total
+
+
+def _bodies(request: ExportTraceServiceRequest) -> tuple[bytes, bytes]:
+    return request.SerializeToString(), json.dumps(otlp_json(request)).encode()
+
+
+def test_a_request_at_the_budget_is_kept_natively() -> None:
+    request = _budget_request()
+    budget = _repeated(request)
+    assert 90_000 < budget < 110_000
+    body, as_json = _bodies(request)
+    native = decode_protobuf_table(body, RECEIVED_NS, max_repeated=budget)
+    assert native is not None
+    batch = decode_protobuf(body, received_ns=RECEIVED_NS, max_repeated=budget)
+    assert (batch.accepted, batch.rejected) == (41, 0)
+    assert decode_json(as_json, received_ns=RECEIVED_NS, max_repeated=budget) == batch
+    table = native[0]
+    assert table.equals(pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA))
+    columns = (table[c].to_pylist() for c in ("resource", "service_name", "scope_name"))
+    copied = zip(*columns, strict=True)
+    assert sum(len(r) + len(sv or "") + len(sc or "") for r, sv, sc in copied) == budget
+
+
+def test_a_request_one_over_the_budget_is_refused_whole() -> None:
+    request = _budget_request()
+    budget = _repeated(request) - 1
+    body, as_json = _bodies(request)
+    assert decode_protobuf_table(body, RECEIVED_NS, max_repeated=budget) is None
+    reason = BUDGET_REASON.replace(str(MAX_REPEATED_BYTES), str(budget))
+    for decode, data in ((decode_protobuf, body), (decode_json, as_json)):
+        with pytest.raises(OtlpTooLarge) as caught:
+            decode(data, received_ns=RECEIVED_NS, max_repeated=budget)
+        assert isinstance(caught.value, OtlpDecodeError)  # -> the HTTP error paths
+        assert str(caught.value) == reason
+
+
+def test_rejected_spans_copy_nothing_so_do_not_count() -> None:
+    request = _budget_request()
+    budget = _repeated(request)
+    scope = request.resource_spans[0].scope_spans[1]
+    scope.spans.add().CopyFrom(scope.spans[0])
+    scope.spans[-1].trace_id = bytes(16)  # rejected
+    body, as_json = _bodies(request)
+    assert decode_protobuf_table(body, RECEIVED_NS, max_repeated=budget) is None  # a reject
+    batch = decode_protobuf(body, received_ns=RECEIVED_NS, max_repeated=budget)
+    assert (batch.accepted, batch.rejected) == (41, 1)
+    from_json = decode_json(as_json, received_ns=RECEIVED_NS, max_repeated=budget)
+    assert (from_json.accepted, from_json.rejected) == (41, 1)
+    # ... while one more accepted span is one too many
+    scope.spans[-1].trace_id = bytes(range(1, 17))
+    with pytest.raises(OtlpTooLarge):
+        decode_protobuf(request.SerializeToString(), received_ns=RECEIVED_NS, max_repeated=budget)
+
+
+ATTACK_SPANS = 16_400  # x 16,388 characters each: over MAX_REPEATED_BYTES
+
+
+def amplifying_request(spans: int = ATTACK_SPANS) -> ExportTraceServiceRequest:
+    """Resource attributes of MAX_RESOURCE_JSON characters of JSON over ``spans``
+    tiny spans (about 49 bytes each on the wire), each copying 16,388 characters:
+    a body of 0.8 MB that would decode into 256 MiB and more."""
+    attrs = {"service.name": "svc", "host.name": ""}
+    attrs["host.name"] = "x" * (MAX_RESOURCE_JSON - len(_DUMPS(attrs)))
+    request = _resource_spans(attrs, ("s", 0))
+    out = ExportTraceServiceRequest(resource_spans=[request])
+    scope = out.resource_spans[0].scope_spans[0]
+    for k in range(spans):
+        scope.spans.add(
+            trace_id=bytes(range(1, 17)),
+            span_id=(k + 1).to_bytes(8, "big"),
+            start_time_unix_nano=1,
+            end_time_unix_nano=2,
+        )
+    return out
+
+
+_OVER_BUDGET = """
+import json, resource, sys, time
+import pyarrow as pa
+from collector import decoding
+from collector.otlp import OtlpTooLarge, decode_protobuf, native
+from collector.schema import SPAN_SCHEMA
+
+mode, path, warm_path = sys.argv[1:]
+as_json = mode == "json"
+if mode == "python":
+    native.native_decoder = lambda: None  # as without a compiler
+with open(path, "rb") as f:
+    body = f.read()
+with open(warm_path, "rb") as f:
+    warm = f.read()
+decoding.decode_spans(warm, as_json, 1)  # the first call of each path allocates more
+if mode == "native":
+    pa.Table.from_pydict(decode_protobuf(warm, received_ns=1).columns, schema=SPAN_SCHEMA)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+declined = None
+if mode == "native":
+    declined = native.decode_protobuf_table(body, 1) is None
+native_seconds = time.perf_counter() - start
+try:
+    decoding.decode_spans(body, as_json, 1)  # the service path
+    error = None
+except OtlpTooLarge as exc:
+    error = str(exc)
+seconds = time.perf_counter() - start
+grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(json.dumps({
+    "body": len(body), "declined": declined, "error": error,
+    "grew_mib": grew / 1024, "seconds": seconds, "native_seconds": native_seconds,
+}))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="ru_maxrss is in KiB on Linux")
+@pytest.mark.parametrize("mode", ["native", "python", "json"])
+def test_many_tiny_spans_under_a_large_resource_are_refused_cheaply(
+    mode: str, tmp_path: Path
+) -> None:
+    """At the real budget: 16,400 spans of a 16,384-character resource would copy
+    over 256 MiB into the table (some 500 times the body); refused in a few MiB."""
+    request, warm = amplifying_request(), amplifying_request(3)
+    if mode == "json":
+        body, warm_body = _bodies(request)[1], _bodies(warm)[1]
+    else:
+        body, warm_body = request.SerializeToString(), warm.SerializeToString()
+    assert _repeated(request) > MAX_REPEATED_BYTES > _repeated(request) - 2 * (1 << 20)
+    (tmp_path / "body").write_bytes(body)
+    (tmp_path / "warm").write_bytes(warm_body)
+    out = json.loads(_run(_OVER_BUDGET, mode, str(tmp_path / "body"), str(tmp_path / "warm")))
+    assert 600_000 < out["body"] < 4 << 20, out
+    assert out["error"] == BUDGET_REASON
+    if mode == "native":
+        assert out["declined"] is True
+        assert out["native_seconds"] < 0.5, out  # declined before writing a row
+    assert out["grew_mib"] < 64, out  # decoded: over 256
+    assert out["seconds"] < 3, out
