@@ -112,7 +112,7 @@ class AuthSettings(_Strict):
 
 class StoreSettings(_Strict):
     memory_limit: str = "1GB"
-    checkpoint_threshold: str = "256MB"
+    checkpoint_threshold: str = "16MB"
     checkpoint_interval_s: float = Field(300.0, gt=0)
     compact_min_rows: int = Field(1_000_000, ge=1)
     compact_max_rows: int = Field(2_000_000, ge=1)
