@@ -8,7 +8,11 @@ back as Arrow IPC, which costs a copy of its buffers, not a conversion.
 Either way the result is the same table, so the choice is only about speed.
 Protobuf spans go through the C decoder (``collector/otlp/native.py``) when
 it is built and the body is within what it handles, else through
-``decode_protobuf``: the same table again, faster.
+``decode_protobuf``: the same table again, faster.  The C decoder releases
+the interpreter lock, so protobuf bodies are decoded in a thread even when
+there is a pool: the pool is for the Python-heavy paths (CloudEvents,
+OTLP/JSON), where it keeps decoding off the writer's and the event loop's
+interpreter.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import pyarrow as pa
 
 from collector.cloudevents import EventBatch, decode_batch, decode_binary, decode_structured
 from collector.otlp import SpanBatch, decode_json, decode_protobuf
-from collector.otlp.native import decode_protobuf_table
+from collector.otlp.native import decode_protobuf_table, native_decoder
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 
 __all__ = [
@@ -128,6 +132,7 @@ class Decoder:
 
     def __init__(self, workers: int = 0) -> None:
         self.workers = workers
+        self._native = native_decoder() is not None
         self._pool: ProcessPoolExecutor | None = None
         if workers > 0:
             # spawn, not fork: the server process has threads (store writer, DuckDB)
@@ -144,7 +149,9 @@ class Decoder:
             await _wrap(self._pool.submit(_warm))
 
     async def spans(self, body: bytes, *, as_json: bool, received_ns: int) -> DecodedSpans:
-        if self._pool is None:
+        # the native protobuf decoder releases the interpreter lock: a thread
+        # runs it beside everything else without the pool's copies
+        if self._pool is None or (not as_json and self._native):
             return await anyio.to_thread.run_sync(decode_spans, body, as_json, received_ns)
         batch, data = await _wrap(
             self._pool.submit(_in_worker, decode_spans, body, as_json, received_ns)

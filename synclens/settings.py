@@ -129,7 +129,7 @@ class IngestSettings(_Strict):
     queue_max_rows: int = Field(500_000, gt=0)
     retry_after_s: int = Field(1, ge=1)
     max_group_rows: int = Field(200_000, gt=0)
-    decode_workers: int = Field(0, ge=0, le=64)
+    decode_workers: int = Field(1, ge=0, le=64)
 
 
 class ItemClass(_Strict):
