@@ -61,7 +61,8 @@ def _fingerprint() -> str:
             digest.update(f"{package}{version}{name}".encode() + text.encode())
     for name in sorted(n for n in _COLLECTOR_SQL.iterdir() if n.name.startswith("compact")):
         digest.update(name.read_bytes())
-    digest.update(repr(StoreSettings()).encode())
+    store = StoreSettings()
+    digest.update(f"{store.compact_min_rows} {store.compact_max_rows}".encode())
     return digest.hexdigest()[:10]
 
 
