@@ -710,6 +710,30 @@ static int obj_kv(Ctx *c, Buf *b, Obj *o, P p, P end, int depth, Key *key, AV *a
     return json_str(c, b, key->p, key->n) && put1(c, b, ':') && json_any(c, b, av, depth);
 }
 
+/* The KeyValues in field `field` of the message in [start, end) as one JSON
+   object: a span event's or a link's attributes, a kvlist value. */
+static int attrs_object(Ctx *c, Buf *b, P start, P end, uint32_t field, int depth)
+{
+    uint32_t f;
+    int wt;
+    P p = start, s;
+    size_t n;
+    Obj o;
+    Key key;
+    AV av;
+    if (!obj_begin(c, b, &o)) return 0;
+    while (p < end) {
+        TAG();
+        if (f == field) {
+            LEN(s, n);
+            if (!obj_kv(c, b, &o, s, s + n, depth, &key, &av)) return 0;
+        } else {
+            UNKNOWN();
+        }
+    }
+    return obj_end(c, b, &o);
+}
+
 /* The JSON of an AnyValue as _pb_attrs / _pb_any make it. */
 static int json_any(Ctx *c, Buf *b, const AV *av, int depth)
 {
@@ -740,22 +764,7 @@ static int json_any(Ctx *c, Buf *b, const AV *av, int depth)
             if (!json_any(c, b, &item, depth + 1)) return 0;
         }
         return put1(c, b, ']');
-    case AV_KVLIST: {
-        Obj o;
-        if (!obj_begin(c, b, &o)) return 0;
-        while (p < end) {
-            TAG();
-            if (f != 1) {
-                UNKNOWN();
-                continue;
-            }
-            Key key;
-            AV item;
-            LEN(s, n);
-            if (!obj_kv(c, b, &o, s, s + n, depth + 1, &key, &item)) return 0;
-        }
-        return obj_end(c, b, &o);
-    }
+    case AV_KVLIST: return attrs_object(c, b, p, end, 1, depth + 1);
     default: return PUTS(c, b, "null");
     }
 }
@@ -875,9 +884,6 @@ static int do_event(Ctx *c, Buf *b, P start, P end)
     P p = start, s, name = start;
     size_t n, name_n = 0;
     uint64_t v, time = 0;
-    Obj o;
-    Key key;
-    AV av;
     while (p < end) {
         TAG();
         switch (f) {
@@ -888,20 +894,10 @@ static int do_event(Ctx *c, Buf *b, P start, P end)
         default: UNKNOWN();
         }
     }
-    if (!(PUTS(c, b, "{\"name\":") && json_str(c, b, name, name_n)
-          && PUTS(c, b, ",\"time_ns\":") && put_u64(c, b, time)
-          && PUTS(c, b, ",\"attributes\":") && obj_begin(c, b, &o)))
-        return 0;
-    for (p = start; p < end;) {
-        TAG();
-        if (f == 3) {
-            LEN(s, n);
-            if (!obj_kv(c, b, &o, s, s + n, 0, &key, &av)) return 0;
-        } else {
-            UNKNOWN();
-        }
-    }
-    return obj_end(c, b, &o) && put1(c, b, '}');
+    return PUTS(c, b, "{\"name\":") && json_str(c, b, name, name_n)
+           && PUTS(c, b, ",\"time_ns\":") && put_u64(c, b, time)
+           && PUTS(c, b, ",\"attributes\":") && attrs_object(c, b, start, end, 3, 0)
+           && put1(c, b, '}');
 }
 
 /* One Span.Link as {"trace_id", "span_id", "attributes"}. */
@@ -912,9 +908,6 @@ static int do_link(Ctx *c, Buf *b, P start, P end)
     P p = start, s, tid = start, sid = start;
     size_t n, tid_n = 0, sid_n = 0;
     uint64_t v;
-    Obj o;
-    Key key;
-    AV av;
     while (p < end) {
         TAG();
         switch (f) {
@@ -927,20 +920,10 @@ static int do_link(Ctx *c, Buf *b, P start, P end)
         default: UNKNOWN();
         }
     }
-    if (!(PUTS(c, b, "{\"trace_id\":\"") && put_hex(c, b, tid, tid_n)
-          && PUTS(c, b, "\",\"span_id\":\"") && put_hex(c, b, sid, sid_n)
-          && PUTS(c, b, "\",\"attributes\":") && obj_begin(c, b, &o)))
-        return 0;
-    for (p = start; p < end;) {
-        TAG();
-        if (f == 4) {
-            LEN(s, n);
-            if (!obj_kv(c, b, &o, s, s + n, 0, &key, &av)) return 0;
-        } else {
-            UNKNOWN();
-        }
-    }
-    return obj_end(c, b, &o) && put1(c, b, '}');
+    return PUTS(c, b, "{\"trace_id\":\"") && put_hex(c, b, tid, tid_n)
+           && PUTS(c, b, "\",\"span_id\":\"") && put_hex(c, b, sid, sid_n)
+           && PUTS(c, b, "\",\"attributes\":") && attrs_object(c, b, start, end, 4, 0)
+           && put1(c, b, '}');
 }
 
 /* The value of one special attribute column, by the rules of common._typed. */
