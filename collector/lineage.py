@@ -65,23 +65,28 @@ def _rows(
     return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
 
-def _order_attempts(
+def _attempts(
     cur: duckdb.DuckDBPyConnection,
-    order_id: str,
+    kind: str,
+    params: dict[str, Any],
     events: list[dict[str, Any]],
-    pkeys: list[int],
     since: int,
 ) -> list[dict[str, Any]]:
-    """Attempts that name the order, and those that name neither SKU nor
-    order but one of ``events`` (by their ``pkeys``): keyed by compaction to
-    the events' SKUs (one lookup per SKU), or not keyed yet."""
-    found = _rows(cur, "lineage_attempts_by_order", {"order_id": order_id, "since": since})
-    if events:
-        found += _rows(cur, "lineage_attempts_unkeyed", {"pkeys": pkeys, "since": since})
-    for lkey in sorted({e["lkey"] for e in events}):
-        found += _rows(
-            cur, "lineage_attempts_unlabelled", {"lkey": lkey, "pkeys": pkeys, "since": since}
-        )
+    """Attempts that name the SKU (or order), and those that name neither
+    SKU nor order but one of ``events``: keyed by compaction to their
+    event's SKU (for a SKU, among its own; for an order, one lookup per SKU
+    of its events), or not keyed yet (by the events' ``pkeys``)."""
+    key = "sku" if kind == "sku" else "order_id"
+    found = _rows(cur, f"lineage_attempts_by_{kind}", {key: params[key], "since": since})
+    if not events:
+        return found
+    pkeys = [e["ekey"] for e in events]
+    found += _rows(cur, "lineage_attempts_unkeyed", {"pkeys": pkeys, "since": since})
+    if kind == "order":
+        for lkey in sorted({e["lkey"] for e in events}):
+            found += _rows(
+                cur, "lineage_attempts_unlabelled", {"lkey": lkey, "pkeys": pkeys, "since": since}
+            )
     return found
 
 
@@ -120,7 +125,6 @@ def _wanted(cur: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, str]]) -> 
 def _lineage(
     cur: duckdb.DuckDBPyConnection,
     kind: str,
-    key: str,
     params: dict[str, Any],
     routes: RouteTable,
     now_ns: int,
@@ -133,13 +137,7 @@ def _lineage(
     since = params["since"]
     if events:
         since = max(since, min(e["time_ns"] for e in events) - _SLACK_NS)
-    pkeys = [e["ekey"] for e in events]
-    if kind == "sku":
-        attempts = _rows(
-            cur, "lineage_attempts_by_sku", {"sku": params["sku"], "pkeys": pkeys, "since": since}
-        )
-    else:
-        attempts = _order_attempts(cur, params["order_id"], events, pkeys, since)
+    attempts = _attempts(cur, kind, params, events, since)
     # attempts without SKU and order belong here only through a listed event
     attempts = [a for a in attempts if not a["unlabelled"] or _event_key(a) in listed]
     # attempts of stored events outside the page are not orphans: drop them;
@@ -223,7 +221,7 @@ def sku_lineage(
     """SPEC 5 ``GET /lineage``: one SKU's history, newest ``limit`` events,
     with what the systems' snapshots said and the exceptions (``extras``)."""
     params = {**query.params(), "sku": sku, "location": location}
-    result = _lineage(cur, "sku", "sku", params, routes, now_ns, extras)
+    result = _lineage(cur, "sku", params, routes, now_ns, extras)
     if location is not None:
         result["orphan_attempts"] = [
             o for o in result["orphan_attempts"] if o["location"] in (None, location)
@@ -242,7 +240,7 @@ def order_lineage(
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /orders/{order_id}/lineage``."""
     params = {**query.params(), "order_id": order_id}
-    result = _lineage(cur, "order", "order_id", params, routes, now_ns, extras)
+    result = _lineage(cur, "order", params, routes, now_ns, extras)
     return {"order_id": order_id, **result}
 
 
