@@ -12,6 +12,20 @@ exception is a rewrite of settled rows (SKU compaction), which runs
 ``beside`` the writer on a cursor of its own so that ingest does not wait for
 it.  Readers take their own cursor (``store.reader()``) and never wait for
 the writer.
+
+Two DuckDB details the writer depends on:
+
+- No transaction may stay open for the store's life (not even a read left
+  half-fetched on the parent connection): DuckDB would keep every row
+  deleted since it began (compaction's old copies, retention) and refuse
+  every later checkpoint while it lives.
+- ``max_vacuum_tasks = 0``: a checkpoint then appends the new rows as row
+  groups of their own instead of merging them into the previous, partly
+  filled one.  Merging rewrote up to a whole row group (~85 MB of spans) on
+  every 16 MB checkpoint: the store took 72,000 spans/s instead of 183,000.
+  Rows are not updated in place, and row groups whose rows are all deleted
+  (what compaction and retention leave behind) are still dropped; the small
+  row groups of recent ingest become full ones when compaction rewrites them.
 """
 
 from __future__ import annotations
@@ -85,7 +99,8 @@ class Store:
         checkpoint_threshold: str | None = None,
     ) -> None:
         self.path = str(path)
-        config: dict[str, str | bool | int | float | list[str]] = {}
+        # not merging row groups at checkpoints: see the module docstring
+        config: dict[str, str | bool | int | float | list[str]] = {"max_vacuum_tasks": 0}
         if memory_limit:
             config["memory_limit"] = memory_limit  # larger work spills to temp files
         if checkpoint_threshold:
@@ -96,8 +111,9 @@ class Store:
         self._conn = duckdb.connect(self.path, config=config)
         for package in ("collector", *extra_migrations):
             self._migrate(package)
-        row = self._conn.execute(sql("last_seq")).fetchone()
-        self._seq = int(row[0]) if row else 0
+        # fetchall: a result left unfinished keeps its transaction open
+        rows = self._conn.execute(sql("last_seq")).fetchall()
+        self._seq = int(rows[0][0]) if rows else 0
         self._queue_max_rows = queue_max_rows
         self._max_group_rows = max_group_rows
         self._pending: list[_Pending] = []
