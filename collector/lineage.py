@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from collector.otlp.common import span_attributes
 from collector.queries import sql
 from collector.routing import RouteTable
 from collector.timefmt import iso
@@ -425,8 +426,9 @@ def _trace_spans(cur: duckdb.DuckDBPyConnection, trace_ids: list[str]) -> list[d
     finally:
         cur.unregister("wanted")
     for row in rows:
-        for key in ("attributes", "resource", "links", "span_events"):
+        for key in ("resource", "links", "span_events"):
             row[key] = json.loads(row[key]) if row[key] else None
+        row["attributes"] = span_attributes(row["attributes"], row)
         row["start"] = iso(row["start_ns"])
         row["end"] = iso(row["end_ns"])
         row["duration_s"] = (row["end_ns"] - row["start_ns"]) / _NS

@@ -36,7 +36,9 @@ SPAN_SCHEMA = pa.schema(
         ("duplicate", pa.bool_()),  # sync.duplicate (false when absent)
         ("error_type", pa.string()),  # error.type
         ("http_status", pa.int64()),  # http.response.status_code
-        ("attributes", pa.string()),  # JSON object: every span attribute
+        ("attributes", pa.string()),  # JSON object: the attributes without a column above
+        # (and those the column holds converted); otlp.common.span_attributes
+        # gives them all back
         ("resource", pa.string()),  # JSON object: resource attributes
         ("links", pa.string()),  # JSON list of {trace_id, span_id, attributes}
         ("span_events", pa.string()),  # JSON list of {name, time_ns, attributes}

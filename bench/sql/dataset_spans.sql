@@ -15,9 +15,8 @@ SELECT trace_id, span_id, NULL AS parent_span_id, 'deliver ' || target AS name, 
        target, attempt, replay, false AS dead_lettered, replay AS duplicate,
        CASE WHEN failed THEN 'timeout' END AS error_type,
        CASE WHEN failed THEN 504 ELSE 200 END AS http_status,
-       '{"inventory.event_id":"' || event_id || '","inventory.event_source":"' || event_source
-           || '","sync.target":"' || target || '","sync.attempt":' || attempt::VARCHAR
-           || ',"messaging.system":"kafka"}' AS attributes,
+       -- the special attributes are in their columns, as the decoders store them
+       '{"messaging.system":"kafka"}' AS attributes,
        '{"service.name":"sync-middleware"}' AS resource,
        CASE WHEN j % 2 = 0
             THEN '[{"trace_id":"' || trace_id || '","span_id":"' || substr(trace_id, 1, 16)

@@ -53,6 +53,10 @@
 #define MAX_SCOPE_NAME 1024     /* characters (code points), not UTF-8 bytes */
 /* characters of resource JSON + service.name + scope name over all spans */
 #define MAX_REPEATED_BYTES (256 * 1024 * 1024)
+/* What the rows say, by version (native.py checks it against common.ROW_FORMAT):
+   2 = the attributes JSON leaves out the special attributes their columns
+   hold exactly (common._held). */
+#define ROW_FORMAT 2
 
 typedef const uint8_t *P;
 
@@ -693,9 +697,9 @@ static int obj_end(Ctx *c, Buf *b, Obj *o)
 
 static int json_any(Ctx *c, Buf *b, const AV *av, int depth);
 
-/* Writes one KeyValue (wire bytes p..end) into object o; a duplicate key
-   declines.  key and av return what was written. */
-static int obj_kv(Ctx *c, Buf *b, Obj *o, P p, P end, int depth, Key *key, AV *av)
+/* Parses one KeyValue (wire bytes p..end) of object o into key and av and
+   records its key; a duplicate key declines. */
+static int obj_key(Ctx *c, Obj *o, P p, P end, int depth, Key *key, AV *av)
 {
     if (!parse_kv(p, end, depth, key, av)) return 0;
     size_t count = (c->keys.n - o->base) / sizeof(Key);
@@ -705,9 +709,20 @@ static int obj_kv(Ctx *c, Buf *b, Obj *o, P p, P end, int depth, Key *key, AV *a
         for (size_t i = 0; i < count; i++)
             if (seen[i].n == key->n && memcmp(seen[i].p, key->p, key->n) == 0) return 0;
     }
-    if (!put(c, &c->keys, key, sizeof *key)) return 0;
+    return put(c, &c->keys, key, sizeof *key);
+}
+
+/* Writes a KeyValue that obj_key took into object o's JSON. */
+static int obj_put(Ctx *c, Buf *b, Obj *o, const Key *key, const AV *av, int depth)
+{
     if (o->count++ && !put1(c, b, ',')) return 0;
     return json_str(c, b, key->p, key->n) && put1(c, b, ':') && json_any(c, b, av, depth);
+}
+
+/* Both: one KeyValue into object o. */
+static int obj_kv(Ctx *c, Buf *b, Obj *o, P p, P end, int depth, Key *key, AV *av)
+{
+    return obj_key(c, o, p, end, depth, key, av) && obj_put(c, b, o, key, av, depth);
 }
 
 /* The KeyValues in field `field` of the message in [start, end) as one JSON
@@ -988,6 +1003,17 @@ static int typed(Slot *slot, int k, const AV *av)
     return 1;
 }
 
+/* The column of slot k holds this value exactly, so the attributes JSON
+   leaves it out (common._held). */
+static int held(int k, const AV *av)
+{
+    switch (COLUMNS[C_SLOT0 + k].type) {
+    case 's': return av->kind == AV_STR;
+    case 'l': return av->kind == AV_INT;
+    default: return av->kind == AV_BOOL && av->i;
+    }
+}
+
 static int all_zero(P s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -1025,9 +1051,10 @@ static int do_span(Ctx *c, P p, P end)
         case 8: FIXED64(stop); break;
         case 9: {
             LEN(s, n);
-            if (!obj_kv(c, attrs, &o, s, s + n, 0, &key, &av)) return 0;
+            if (!obj_key(c, &o, s, s + n, 0, &key, &av)) return 0;
             int k = slot_of(&key);
             if (k >= 0 && !typed(&slots[k], k, &av)) return 0;
+            if (!(k >= 0 && held(k, &av)) && !obj_put(c, attrs, &o, &key, &av, 0)) return 0;
             break;
         }
         case 10: case 12: case 14: VARINT(v); break;
@@ -1338,7 +1365,8 @@ static int exec_module(PyObject *module)
              || PyModule_AddObjectRef(module, "WIRE", PyTuple_GET_ITEM(t, 2)) < 0
              || PyModule_AddIntConstant(module, "MAX_RESOURCE_JSON", MAX_RESOURCE_JSON) < 0
              || PyModule_AddIntConstant(module, "MAX_SCOPE_NAME", MAX_SCOPE_NAME) < 0
-             || PyModule_AddIntConstant(module, "MAX_REPEATED_BYTES", MAX_REPEATED_BYTES) < 0;
+             || PyModule_AddIntConstant(module, "MAX_REPEATED_BYTES", MAX_REPEATED_BYTES) < 0
+             || PyModule_AddIntConstant(module, "ROW_FORMAT", ROW_FORMAT) < 0;
     Py_DECREF(t);
     return rc ? -1 : 0;
 }

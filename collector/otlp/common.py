@@ -16,9 +16,11 @@ __all__ = [
     "MAX_REPEATED_BYTES",
     "MAX_RESOURCE_JSON",
     "MAX_SCOPE_NAME",
+    "ROW_FORMAT",
     "OtlpDecodeError",
     "OtlpTooLarge",
     "SpanBatch",
+    "span_attributes",
 ]
 
 MAX_ERRORS = 10
@@ -32,6 +34,10 @@ MAX_SCOPE_NAME = 1024  # characters of the scope name
 # request is refused: tiny spans under one large resource cannot decode into
 # hundreds of times the body.
 MAX_REPEATED_BYTES = 256 * 1024 * 1024
+# The version of what the decoders write into a row (the native decoder must
+# say the same): 2 = the `attributes` JSON leaves out what the special
+# attribute columns hold exactly (see span_attributes).
+ROW_FORMAT = 2
 _INT64_MAX = (1 << 63) - 1
 _INT64_MIN = -(1 << 63)
 _UINT64_MAX = (1 << 64) - 1
@@ -70,6 +76,12 @@ _SLOT_KIND = tuple(
     for k in range(len(_SPECIAL))
 )
 _STRING_SLOT = tuple(kind == "s" for kind in _SLOT_KIND)
+# The AnyValue kind whose value a slot's column holds exactly, so that the
+# `attributes` JSON need not repeat it (bools: only true, as false is also
+# what the column says when the attribute is absent).
+_HELD_KIND = tuple(
+    {"s": "string_value", "i": "int_value", "b": "bool_value"}[kind] for kind in _SLOT_KIND
+)
 _SLOT_DEFAULTS: list[object] = [False if kind == "b" else None for kind in _SLOT_KIND]
 # String columns not written by json.dumps (which escapes surrogates).
 _PLAIN_STRING_COLUMNS = tuple(
@@ -81,6 +93,33 @@ _PLAIN_STRING_COLUMNS = tuple(
 _BOOL_STRINGS = {"true": True, "false": False}
 # AnyValue kinds read with a plain getattr (no conversion needed).
 _PB_SCALARS = frozenset(("string_value", "int_value", "bool_value"))
+
+
+def _held(slot: int, which: str | None, pv: object) -> bool:
+    """True when the column of ``slot`` holds this attribute value exactly
+    (the `attributes` JSON then leaves it out)."""
+    return which == _HELD_KIND[slot] and (pv is True or _SLOT_KIND[slot] != "b")
+
+
+def span_attributes(stored: str | None, columns: dict[str, object]) -> dict[str, object]:
+    """Every attribute of a stored span, as it was sent.
+
+    ``stored`` is the row's `attributes` JSON; ``columns`` the row's special
+    attribute columns by name.  The JSON leaves out the special attributes
+    their columns hold exactly (a string in a string column, an integer in
+    an integer one, ``true``); those the columns hold converted (a numeric
+    ``order.id``, ``"true"``), an explicit ``false`` and every other
+    attribute are in it, and it wins.  Rows stored with every attribute in
+    the JSON read the same.
+    """
+    out: dict[str, object] = {}
+    for attr, column in _ATTRIBUTE_COLUMNS.items():
+        value = columns.get(column)
+        if value is not None and value is not False:
+            out[attr] = value
+    if stored:
+        out.update(json.loads(stored))
+    return out
 
 
 class OtlpDecodeError(ValueError):

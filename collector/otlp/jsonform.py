@@ -28,6 +28,7 @@ from collector.otlp.common import (
     SpanBatch,
     _batch,
     _decimal,
+    _held,
     _nonfinite,
     _Reject,
     _resource_error,
@@ -214,14 +215,21 @@ def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tup
                     which, pv = _json_any(v, 0)
                 except _Reject as exc:
                     raise _Reject(f"attribute {key}: {exc}") from None
-            attrs[key] = pv
             slot = _SPECIAL.get(key)
-            if slot is not None:
-                sv[slot] = (
-                    pv
-                    if which == "string_value" and _STRING_SLOT[slot]
-                    else _typed(slot, which, pv, key)
-                )
+            if slot is None:
+                attrs[key] = pv
+                continue
+            # a special attribute: its column, and the JSON only when the
+            # column does not hold it exactly
+            sv[slot] = (
+                pv
+                if which == "string_value" and _STRING_SLOT[slot]
+                else _typed(slot, which, pv, key)
+            )
+            if _held(slot, which, pv):
+                attrs.pop(key, None)  # an earlier value of the same key
+            else:
+                attrs[key] = pv
 
     events = links = None
     evs = g("events")

@@ -4,10 +4,11 @@
 ``ExportTraceServiceRequest`` as a ``pa.Table`` of SPAN_SCHEMA, or None when
 the C extension cannot give exactly what ``decode_protobuf`` +
 ``pa.Table.from_pydict`` give: the extension is not built (no compiler), the
-installed opentelemetry-proto, SPAN_SCHEMA or the length limits of ``common``
-differ from what it was written for, or the body is outside the common case
-it handles (malformed, a span to reject, merged or duplicate fields, spans
-repeating more than ``max_repeated`` characters of resource and scope...).
+installed opentelemetry-proto, SPAN_SCHEMA, the length limits or the row
+format of ``common`` differ from what it was written for, or the body is
+outside the common case it handles (malformed, a span to reject, merged or
+duplicate fields, spans repeating more than ``max_repeated`` characters of
+resource and scope...).
 The caller then decodes the body with :func:`collector.otlp.decode_protobuf`
 (which raises OtlpTooLarge for the last).
 """
@@ -29,6 +30,7 @@ from collector.otlp.common import (
     MAX_REPEATED_BYTES,
     MAX_RESOURCE_JSON,
     MAX_SCOPE_NAME,
+    ROW_FORMAT,
     SpanBatch,
 )
 from collector.schema import SPAN_SCHEMA
@@ -68,13 +70,13 @@ def native_decoder() -> ModuleType | None:
     special = tuple(sorted(_SPECIAL, key=_SPECIAL.__getitem__))
     limits = tuple(
         getattr(module, name, None)
-        for name in ("MAX_RESOURCE_JSON", "MAX_SCOPE_NAME", "MAX_REPEATED_BYTES")
+        for name in ("MAX_RESOURCE_JSON", "MAX_SCOPE_NAME", "MAX_REPEATED_BYTES", "ROW_FORMAT")
     )
     fits = (module.COLUMNS, module.SPECIAL, frozenset(module.WIRE), limits) == (
         columns,
         special,
         wire_layout(),
-        (MAX_RESOURCE_JSON, MAX_SCOPE_NAME, MAX_REPEATED_BYTES),
+        (MAX_RESOURCE_JSON, MAX_SCOPE_NAME, MAX_REPEATED_BYTES, ROW_FORMAT),
     )
     return module if fits else None
 

@@ -23,6 +23,7 @@ from collector.otlp.common import (
     OtlpDecodeError,
     SpanBatch,
     _batch,
+    _held,
     _nonfinite,
     _Reject,
     _resource_error,
@@ -106,6 +107,7 @@ def decode_protobuf(
     errors: list[str] = []
     rejected = 0
     special_get = _SPECIAL.get
+    held = _held
     string_slot = _STRING_SLOT
     zero_trace, zero_span, int64_max = _ZERO_TRACE, _ZERO_SPAN, _INT64_MAX
     dumps = _DUMPS
@@ -158,20 +160,28 @@ def decode_protobuf(
                         v = kv.value
                         which = v.WhichOneof("value")
                         if which == "string_value":
-                            attrs[key] = pv = v.string_value
-                            slot = special_get(key)
-                            if slot is not None:
-                                sv[slot] = pv if string_slot[slot] else _typed(slot, which, pv, key)
-                            continue
-                        if which == "int_value":
-                            attrs[key] = pv = v.int_value
+                            pv = v.string_value
+                        elif which == "int_value":
+                            pv = v.int_value
                         elif which == "bool_value":
-                            attrs[key] = pv = v.bool_value
+                            pv = v.bool_value
                         else:
-                            attrs[key] = pv = _pb_any(v, which)
+                            pv = _pb_any(v, which)
                         slot = special_get(key)
-                        if slot is not None:
-                            sv[slot] = _typed(slot, which, pv, key)
+                        if slot is None:
+                            attrs[key] = pv
+                            continue
+                        # a special attribute: its column, and the JSON only
+                        # when the column does not hold it exactly
+                        if which == "string_value" and string_slot[slot]:
+                            sv[slot] = pv
+                            attrs.pop(key, None)  # an earlier value of the same key
+                            continue
+                        sv[slot] = _typed(slot, which, pv, key)
+                        if held(slot, which, pv):
+                            attrs.pop(key, None)  # an earlier value of the same key
+                        else:
+                            attrs[key] = pv
 
                     if span.events or span.links:
                         events, links = _pb_events_links(span)

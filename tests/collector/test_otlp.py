@@ -38,6 +38,7 @@ from collector.otlp import (
     export_response,
     status_body,
 )
+from collector.otlp.common import span_attributes
 from collector.schema import SPAN_COLUMNS, SPAN_SCHEMA
 
 RECEIVED = 1_795_000_000_999_000_000
@@ -142,6 +143,9 @@ DELIVERY_ATTRIBUTES: dict[str, object] = {
     "raw": b"\x00\xff",
 }
 
+# the attributes of DELIVERY_ATTRIBUTES that have no column of their own
+HELD_NOWHERE = {"messaging.system", "retry.delay_s", "tags", "payload", "raw"}
+
 EXPECTED_ROW: dict[str, object] = {
     "trace_id": TRACE.hex(),
     "span_id": SPAN.hex(),
@@ -185,10 +189,15 @@ def delivery_span() -> Span:
 def assert_delivery_row(row: dict[str, object]) -> None:
     for column, value in EXPECTED_ROW.items():
         assert row[column] == value, column
-    assert json.loads(str(row["attributes"])) == {
+    sent = {
         **{k: v for k, v in DELIVERY_ATTRIBUTES.items() if k != "raw"},
         "raw": base64.b64encode(b"\x00\xff").decode(),
     }
+    # the JSON keeps what has no column, and the explicit false
+    assert json.loads(str(row["attributes"])) == {
+        k: v for k, v in sent.items() if k in HELD_NOWHERE or v is False
+    }
+    assert span_attributes(str(row["attributes"]), row) == sent
     assert json.loads(str(row["resource"])) == {
         "service.name": "sync-middleware",
         "deployment.environment": "prod",
@@ -293,7 +302,7 @@ def test_sdk_encoded_spans_round_trip() -> None:
         assert row["kind"] == span.kind.value + 1  # SDK enum is 0-based, OTLP's 1-based
         assert row["service_name"] == "mw-sdk"
         assert row["scope_name"] == "synclens.test.sdk"
-        assert json.loads(str(row["attributes"])) == {
+        assert span_attributes(str(row["attributes"]), row) == {
             k: list(v) if isinstance(v, tuple) else v for k, v in span.attributes.items()
         }
         assert json.loads(str(row["resource"])) == dict(span.resource.attributes)
@@ -345,6 +354,36 @@ def test_json_matches_protobuf_for_the_same_request() -> None:
     assert_delivery_row(rows(from_json)[0])
 
 
+@pytest.mark.parametrize(
+    ("sent", "last"),
+    [
+        # a value the column holds converted, then one it holds exactly ...
+        (
+            [("order.id", 778), ("order.id", "SO-1"), ("sync.attempt", "2"), ("sync.attempt", 3)],
+            {"order.id": "SO-1", "sync.attempt": 3},
+        ),
+        # ... and the other way round
+        (
+            [("order.id", "SO-1"), ("order.id", 778), ("sync.attempt", 3), ("sync.attempt", "2")],
+            {"order.id": 778, "sync.attempt": "2"},
+        ),
+        ([("sync.replay", True), ("sync.replay", False)], {"sync.replay": False}),
+        ([("sync.replay", False), ("sync.replay", True)], {"sync.replay": True}),
+    ],
+)
+def test_a_repeated_special_attribute_reads_back_as_its_last_value(
+    sent: list[tuple[str, object]], last: dict[str, object]
+) -> None:
+    span = make_span(attributes=[KeyValue(key=k, value=any_value(v)) for k, v in sent])
+    request = make_request(span)
+    for batch in (
+        decode_protobuf(request.SerializeToString(), received_ns=RECEIVED),
+        decode_json(json.dumps(otlp_json(request)).encode(), received_ns=RECEIVED),
+    ):
+        (row,) = rows(batch)
+        assert span_attributes(str(row["attributes"]), row) == last
+
+
 def test_json_accepts_upper_hex_string_int64s_enum_names_and_snake_case() -> None:
     span = {
         "trace_id": TRACE.hex().upper(),
@@ -393,11 +432,11 @@ def test_json_accepts_upper_hex_string_int64s_enum_names_and_snake_case() -> Non
         200,
     )
     assert (row["order_id"], row["service_name"], row["scope_name"]) == ("778", None, "s")
-    assert json.loads(str(row["attributes"])) == {
-        "sync.attempt": 3,
+    # what the columns hold exactly (sync.attempt 3, the status code 200)
+    # is left out of the JSON; what they hold converted stays in it
+    stored = {
         "sync.replay": "true",
         "sync.duplicate": False,
-        "http.response.status_code": 200,
         "order.id": 778,
         "big": -(2**63),
         "ratio": "NaN",
@@ -405,6 +444,12 @@ def test_json_accepts_upper_hex_string_int64s_enum_names_and_snake_case() -> Non
         "list": ["a"],
         "map": {"k": None},
         "raw": "AP8=",
+    }
+    assert json.loads(str(row["attributes"])) == stored
+    assert span_attributes(str(row["attributes"]), row) == {
+        **stored,
+        "sync.attempt": 3,
+        "http.response.status_code": 200,
     }
     assert row["resource"] == "{}"
 

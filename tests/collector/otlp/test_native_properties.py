@@ -24,7 +24,9 @@ from opentelemetry.proto.common.v1.common_pb2 import (
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
+from collector.otlp import common, decode_protobuf
 from collector.otlp.common import _SLOT_KIND, _SPECIAL
+from collector.otlp.protobuf import _pb_attrs
 from tests.collector.otlp.checks import assert_native_exact
 from tests.collector.otlp.protowire import reencode, same_message
 from tests.collector.otlp.test_native import RICH
@@ -263,3 +265,30 @@ def test_mutated_bytes_decode_alike_or_are_declined(body: bytes) -> None:
 @given(body=st.binary(max_size=256))
 def test_random_bytes_decode_alike_or_are_declined(body: bytes) -> None:
     assert_native_exact(body)
+
+
+@st.composite
+def spans_repeating_keys(draw: st.DrawFn) -> Span:
+    """A valid span whose attributes repeat keys, special ones included."""
+    span = draw(spans(tame=True))
+    keys = draw(st.lists(st.sampled_from(sorted(_SPECIAL)) | TEXT, max_size=8))
+    del span.attributes[:]
+    span.attributes.extend(
+        KeyValue(key=k, value=draw(TYPED_VALUES[k] if k in _SPECIAL else ANY_VALUES[True]))
+        for k in keys
+    )
+    return span
+
+
+@SETTINGS
+@given(span=spans(tame=True) | spans_repeating_keys())
+def test_stored_rows_give_back_every_attribute_as_sent(span: Span) -> None:
+    # the `attributes` JSON leaves out what the columns hold exactly; the row
+    # must still give back every attribute, the last value of a repeated key
+    request = ExportTraceServiceRequest(
+        resource_spans=[ResourceSpans(scope_spans=[ScopeSpans(spans=[span])])]
+    )
+    batch = decode_protobuf(request.SerializeToString(), received_ns=1)
+    assert batch.accepted == 1, batch.errors
+    row = {k: v[0] for k, v in batch.columns.items()}
+    assert common.span_attributes(str(row["attributes"]), row) == _pb_attrs(span.attributes)
