@@ -78,11 +78,14 @@ def _measure(
 def run_lineage(opts: Options) -> dict[str, Any]:
     info = machine()
     path, build_s = build_store(opts.results_dir, opts.events, opts.spans)
-    routes = RouteTable(load_settings().routes)
+    settings = load_settings()
+    routes = RouteTable(settings.routes)
     rng = random.Random(11)
     skus = [f"SKU-{n:05d}" for n in rng.sample(range(5000), min(opts.queries, 5000))]
     orders = [f"SO-{rng.randrange(max(1, opts.events // 15)):08d}" for _ in range(opts.queries)]
-    con = duckdb.connect(str(path), read_only=True, config={"memory_limit": "1GB"})
+    con = duckdb.connect(
+        str(path), read_only=True, config={"memory_limit": settings.store.memory_limit}
+    )
     gc.freeze()  # as the service does once started (synclens/app.py)
     try:
         cur = con.cursor()

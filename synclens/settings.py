@@ -111,7 +111,7 @@ class AuthSettings(_Strict):
 
 
 class StoreSettings(_Strict):
-    memory_limit: str = "1GB"
+    memory_limit: str = "768MB"
     checkpoint_threshold: str = "16MB"
     checkpoint_interval_s: float = Field(300.0, gt=0)
     compact_min_rows: int = Field(1_000_000, ge=1)
