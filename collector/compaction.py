@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import duckdb
 
 from collector.queries import sql
-from collector.store import Store
+from collector.store import Store, StoreClosed
 
 __all__ = ["Compacted", "compact", "compact_due", "plan"]
 
@@ -114,20 +114,23 @@ def compact_due(store: Store, *, min_rows: int, max_rows: int) -> int:
     returns the number of blocks.  Commits that arrive meanwhile wait for the
     next run (under steady ingest there would always be more).  A conflict
     with a concurrent delete (retention) rolls the block back; it is tried
-    again next time."""
-    until = store.beside(lambda cur: _last_seq(cur))
+    again next time, as is a block interrupted by shutdown
+    (``Store.stop_reads``)."""
     blocks = 0
-    while True:
-        try:
+    try:
+        until = store.beside(lambda cur: _last_seq(cur))
+        while True:
             done = store.beside(
                 lambda cur: compact(cur, min_rows=min_rows, max_rows=max_rows, until_seq=until)
             )
-        except duckdb.TransactionException as exc:
-            log.warning("compaction rolled back, will retry: %s", exc)
-            return blocks
-        if done is None:
-            return blocks
-        blocks += 1
+            if done is None:
+                return blocks
+            blocks += 1
+    except duckdb.TransactionException as exc:
+        log.warning("compaction rolled back, will retry: %s", exc)
+    except (duckdb.InterruptException, StoreClosed):
+        log.info("compaction stopped for shutdown; the block is rewritten after the next start")
+    return blocks
 
 
 def _last_seq(cur: duckdb.DuckDBPyConnection) -> int:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -123,6 +124,8 @@ class Store:
         self._cond = threading.Condition()
         self._conn_lock = threading.Lock()
         self._conn_closed = False
+        self._readers: set[duckdb.DuckDBPyConnection] = set()  # under _conn_lock
+        self._reads_stopped = False  # stop_reads()
         self._beside_lock = threading.Lock()
         self._writer = threading.Thread(target=self._run, name="synclens-store-writer")
         self._writer.start()
@@ -355,20 +358,52 @@ class Store:
         with self._beside_lock, self.reader() as cur:
             return task(cur)
 
+    def stop_reads(self, timeout_s: float = 10.0) -> int:
+        """For a prompt shutdown, once requests are answered: interrupt what
+        runs on reader cursors (a compaction block, a derivation, a
+        reconciliation: each rolls back and raises
+        ``duckdb.InterruptException`` in its thread, to be done again after
+        the next start) until they let go (at most ``timeout_s``), and refuse
+        new reads and :meth:`beside` tasks (:class:`StoreClosed`).  Writes
+        are untouched: :meth:`close` still writes everything queued.
+        Returns the number of reads interrupted."""
+        deadline = time.monotonic() + timeout_s
+        interrupted: set[int] = set()
+        with self._conn_lock:
+            self._reads_stopped = True
+        while time.monotonic() < deadline:
+            with self._conn_lock:
+                readers = list(self._readers)
+            if not readers:
+                break
+            for cur in readers:  # again while it lets go: a task may be between queries
+                cur.interrupt()
+                interrupted.add(id(cur))
+            time.sleep(0.02)
+        if interrupted:
+            log.info("store: %d running read(s) interrupted for shutdown", len(interrupted))
+        return len(interrupted)
+
     # -- reads --------------------------------------------------------------
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of its own for one reader (one thread) at a time.
 
-        Raises :class:`StoreClosed` once the store is closed."""
+        Raises :class:`StoreClosed` once the store is closed or
+        :meth:`stop_reads` was called."""
         with self._conn_lock:  # the parent connection takes one call at a time
             if self._conn_closed:
                 raise StoreClosed("the store is closed")
+            if self._reads_stopped:
+                raise StoreClosed("the store is shutting down")
             cur = self._conn.cursor()
+            self._readers.add(cur)
         try:
             yield cur
         finally:
+            with self._conn_lock:
+                self._readers.discard(cur)
             cur.close()
 
     # -- life cycle ---------------------------------------------------------

@@ -234,6 +234,8 @@ def create_app(
         finally:
             log.info("synclens stopping: flushing the ingest queue")
             dash_mount.detach()
+            if owned:  # a compaction or derivation under way is done again next start
+                active.stop_reads()
             scheduler.shutdown(wait=True)  # jobs read the store: let them finish first
             decoder.close()
             registry.unregister(exception_metrics)

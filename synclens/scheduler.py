@@ -6,13 +6,15 @@ Each job is a plain function that tests call directly with ``now_ns=``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
+import duckdb
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from collector.clock import Clock
 from collector.compaction import compact_due
 from collector.retention import prune
-from collector.store import Store
+from collector.store import Store, StoreClosed
 from metrics.engine import SliEngine
 from metrics.facts import Refresher
 from metrics.reconcile_run import ReconcileService
@@ -23,6 +25,19 @@ __all__ = ["add_reconciliation_jobs", "add_sli_jobs", "apply_retention", "start_
 log = logging.getLogger(__name__)
 
 _DAY_NS = 86_400 * 1_000_000_000
+
+
+def _until_shutdown(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    """``job``, ending with a line of log instead of a traceback when shutdown
+    interrupts its work on the store (``Store.stop_reads``)."""
+
+    def run() -> None:
+        try:
+            job()
+        except (duckdb.InterruptException, StoreClosed):
+            log.info("%s: stopped, synclens is shutting down", name)
+
+    return run
 
 
 def apply_retention(
@@ -50,24 +65,29 @@ def start_scheduler(
         daemon=True, job_defaults={"coalesce": True, "max_instances": 1}
     )
     scheduler.add_job(
-        lambda: apply_retention(store, facts, retention, now_ns=clock()),
+        _until_shutdown(
+            "retention", lambda: apply_retention(store, facts, retention, now_ns=clock())
+        ),
         "interval",
         hours=1,
         id="retention",
         name="delete spans and events past retention",
     )
     scheduler.add_job(
-        store.checkpoint,
+        _until_shutdown("checkpoint", store.checkpoint),
         "interval",
         seconds=store_settings.checkpoint_interval_s,
         id="checkpoint",
         name="fold the store's write-ahead log into the database file",
     )
     scheduler.add_job(
-        lambda: compact_due(
-            store,
-            min_rows=store_settings.compact_min_rows,
-            max_rows=store_settings.compact_max_rows,
+        _until_shutdown(
+            "compact",
+            lambda: compact_due(
+                store,
+                min_rows=store_settings.compact_min_rows,
+                max_rows=store_settings.compact_max_rows,
+            ),
         ),
         "interval",
         seconds=store_settings.compact_interval_s,
@@ -88,14 +108,14 @@ def add_reconciliation_jobs(
     """Reconcile + every detector each ``interval_s``; the event-based
     detectors alone each ``detect_interval_s`` in between."""
     scheduler.add_job(
-        lambda: service.run_pass(trigger="schedule"),
+        _until_shutdown("reconciliation", lambda: service.run_pass(trigger="schedule")),
         "interval",
         seconds=interval_s,
         id="reconciliation",
         name="reconcile the latest snapshots and run the exception detectors",
     )
     scheduler.add_job(
-        service.detect,
+        _until_shutdown("detectors", service.detect),
         "interval",
         seconds=detect_interval_s,
         id="detectors",
@@ -106,7 +126,7 @@ def add_reconciliation_jobs(
 def add_sli_jobs(scheduler: BackgroundScheduler, engine: SliEngine, *, interval_s: float) -> None:
     """Keep the derived pair facts (and so /metrics) current."""
     scheduler.add_job(
-        engine.refresh,
+        _until_shutdown("pair-facts", engine.refresh),
         "interval",
         seconds=interval_s,
         id="pair-facts",

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -16,7 +17,7 @@ from collector.lineage import LineageQuery, order_lineage, sku_lineage
 from collector.otlp import decode_protobuf
 from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
-from collector.store import Store
+from collector.store import Store, StoreClosed
 from collector.timefmt import iso
 from synclens.settings import load_settings
 from tests.collector.wire import NS, T0, attempt_span, batch_body, cloudevent, request
@@ -256,3 +257,41 @@ def test_checkpoint_after_compaction_folds_the_log_and_drops_the_old_rows(
         assert kept - live < 122_880, f"{kept} rows on disk for {live} live ones"
     finally:
         store.close()
+
+
+def test_shutdown_interrupts_a_block_being_rewritten_and_it_is_redone(tmp_path: Path) -> None:
+    path = tmp_path / "c.duckdb"
+    store = Store(path)
+    for c in range(30):
+        store.submit("spans", _bulk_spans(c * 10_000, 10_000)).result()
+    started, outcome = threading.Event(), []
+
+    def rewrite(cur: Any) -> Any:
+        started.set()
+        return compact(cur, min_rows=250_000, max_rows=300_000)
+
+    def run() -> None:
+        try:
+            outcome.append(store.beside(rewrite))
+        except duckdb.InterruptException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert started.wait(10)
+    assert store.stop_reads() == 1
+    thread.join()
+    assert isinstance(outcome[0], duckdb.InterruptException)
+    with pytest.raises(StoreClosed):
+        store.beside(lambda cur: None)
+    assert compact_due(store, min_rows=1, max_rows=300_000) == 0  # refused, quietly
+    store.submit("spans", _bulk_spans(300_000, 10)).result()  # writes go on
+    store.close()
+
+    again = Store(path)
+    try:
+        with again.reader() as cur:
+            assert cur.execute("SELECT count(*) FROM spans").fetchall()[0][0] == 300_010
+        assert compact_due(again, min_rows=250_000, max_rows=300_000) == 1
+    finally:
+        again.close()
