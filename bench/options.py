@@ -15,7 +15,9 @@ class Options:
     # ingest / events over HTTP
     duration_s: float = 30.0
     warmup_s: float = 3.0
-    connections: int = 4
+    # one request in flight per connection, as an OpenTelemetry Collector's
+    # OTLP exporter sends from its queue's 10 consumers by default
+    connections: int = 10
     batch: int = 1000  # spans or events per request
     templates: int = 24  # distinct bodies, patched per round
     profile: bool = False  # py-spy the server during the run

@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--results-dir", type=Path, help="default bench/results")
     parser.add_argument("--duration", type=float, help="seconds of sustained load (default 30)")
     parser.add_argument("--warmup", type=float, help="seconds of load before measuring (default 3)")
-    parser.add_argument("--connections", type=int, help="concurrent HTTP connections (default 4)")
+    parser.add_argument("--connections", type=int, help="concurrent HTTP connections (default 10)")
     parser.add_argument("--batch", type=int, help="spans or events per request (default 1000)")
     parser.add_argument("--events", type=int, help="events in the lineage/SLI store (default 10M)")
     parser.add_argument("--spans", type=int, help="spans in the lineage/SLI store (default 30M)")
