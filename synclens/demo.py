@@ -96,9 +96,13 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     stop = threading.Event()
     feeder = threading.Thread(target=_feed, args=(url, args, stop), name="synclens-demo-feed")
     feeder.start()
-    try:
-        run_app(settings)
-    finally:
+
+    def stop_feeding() -> None:  # while the service still takes what it sends last
         stop.set()
         feeder.join(timeout=30)
+
+    try:
+        run_app(settings, before_stop=stop_feeding)
+    finally:
+        stop_feeding()
     return 0

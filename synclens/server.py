@@ -2,14 +2,18 @@
 
 uvicorn handles SIGTERM/SIGINT: it stops accepting, finishes requests in
 flight, then runs the app's shutdown, which drains the ingest queue and
-checkpoints the store.
+checkpoints the store.  ``before_stop`` runs first, while the server still
+answers (the demo stops its simulator there, which sends to this server).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+import signal
+import threading
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
+from types import FrameType
 
 import uvicorn
 
@@ -49,6 +53,26 @@ class _Server(uvicorn.Server):
     """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, so the
     process would die of the signal; synclens exits 0 after a clean stop."""
 
+    def __init__(self, config: uvicorn.Config, before_stop: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._before_stop = before_stop
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        before, self._before_stop = self._before_stop, None
+        if before is None:  # no hook, or a second signal while it runs: stop now
+            super().handle_exit(sig, frame)
+            return
+
+        def then_stop() -> None:  # not in the signal handler: the loop must keep serving
+            try:
+                before()
+            finally:
+                if not self.should_exit:
+                    super(_Server, self).handle_exit(sig, frame)
+
+        logging.getLogger("synclens").info("%s: stopping", signal.Signals(sig).name)
+        threading.Thread(target=then_stop, name="synclens-before-stop", daemon=True).start()
+
     @contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         with super().capture_signals():
@@ -58,8 +82,9 @@ class _Server(uvicorn.Server):
             self._captured_signals.clear()
 
 
-def run_app(settings: Settings) -> None:
-    """Run the app under uvicorn until SIGTERM/SIGINT."""
+def run_app(settings: Settings, *, before_stop: Callable[[], None] | None = None) -> None:
+    """Run the app under uvicorn until SIGTERM/SIGINT; ``before_stop`` runs
+    on the signal, while the server still answers, and the stop follows."""
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
@@ -69,7 +94,7 @@ def run_app(settings: Settings) -> None:
         lifespan="on",
         timeout_graceful_shutdown=30,
     )
-    _Server(config).run()
+    _Server(config, before_stop).run()
 
 
 def serve(settings: Settings) -> None:

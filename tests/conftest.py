@@ -130,7 +130,8 @@ class ServiceProcess:
     log: Path
 
 
-def start_process(db: Path, log: Path, *extra: str) -> ServiceProcess:
+def start_process(db: Path, log: Path, *extra: str, command: str = "serve") -> ServiceProcess:
+    """``synclens <command>`` (serve or demo) on a free port, once it is ready."""
     port = free_port()
     if "--ops-db" not in extra:
         extra = (*extra, "--ops-db", f"sqlite:///{db.with_suffix('.ops.sqlite')}")
@@ -141,7 +142,7 @@ def start_process(db: Path, log: Path, *extra: str) -> ServiceProcess:
                 sys.executable,
                 "-m",
                 "synclens.cli",
-                "serve",
+                command,
                 "--port",
                 str(port),
                 "--db",

@@ -153,3 +153,35 @@ def test_help_explains_the_commands() -> None:
         timeout=60,
     ).stdout
     assert "--port" in serve and "--db" in serve and "--config" in serve
+
+
+def test_demo_stops_its_simulator_before_the_service(tmp_path: Path) -> None:
+    # The simulator sends to the service: on Ctrl-C it must stop (and send
+    # what it holds) while the service still answers, not retry against a
+    # closed port for many seconds after it.
+    demo = start_process(
+        tmp_path / "demo.duckdb", tmp_path / "demo.log", "--backfill", "1", command="demo"
+    )
+    proc = demo.proc
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _spans_received(demo.url) < 500:
+            time.sleep(0.2)  # in the middle of the backfill
+        assert _spans_received(demo.url) >= 500
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = demo.log.read_text()
+    assert "Failed to export" not in text and "Connection refused" not in text, text[-3000:]
+    assert text.index("simulator stopped") < text.index("synclens stopping"), text[-3000:]
+    assert "stopped cleanly" in text
+
+
+def _spans_received(url: str) -> float:
+    for line in httpx.get(f"{url}/metrics", timeout=5).text.splitlines():
+        if line.startswith("synclens_spans_received_total"):
+            return float(line.split()[-1])
+    return 0.0
