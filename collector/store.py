@@ -372,13 +372,13 @@ class Store:
         with self._conn_lock:
             self._reads_stopped = True
         while time.monotonic() < deadline:
+            # under the lock: a reader closes its cursor under it (reader())
             with self._conn_lock:
-                readers = list(self._readers)
-            if not readers:
-                break
-            for cur in readers:  # again while it lets go: a task may be between queries
-                cur.interrupt()
-                interrupted.add(id(cur))
+                for cur in self._readers:  # again while it lets go: it may be between queries
+                    cur.interrupt()
+                    interrupted.add(id(cur))
+                if not self._readers:
+                    break
             time.sleep(0.02)
         if interrupted:
             log.info("store: %d running read(s) interrupted for shutdown", len(interrupted))
@@ -402,9 +402,9 @@ class Store:
         try:
             yield cur
         finally:
-            with self._conn_lock:
+            with self._conn_lock:  # stop_reads() never interrupts a closed cursor
                 self._readers.discard(cur)
-            cur.close()
+                cur.close()
 
     # -- life cycle ---------------------------------------------------------
 

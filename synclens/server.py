@@ -56,17 +56,22 @@ class _Server(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, before_stop: Callable[[], None] | None) -> None:
         super().__init__(config)
         self._before_stop = before_stop
+        self._in_before_stop = False
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         before, self._before_stop = self._before_stop, None
-        if before is None:  # no hook, or a second signal while it runs: stop now
+        if before is None:
+            if self._in_before_stop:  # a second signal while the hook runs: as uvicorn's
+                self.should_exit = True  # second Ctrl-C, exit now
             super().handle_exit(sig, frame)
             return
+        self._in_before_stop = True
 
         def then_stop() -> None:  # not in the signal handler: the loop must keep serving
             try:
                 before()
             finally:
+                self._in_before_stop = False
                 if not self.should_exit:
                     super(_Server, self).handle_exit(sig, frame)
 

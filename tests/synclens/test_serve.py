@@ -176,7 +176,7 @@ def test_demo_stops_its_simulator_before_the_service(tmp_path: Path) -> None:
             proc.wait()
     text = demo.log.read_text()
     assert "Failed to export" not in text and "Connection refused" not in text, text[-3000:]
-    assert text.index("simulator stopped") < text.index("synclens stopping"), text[-3000:]
+    assert text.index("simulator stopped: Summary") < text.index("synclens stopping"), text[-3000:]
     assert "stopped cleanly" in text
 
 
