@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -111,9 +112,14 @@ def _warm() -> bool:
     return True
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Pool initializer: a worker whose server died (``kill -9``) exits too,
-    instead of waiting forever for work that will never come."""
+def _follow_parent(parent: int) -> None:
+    """Pool initializer: the server decides when its workers stop.  A worker
+    ignores SIGINT and SIGTERM (Ctrl-C and a service manager signal the whole
+    process group; the server shuts its pool down after answering what is
+    under way), and exits when its server died (``kill -9``) instead of
+    waiting forever for work that will never come."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -139,7 +145,7 @@ class Decoder:
             self._pool = ProcessPoolExecutor(
                 workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
+                initializer=_follow_parent,
                 initargs=(os.getpid(),),
             )
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import signal
+import time
 
 import pytest
 
@@ -43,3 +47,21 @@ def test_process_pool_and_thread_decode_alike() -> None:
     assert events0.batch.rejected == events1.batch.rejected
     assert [r.index for r in events1.batch.rejected] == [1]
     assert spans1.table["event_id"][0].as_py() == "d-1"
+
+
+def test_a_decode_process_leaves_ctrl_c_and_sigterm_to_its_server() -> None:
+    # Ctrl-C signals the terminal's whole process group and a service
+    # manager may SIGTERM every process of the service: the worker must stay
+    # (no KeyboardInterrupt traceback, no broken pool) until the server closes it.
+    decoder = Decoder(1)
+    try:
+        asyncio.run(decoder.start())
+        (worker,) = multiprocessing.active_children()
+        os.kill(worker.pid, signal.SIGINT)
+        os.kill(worker.pid, signal.SIGTERM)
+        time.sleep(0.5)
+        assert worker.is_alive()
+        events = asyncio.run(decoder.events("batch", {}, EVENTS, received_ns=7, allowed=None))
+        assert events.table.num_rows == 2
+    finally:
+        decoder.close()
