@@ -55,7 +55,7 @@
 #define MAX_REPEATED_BYTES (256 * 1024 * 1024)
 /* What the rows say, by version (native.py checks it against common.ROW_FORMAT):
    2 = the attributes JSON leaves out the special attributes their columns
-   hold exactly (common._held). */
+   hold exactly (common._special). */
 #define ROW_FORMAT 2
 
 typedef const uint8_t *P;
@@ -1004,7 +1004,7 @@ static int typed(Slot *slot, int k, const AV *av)
 }
 
 /* The column of slot k holds this value exactly, so the attributes JSON
-   leaves it out (common._held). */
+   leaves it out (common._special). */
 static int held(int k, const AV *av)
 {
     switch (COLUMNS[C_SLOT0 + k].type) {

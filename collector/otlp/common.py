@@ -95,10 +95,19 @@ _BOOL_STRINGS = {"true": True, "false": False}
 _PB_SCALARS = frozenset(("string_value", "int_value", "bool_value"))
 
 
-def _held(slot: int, which: str | None, pv: object) -> bool:
-    """True when the column of ``slot`` holds this attribute value exactly
-    (the `attributes` JSON then leaves it out)."""
-    return which == _HELD_KIND[slot] and (pv is True or _SLOT_KIND[slot] != "b")
+def _special(
+    attrs: dict[str, object], sv: list[object], slot: int, which: str | None, pv: object, key: str
+) -> None:
+    """Special attribute ``key`` into its column's slot ``sv[slot]``, and into
+    ``attrs`` (the `attributes` JSON) only when the column does not hold it
+    exactly; a later value of a key replaces an earlier one in both."""
+    sv[slot] = (
+        pv if which == "string_value" and _STRING_SLOT[slot] else _typed(slot, which, pv, key)
+    )
+    if which == _HELD_KIND[slot] and (pv is True or _SLOT_KIND[slot] != "b"):
+        attrs.pop(key, None)
+    else:
+        attrs[key] = pv
 
 
 def span_attributes(stored: str | None, columns: dict[str, object]) -> dict[str, object]:

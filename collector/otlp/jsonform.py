@@ -28,13 +28,12 @@ from collector.otlp.common import (
     SpanBatch,
     _batch,
     _decimal,
-    _held,
     _nonfinite,
     _Reject,
     _resource_error,
     _scope_error,
+    _special,
     _too_much_repeated,
-    _typed,
 )
 
 __all__ = ["decode_json"]
@@ -218,18 +217,11 @@ def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tup
             slot = _SPECIAL.get(key)
             if slot is None:
                 attrs[key] = pv
-                continue
-            # a special attribute: its column, and the JSON only when the
-            # column does not hold it exactly
-            sv[slot] = (
-                pv
-                if which == "string_value" and _STRING_SLOT[slot]
-                else _typed(slot, which, pv, key)
-            )
-            if _held(slot, which, pv):
-                attrs.pop(key, None)  # an earlier value of the same key
+            elif which == "string_value" and _STRING_SLOT[slot]:
+                sv[slot] = pv  # the common case of _special, inline
+                attrs.pop(key, None)
             else:
-                attrs[key] = pv
+                _special(attrs, sv, slot, which, pv, key)
 
     events = links = None
     evs = g("events")

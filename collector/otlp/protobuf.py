@@ -23,13 +23,12 @@ from collector.otlp.common import (
     OtlpDecodeError,
     SpanBatch,
     _batch,
-    _held,
     _nonfinite,
     _Reject,
     _resource_error,
     _scope_error,
+    _special,
     _too_much_repeated,
-    _typed,
 )
 
 __all__ = ["decode_protobuf"]
@@ -107,7 +106,7 @@ def decode_protobuf(
     errors: list[str] = []
     rejected = 0
     special_get = _SPECIAL.get
-    held = _held
+    special = _special
     string_slot = _STRING_SLOT
     zero_trace, zero_span, int64_max = _ZERO_TRACE, _ZERO_SPAN, _INT64_MAX
     dumps = _DUMPS
@@ -170,18 +169,11 @@ def decode_protobuf(
                         slot = special_get(key)
                         if slot is None:
                             attrs[key] = pv
-                            continue
-                        # a special attribute: its column, and the JSON only
-                        # when the column does not hold it exactly
-                        if which == "string_value" and string_slot[slot]:
-                            sv[slot] = pv
-                            attrs.pop(key, None)  # an earlier value of the same key
-                            continue
-                        sv[slot] = _typed(slot, which, pv, key)
-                        if held(slot, which, pv):
-                            attrs.pop(key, None)  # an earlier value of the same key
+                        elif which == "string_value" and string_slot[slot]:
+                            sv[slot] = pv  # the common case of _special, inline
+                            attrs.pop(key, None)
                         else:
-                            attrs[key] = pv
+                            special(attrs, sv, slot, which, pv, key)
 
                     if span.events or span.links:
                         events, links = _pb_events_links(span)
