@@ -38,14 +38,16 @@ from prometheus_client import CollectorRegistry
 
 from bench.dataset import T_END, build_store
 from bench.report import percentile, write_result
+from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics
 from dashboards import figures
 from dashboards.queries import DashboardQueries
-from metrics.engine import SliEngine
+from metrics import STORE_MIGRATIONS
 from metrics.exceptions import ExceptionStore
 from metrics.facts import Derivation, Refresher
+from metrics.slis.engine import SliEngine
 from metrics.slo import load_slos
 from synclens.settings import load_settings
 
@@ -125,12 +127,12 @@ def main() -> None:
             path, _ = build_store(args.results_dir, events, spans)
             work = Path(tmp) / "dash.duckdb"
             shutil.copyfile(path, work)
-        store = Store(work, extra_migrations=("metrics",))
+        store = Store(work, extra_migrations=STORE_MIGRATIONS)
         exceptions = ExceptionStore(f"sqlite:///{tmp}/ops.sqlite")
         try:
             engine = SliEngine(
                 store,
-                Refresher(store, Derivation(RouteTable(settings.routes), {})),
+                Refresher(store, Derivation(RouteTable(settings.routes), LocationMap())),
                 lambda: clock[0],
             )
             started = time.perf_counter()

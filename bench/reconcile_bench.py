@@ -23,7 +23,9 @@ from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.snapshots import SnapshotHeader, write_snapshot
 from collector.store import Store
-from metrics.reconcile import ReconcileConfig, reconcile
+from metrics import STORE_MIGRATIONS
+from metrics.reconciliation.compute import reconcile
+from metrics.reconciliation.model import ReconcileConfig
 
 _NS = 1_000_000_000
 T0 = 1_795_000_000 * _NS
@@ -125,7 +127,7 @@ def main() -> None:
     config = ReconcileConfig(ownership=settings.ownership, routes=RouteTable(settings.routes))
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.duckdb", queue_max_rows=10_000_000,
-                      max_group_rows=10_000_000, extra_migrations=("metrics",))  # fmt: skip
+                      max_group_rows=10_000_000, extra_migrations=STORE_MIGRATIONS)  # fmt: skip
         t0 = time.perf_counter()
         build(store, args.keys, args.events)
         print(f"set-up: {args.keys} keys x 3 systems, {args.events} events: "

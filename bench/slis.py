@@ -32,15 +32,18 @@ from prometheus_client import CollectorRegistry, generate_latest
 from bench.dataset import T_END, T_START, build_store, dataset_sql, step_ns
 from bench.options import Options
 from bench.report import Table, machine, peak_rss_mib, percentile, summary_ms, write_result
-from collector.queries import migrations
+from collector.locations import LocationMap
+from collector.queries import migrations, named
 from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store
+from metrics import STORE_MIGRATIONS
 from metrics.exposition import SyncMetrics
 from metrics.facts import Derivation, refresh
 from metrics.slis import compute_slis, parse_window
-from metrics.sql import sql
 from synclens.settings import load_settings
+
+sql = named("metrics.exposition")
 
 __all__ = ["run_slis"]
 
@@ -101,9 +104,9 @@ def _window_stats(
     store: Store, window: str, by: str | None, now_ns: int, runs: int
 ) -> dict[str, Any]:
     with store.reader() as cur:
-        compute_slis(cur, window=window, now_ns=now_ns, by=by)  # type: ignore[arg-type]
+        compute_slis(cur, window=window, now_ns=now_ns, by=by, locations=LocationMap())  # type: ignore[arg-type]
         work = _timed(
-            lambda: compute_slis(cur, window=window, now_ns=now_ns, by=by),  # type: ignore[arg-type]
+            lambda: compute_slis(cur, window=window, now_ns=now_ns, by=by, locations=LocationMap()),  # type: ignore[arg-type]
             runs,
         )
         params = {"from": now_ns - parse_window(window), "to": now_ns}
@@ -150,7 +153,7 @@ def run_slis(opts: Options) -> dict[str, Any]:
     info = machine()
     path, build_s = build_store(opts.results_dir, opts.events, opts.spans)
     settings = load_settings()
-    derivation = Derivation(RouteTable(settings.routes), {})
+    derivation = Derivation(RouteTable(settings.routes), LocationMap())
     with tempfile.TemporaryDirectory(prefix="synclens-bench-slis-") as tmp:
         work = Path(tmp) / "slis.duckdb"
         started = time.perf_counter()
@@ -159,7 +162,7 @@ def run_slis(opts: Options) -> dict[str, Any]:
         # as `synclens serve` opens it: the same memory limit and checkpointing
         store = Store(
             work,
-            extra_migrations=("metrics",),
+            extra_migrations=STORE_MIGRATIONS,
             memory_limit=settings.store.memory_limit,
             checkpoint_threshold=settings.store.checkpoint_threshold,
         )

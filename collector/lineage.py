@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,13 +26,14 @@ from collector.timefmt import iso
 __all__ = [
     "LineageExtra",
     "LineageQuery",
+    "PairFacts",
     "assemble",
     "order_lineage",
+    "pair_facts",
     "sku_lineage",
     "trace_view",
 ]
 
-_STATUS_ERROR = 2
 _NS = 1_000_000_000
 _MIN_NS = -(2**63)
 _MAX_NS = 2**63 - 1
@@ -152,7 +153,7 @@ def _lineage(
         for a in attempts
         if (key_ := _event_key(a)) in listed or (key_ not in elsewhere and a["start_ns"] < until)
     ]
-    result = assemble(events, attempts, routes, now_ns=now_ns)
+    result = assemble(events, attempts, pair_facts(cur, attempts), routes, now_ns=now_ns)
     result["truncated"] = len(events) >= params["limit"]
     keys: list[tuple[str, str | None]]
     if kind == "sku":
@@ -245,14 +246,48 @@ def order_lineage(
     return {"order_id": order_id, **result}
 
 
+#: ``(event source, event id, target)`` -> SPEC 2's facts of that pair
+PairFacts = Mapping[tuple[str, str, str], Mapping[str, Any]]
+
+_ATTEMPT_FIELDS = pa.schema(
+    [
+        ("event_source", pa.string()),
+        ("event_id", pa.string()),
+        ("target", pa.string()),
+        ("attempt", pa.int64()),
+        ("replay", pa.bool_()),
+        ("start_ns", pa.int64()),
+        ("end_ns", pa.int64()),
+        ("duplicate", pa.bool_()),
+        ("dead_lettered", pa.bool_()),
+        ("failed", pa.bool_()),
+    ]
+)
+
+
+def pair_facts(cur: duckdb.DuckDBPyConnection, attempts: Sequence[dict[str, Any]]) -> PairFacts:
+    """SPEC 2's facts of each (event, target) among ``attempts``, by the same SQL
+    macros as the derived pair facts (``collector/sql/pair_facts_macros.sql``)."""
+    if not attempts:
+        return {}
+    table = pa.table(
+        {f.name: [a[f.name] for a in attempts] for f in _ATTEMPT_FIELDS}, schema=_ATTEMPT_FIELDS
+    )
+    cur.register("lineage_attempts", table)
+    try:
+        rows = _rows(cur, "lineage_pair_facts", {})
+    finally:
+        cur.unregister("lineage_attempts")
+    return {(r["event_source"], r["event_id"], r["target"]): r for r in rows}
+
+
 def _attempt_view(
     a: dict[str, Any], event_time_ns: int | None, event_received_ns: int | None
 ) -> dict[str, Any]:
-    success = a["status_code"] != _STATUS_ERROR and not a["dead_lettered"]
     return {
         "attempt": a["attempt"],
         "replay": bool(a["replay"]),
-        "outcome": "success" if success else "failure",
+        "outcome": "failure" if a["failed"] else "success",
         "dead_lettered": bool(a["dead_lettered"]),
         "duplicate": bool(a["duplicate"]),
         "error_type": a["error_type"],
@@ -270,6 +305,7 @@ def _attempt_view(
 def _target_view(
     target: str,
     attempts: Sequence[dict[str, Any]],
+    facts: Mapping[str, Any] | None,
     event: dict[str, Any] | None,
     expected: bool,
     deadline_s: float | None,
@@ -279,20 +315,9 @@ def _target_view(
     ordered = sorted(attempts, key=lambda a: (a["start_ns"], a["attempt"] or 0, a["span_id"]))
     time_ns = event["time_ns"] if event else None
     views = [_attempt_view(a, time_ns, event["received_ns"] if event else None) for a in ordered]
-    good = [a for a in ordered if a["status_code"] != _STATUS_ERROR and not a["dead_lettered"]]
-    applied = min((a["end_ns"] for a in good), default=None)
-    first = [a for a in ordered if a["attempt"] == 1]
-    first_pass = (
-        None
-        if not ordered
-        else any(
-            a["status_code"] != _STATUS_ERROR and not a["dead_lettered"] and not a["replay"]
-            for a in first
-        )
-    )
-    last_dead = max((a["start_ns"] for a in ordered if a["dead_lettered"]), default=None)
-    dead = last_dead is not None and not any(a["start_ns"] > last_dead for a in good)
-    if dead:
+    facts = facts or {}  # no attempt: no facts
+    applied = facts.get("applied_ns")
+    if facts.get("dead_lettered"):
         state = "dead_lettered"
     elif applied is not None:
         state = "applied"
@@ -310,8 +335,8 @@ def _target_view(
         "within_objective": None
         if latency is None or objective_s is None
         else latency <= objective_s,
-        "first_pass": first_pass,
-        "double_apply": sum(1 for a in good if not a["duplicate"]) >= 2,
+        "first_pass": facts.get("first_pass"),
+        "double_apply": facts.get("applies", 0) >= 2,
         "deadline_s": deadline_s,
         "latency_objective_s": objective_s,
         "attempts": views,
@@ -321,11 +346,13 @@ def _target_view(
 def assemble(
     events: Sequence[dict[str, Any]],
     attempts: Sequence[dict[str, Any]],
+    facts: PairFacts,
     routes: RouteTable,
     *,
     now_ns: int,
 ) -> dict[str, Any]:
-    """Join events and their attempts into a chronological history (pure)."""
+    """Join events, their attempts and the attempts' pair facts
+    (:func:`pair_facts`) into a chronological history (pure)."""
     by_event: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -340,6 +367,7 @@ def assemble(
             _target_view(
                 t,
                 seen.get(t, ()),
+                facts.get((e["source"], e["id"], t)),
                 e,
                 t in expected,
                 rule.deadline_s if rule else None,
@@ -384,7 +412,9 @@ def assemble(
                 "location": any_attempt["location"],
                 "first_seen": iso(min(a["start_ns"] for ts in per_target.values() for a in ts)),
                 "targets": [
-                    _target_view(t, ts, None, False, None, None, now_ns)
+                    _target_view(
+                        t, ts, facts.get((source, event_id, t)), None, False, None, None, now_ns
+                    )
                     for t, ts in sorted(per_target.items())
                 ],
             }

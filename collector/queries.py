@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["bind", "migrations", "sql"]
+__all__ = ["bind", "migrations", "named", "sql"]
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -20,6 +20,16 @@ def sql(name: str, package: str = "collector") -> str:
     if not path.is_file():
         raise KeyError(f"no SQL file named {name}.sql")
     return path.read_text(encoding="utf-8")
+
+
+def named(package: str) -> Callable[[str], str]:
+    """``sql`` bound to ``package``: each package with a ``sql/`` folder of its
+    own keeps ``sql = named(__package__)`` beside the modules that read it."""
+
+    def load(name: str) -> str:
+        return sql(name, package)
+
+    return load
 
 
 def migrations(package: str = "collector") -> list[tuple[int, str, str]]:

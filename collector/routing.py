@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["RouteLike", "RouteRule", "RouteTable"]
+import pyarrow as pa
+
+__all__ = ["PAIR_SCHEMA", "RouteLike", "RouteRule", "RouteTable"]
+
+_NS = 1_000_000_000
+
+#: the expected (event, target) pairs of :meth:`RouteTable.expected_pairs`
+PAIR_SCHEMA = pa.schema(
+    [
+        ("type", pa.string()),
+        ("system", pa.string()),
+        ("target", pa.string()),
+        ("deadline_ns", pa.int64()),
+        ("objective_ns", pa.int64()),
+    ]
+)
 
 
 class RouteLike(Protocol):
@@ -48,6 +63,38 @@ class RouteTable:
             targets = tuple(t for t in rule.targets if t != source_system)
             return RouteRule(targets, rule.deadline_s, rule.latency_objective_s)
         return rule
+
+    def expected_pairs(self, keys: Iterable[tuple[str, str]]) -> pa.Table:
+        """For events of the ``(event type, source system)`` keys, the targets
+        they must reach with the deadline and latency objective in
+        nanoseconds: one row per target (:data:`PAIR_SCHEMA`), for joining
+        events to their expected pairs in SQL."""
+        rows: list[tuple[str, str, str, int, int]] = []
+        for event_type, system in keys:
+            rule = self.lookup(event_type, system)
+            if rule is None:
+                continue
+            deadline, objective = int(rule.deadline_s * _NS), int(rule.latency_objective_s * _NS)
+            rows.extend((event_type, system, t, deadline, objective) for t in rule.targets)
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(PAIR_SCHEMA)
+        return pa.table([pa.array(c, f.type) for c, f in zip(columns, PAIR_SCHEMA, strict=True)],
+                        schema=PAIR_SCHEMA)  # fmt: skip
+
+    def deadlines(self, keys: Iterable[tuple[str, str]]) -> pa.Table:
+        """``(type, system, deadline_ns)`` of the keys that have a route, whether
+        or not it leaves them a target (sequence gaps come due by it)."""
+        rows = [
+            (t, s, int(rule.deadline_s * _NS))
+            for t, s in keys
+            if (rule := self.lookup(t, s)) is not None
+        ]
+        return pa.table(
+            {
+                "type": pa.array([r[0] for r in rows], pa.string()),
+                "system": pa.array([r[1] for r in rows], pa.string()),
+                "deadline_ns": pa.array([r[2] for r in rows], pa.int64()),
+            }
+        )
 
     def rows(self) -> list[tuple[str, str | None, str, float, float]]:
         """``(event_type, source_system, target, deadline_s, latency_objective_s)`` rows,

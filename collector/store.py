@@ -112,6 +112,7 @@ class Store:
         self._conn = duckdb.connect(self.path, config=config)
         for package in ("collector", *extra_migrations):
             self._migrate(package)
+        self._conn.execute(sql("pair_facts_macros"))  # SPEC 2's pair facts, defined once
         # fetchall: a result left unfinished keeps its transaction open
         rows = self._conn.execute(sql("last_seq")).fetchall()
         self._seq = int(rows[0][0]) if rows else 0

@@ -12,9 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.budget import good_ratio
 from metrics.exceptions.telemetry import AGE_BUCKETS, age_bucket
 from metrics.slo import sli_counts
+from metrics.slo.budget import good_ratio
 
 __all__ = [
     "AGE_LABELS",

@@ -22,10 +22,10 @@ from collector.routing import RouteTable
 from collector.store import Store
 from dashboards import frames
 from dashboards.cache import FreshnessCache
-from metrics.engine import SliEngine
 from metrics.exceptions import ExceptionStore
-from metrics.reconcile_results import latest_counts, runs
-from metrics.slis import Dimension, compute_slis, failures_by_target, parse_window
+from metrics.reconciliation.results import latest_counts, runs
+from metrics.slis import Dimension, failures_by_target, parse_window
+from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
 
 __all__ = ["WINDOWS", "DashboardQueries", "IngestSample", "SloView"]
@@ -93,11 +93,7 @@ class DashboardQueries:
     def _compute(
         self, window: str, now_ns: int, by: Dimension | None, *, parts: bool = True
     ) -> dict[str, Any]:
-        self.slis.refresh()
-        with self.store.reader() as cur:
-            return compute_slis(
-                cur, window=window, now_ns=now_ns, by=by, parts=self.slis.parts if parts else ()
-            )
+        return self.slis.slis(window, by=by, now_ns=now_ns, parts=parts)
 
     def _slis(self, window: str, now_ns: int, by: Dimension | None = None) -> dict[str, Any]:
         """``compute_slis`` over ``window`` ending ``now_ns``, reused while fresh

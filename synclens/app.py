@@ -18,35 +18,38 @@ from collector.api.deps import CollectorState
 from collector.auth import Authorizer
 from collector.clock import Clock, system_clock
 from collector.decoding import Decoder
+from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics, QueueDepthCollector
 from dashboards.app import create_dash
 from dashboards.mount import DashMount
 from dashboards.queries import DashboardQueries
+from metrics import STORE_MIGRATIONS
 from metrics.api import exceptions as exceptions_api
 from metrics.api import reconciliations as reconciliations_api
 from metrics.api import slis as slis_api
 from metrics.api import slos as slos_api
-from metrics.detectors import DetectorConfig
-from metrics.engine import SliEngine
 from metrics.exceptions import ExceptionStore, OwnerRouter, OwnerRule
 from metrics.exceptions.alerts import AlertmanagerPush
+from metrics.exceptions.detectors import DetectorConfig
 from metrics.exceptions.lineage import lineage_exceptions
 from metrics.exceptions.telemetry import ExceptionMetrics
 from metrics.exposition import SyncMetrics
 from metrics.facts import Derivation, Refresher
-from metrics.reconcile import ReconcileConfig, ToleranceRule
-from metrics.reconcile_run import ReconcileService
-from metrics.sli_parts import exceptions_part, reconciliation_part
+from metrics.reconciliation.model import ReconcileConfig, ToleranceRule
+from metrics.reconciliation.service import ReconcileService
+from metrics.reconciliation.telemetry import ReconciliationMetrics
+from metrics.slis.engine import SliEngine
+from metrics.slis.parts import exceptions_part, reconciliation_part
 from metrics.slo import load_slos
-from metrics.slo.telemetry import ReconciliationRunMetrics
 from synclens import health
 from synclens.scheduler import add_reconciliation_jobs, add_sli_jobs, start_scheduler
 from synclens.settings import Settings
 
 __all__ = [
     "create_app",
+    "location_map",
     "open_exceptions",
     "open_store",
     "reconcile_service",
@@ -62,7 +65,7 @@ def open_store(settings: Settings) -> Store:
         settings.db,
         queue_max_rows=settings.ingest.queue_max_rows,
         max_group_rows=settings.ingest.max_group_rows,
-        extra_migrations=("metrics",),
+        extra_migrations=STORE_MIGRATIONS,
         memory_limit=settings.store.memory_limit,
         checkpoint_threshold=settings.store.checkpoint_threshold,
     )
@@ -79,11 +82,16 @@ def open_exceptions(settings: Settings) -> ExceptionStore:
     )
 
 
+def location_map(settings: Settings) -> LocationMap:
+    """The configured location -> warehouse map (SPEC 1.4 ``locations``)."""
+    return LocationMap({loc: info.warehouse for loc, info in settings.locations.items()})
+
+
 def refresher(settings: Settings, store: Store) -> Refresher:
     """The one refresher of the derived pair facts, by the configured routes
-    and locations; the SLI engine and the detectors share it."""
-    warehouses = {loc: info.warehouse for loc, info in settings.locations.items()}
-    return Refresher(store, Derivation(RouteTable(settings.routes), warehouses))
+    and locations; the SLI engine, the detectors and reconciliation share
+    its routes and locations."""
+    return Refresher(store, Derivation(RouteTable(settings.routes), location_map(settings)))
 
 
 def reconcile_service(
@@ -94,8 +102,7 @@ def reconcile_service(
     facts: Refresher,
 ) -> ReconcileService:
     """Reconciliation and the detectors, wired from the settings."""
-    routes = RouteTable(settings.routes)
-    locations = {loc: info.warehouse for loc, info in settings.locations.items()}
+    routes, locations = facts.derivation.routes, facts.derivation.locations
     rc = settings.reconciliation
     return ReconcileService(
         store=store,
@@ -129,10 +136,11 @@ def sli_engine(
 ) -> SliEngine:
     """The SLI engine over the store, with the routes and locations it derives
     by and the reconciliation and exception SLIs merged in."""
-    warehouses = {loc: info.warehouse for loc, info in settings.locations.items()}
     parts = (
         reconciliation_part,
-        exceptions_part(exceptions, settings.exceptions.aging_objective_s, warehouses),
+        exceptions_part(
+            exceptions, settings.exceptions.aging_objective_s, facts.derivation.locations
+        ),
     )
     return SliEngine(store, facts, clock, parts)
 
@@ -167,11 +175,9 @@ def create_app(
         pusher = _alertmanager(settings, exceptions)
         if pusher is not None:
             service.on_change.append(pusher)
-        exception_metrics = ExceptionMetrics(
-            active, exceptions, clock, {loc: i.warehouse for loc, i in settings.locations.items()}
-        )
+        exception_metrics = ExceptionMetrics(active, exceptions, clock, facts.derivation.locations)
         registry.register(exception_metrics)
-        run_metrics = ReconciliationRunMetrics(active)
+        run_metrics = ReconciliationMetrics(active)
         registry.register(run_metrics)
         engine = sli_engine(settings, active, exceptions, clock, facts)
         app.state.slis = engine
@@ -184,7 +190,7 @@ def create_app(
             decoder=decoder,
             metrics=metrics,
             authorizer=authorizer,
-            routes=RouteTable(settings.routes),
+            routes=facts.derivation.routes,
             clock=clock,
             max_body_bytes=settings.ingest.max_body_bytes,
             retry_after_s=settings.ingest.retry_after_s,
@@ -194,7 +200,7 @@ def create_app(
             create_dash(
                 DashboardQueries(
                     store=active,
-                    routes=RouteTable(settings.routes),
+                    routes=facts.derivation.routes,
                     clock=clock,
                     slis=engine,
                     exceptions=exceptions,

@@ -12,7 +12,7 @@ from metrics.slo.spec import SloError
 from synclens.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from metrics.rules import RuleOptions
+    from metrics.generate.options import RuleOptions
 
 __all__ = ["build_parser", "generated_files", "main", "rule_options"]
 
@@ -118,7 +118,7 @@ def _generate_commands(commands: Any) -> None:
 
 def rule_options(settings: Settings) -> RuleOptions:
     """The settings that go into generated rules and dashboards."""
-    from metrics.rules import RuleOptions
+    from metrics.generate.options import RuleOptions
 
     objectives = {
         r.event_type: r.latency_objective_s for r in settings.routes if r.source_system is None
@@ -135,17 +135,17 @@ def rule_options(settings: Settings) -> RuleOptions:
 
 def generated_files(command: str, settings: Settings, slo_dir: Path | str | None) -> dict[str, str]:
     """What ``synclens alerts|grafana generate`` writes: relative path -> text."""
-    from metrics import grafana, rules
+    from metrics.generate import files, grafana
     from metrics.slo import load_slos
 
     opts = rule_options(settings)
     if command == "alerts":
-        return rules.generate(load_slos(slo_dir), opts)
+        return files.alert_files(load_slos(slo_dir), opts)
     return grafana.generate(opts)
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from metrics.rules import stale_files, write_files
+    from metrics.generate.files import stale_files, write_files
 
     settings = load_settings(args.config)
     slo_dir = args.slo_dir or settings.slis.slo_dir

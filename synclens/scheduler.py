@@ -15,9 +15,9 @@ from collector.clock import Clock
 from collector.compaction import compact_due
 from collector.retention import prune
 from collector.store import Store, StoreClosed
-from metrics.engine import SliEngine
 from metrics.facts import Refresher
-from metrics.reconcile_run import ReconcileService
+from metrics.reconciliation.service import ReconcileService
+from metrics.slis.engine import SliEngine
 from synclens.settings import RetentionSettings, StoreSettings
 
 __all__ = ["add_reconciliation_jobs", "add_sli_jobs", "apply_retention", "start_scheduler"]

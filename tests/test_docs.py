@@ -10,12 +10,14 @@ from typing import Any, Union, get_args, get_origin
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
 
+from collector.locations import LocationMap
 from collector.store import Store
 from collector.telemetry import IngestMetrics, QueueDepthCollector
+from metrics import STORE_MIGRATIONS
 from metrics.exceptions import ExceptionStore
 from metrics.exceptions.telemetry import ExceptionMetrics
 from metrics.exposition import SyncMetrics
-from metrics.slo.telemetry import ReconciliationRunMetrics
+from metrics.reconciliation.telemetry import ReconciliationMetrics
 from synclens.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,13 +61,13 @@ def test_example_config_is_the_defaults() -> None:
 def test_every_metric_is_documented(tmp_path: Path) -> None:
     registry = CollectorRegistry()
     IngestMetrics(registry)
-    store = Store(tmp_path / "m.duckdb", extra_migrations=("metrics",))
+    store = Store(tmp_path / "m.duckdb", extra_migrations=STORE_MIGRATIONS)
     exceptions = ExceptionStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
     try:
         registry.register(QueueDepthCollector(store))
-        registry.register(ExceptionMetrics(store, exceptions, lambda: 0))
+        registry.register(ExceptionMetrics(store, exceptions, lambda: 0, LocationMap()))
         registry.register(SyncMetrics(store, lambda: 0))
-        registry.register(ReconciliationRunMetrics(store))
+        registry.register(ReconciliationMetrics(store))
         names = set()
         for family in registry.collect():
             suffix = "_total" if family.type == "counter" else ""

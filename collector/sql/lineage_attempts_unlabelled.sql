@@ -10,7 +10,8 @@ WITH hits AS (
 )
 SELECT trace_id, span_id, start_ns, end_ns, status_code, status_message,
        event_id, event_source, location, target, attempt, replay, dead_lettered,
-       duplicate, error_type, http_status, received_ns, true AS unlabelled
+       duplicate, attempt_failed(status_code, dead_lettered) AS failed, error_type,
+       http_status, received_ns, true AS unlabelled
 FROM spans
 WHERE lkey = $lkey::UBIGINT AND seq IN (SELECT seq FROM hits)
   AND sku IS NULL AND order_id IS NULL

@@ -1,0 +1,1 @@
+"""The query API's routers for SLIs, SLOs, reconciliations and exceptions (SPEC 5)."""

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from collector.api.deps import ReaderAuth
 from metrics.api.deps import running
-from metrics.reconcile_results import run_detail, runs
-from metrics.reconcile_run import ReconcileService
+from metrics.reconciliation.results import run_detail, runs
+from metrics.reconciliation.service import ReconcileService
 
 __all__ = ["ServiceDep", "router"]
 

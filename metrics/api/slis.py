@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from collector.api.deps import ReaderAuth
 from metrics.api.deps import running
-from metrics.engine import SliEngine
 from metrics.slis import parse_window
+from metrics.slis.engine import SliEngine
 
 __all__ = ["EngineDep", "router"]
 

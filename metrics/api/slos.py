@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from collector.api.deps import ReaderAuth
 from collector.timefmt import iso
 from metrics.api.slis import EngineDep
-from metrics.engine import SliEngine
+from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
 
 __all__ = ["SlosDep", "report", "router"]

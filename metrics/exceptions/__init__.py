@@ -1,6 +1,6 @@
 """The exception workflow: the operational store, owner routing, migrations."""
 
-from metrics.exceptions.routing import OwnerRouter, OwnerRule
+from metrics.exceptions.owners import OwnerRouter, OwnerRule
 from metrics.exceptions.store import (
     Candidate,
     ExceptionStore,

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 
-from metrics.exceptions.routing import OwnerRouter
+from metrics.exceptions.owners import OwnerRouter
 from metrics.exceptions.tables import KINDS, audit, detector_state, exception_orders, exceptions
 
 __all__ = [
@@ -439,7 +439,7 @@ class ExceptionStore:
         """Distinct order ids attached to unresolved exceptions as evidence.
 
         Not SPEC 2's order impact (every order on events of an exception's
-        sku and location): that is :func:`metrics.impact.orders_impacted`."""
+        sku and location): that is :func:`metrics.exceptions.impact.orders_impacted`."""
         with self.engine.connect() as conn:
             return int(
                 conn.execute(

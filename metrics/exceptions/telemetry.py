@@ -1,24 +1,24 @@
-"""Reconciliation and exception gauges, computed at scrape time (SPEC 6).
+"""Exception gauges, computed at scrape time (SPEC 6).
 
 One custom collector, registered on the app's own registry: it reads the
-latest reconciliation's counts and ``open_pairs`` from DuckDB and the
-unresolved exceptions from the operational store each time Prometheus
-scrapes; it keeps no copy of its own.
+unresolved exceptions from the operational store (and, for the orders they
+impact, the events in DuckDB) each time Prometheus scrapes; it keeps no
+copy of its own.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from collector.locations import LocationMap
 from collector.store import Store
+from metrics.exceptions.impact import orders_impacted
 from metrics.exceptions.store import ExceptionStore
 from metrics.exceptions.tables import KINDS
-from metrics.impact import orders_impacted
-from metrics.reconcile_results import latest_counts
 
 __all__ = ["AGE_BUCKETS", "ExceptionMetrics", "age_bucket"]
 
@@ -30,7 +30,6 @@ AGE_BUCKETS: tuple[tuple[str, float], ...] = (
     ("4h_24h", 24 * 3600.0),
     ("gt_24h", float("inf")),
 )
-_RESULTS = ("match", "transient", "mismatch")
 
 
 def age_bucket(age_s: float) -> str:
@@ -46,28 +45,22 @@ class ExceptionMetrics(Collector):
         store: Store,
         exceptions: ExceptionStore,
         clock: Callable[[], int],
-        warehouses: Mapping[str, str] | None = None,
+        locations: LocationMap,
     ) -> None:
         self._store = store
         self._exceptions = exceptions
         self._clock = clock
-        self._warehouses = dict(warehouses or {})
+        self._locations = locations
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
         return iter(self._families())
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self._clock()
-        keys, unresolved, oldest, orders = self._families()
+        unresolved, oldest, orders = self._families()
         with self._store.reader() as cur:
-            seen: dict[tuple[str, str], dict[str, int]] = {}
-            for warehouse, channel, result, n in latest_counts(cur):
-                seen.setdefault((warehouse, channel), dict.fromkeys(_RESULTS, 0))[result] = n
-            for (warehouse, channel), by_result in sorted(seen.items()):
-                for result, n in by_result.items():  # every result, 0 included
-                    keys.add_metric([warehouse, channel, result], n)
             orders.add_metric(
-                [], orders_impacted(cur, self._exceptions.unresolved_keys(), self._warehouses)
+                [], orders_impacted(cur, self._exceptions.unresolved_keys(), self._locations)
             )
         counts: Counter[tuple[str, str]] = Counter()
         ages: dict[str, float] = defaultdict(float)
@@ -79,18 +72,11 @@ class ExceptionMetrics(Collector):
             for label, _ in AGE_BUCKETS:
                 unresolved.add_metric([kind, label], counts[(kind, label)])
             oldest.add_metric([kind], ages[kind])
-        yield from (keys, unresolved, oldest, orders)
+        yield from (unresolved, oldest, orders)
 
     @staticmethod
-    def _families() -> tuple[
-        GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily
-    ]:  # fmt: skip
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily]:
         return (
-            GaugeMetricFamily(
-                "synclens_reconciliation_keys",
-                "Keys compared in the latest reconciliation, by warehouse, channel and result.",
-                labels=["warehouse", "channel", "result"],
-            ),
             GaugeMetricFamily(
                 "synclens_exceptions_unresolved",
                 "Open + acknowledged exceptions by kind and age bucket.",

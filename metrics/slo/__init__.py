@@ -1,4 +1,4 @@
-"""SLOs: YAML specs, their state computed by synclens, and telemetry for the alert rules."""
+"""SLOs: YAML specs, error budgets and burn rates, each SLO's state computed by synclens."""
 
 from metrics.slo.spec import SloError, SloSpec, load_slos
 from metrics.slo.status import evaluate, sli_counts

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from metrics.budget import Severity, budget_remaining, burn_rate, fired, good_ratio
+from metrics.slo.budget import Severity, budget_remaining, burn_rate, fired, good_ratio
 from metrics.slo.spec import SloSpec
 
 __all__ = ["evaluate", "sli_counts"]

@@ -19,8 +19,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from collector.timefmt import iso
 from synclens.settings import AuthSettings, IngestSettings, Token
+from tests.collector.otlp.test_decode import otlp_json
 from tests.collector.otlp.test_limits import BUDGET_REASON, amplifying_request
-from tests.collector.test_otlp import otlp_json
 from tests.collector.wire import (
     BATCH,
     JSON,

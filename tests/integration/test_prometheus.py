@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from metrics import grafana, rules
-from metrics.rules import ALERT_NAME, RuleOptions
+from metrics.generate import files, grafana
+from metrics.generate.options import ALERT_NAME, RuleOptions
 from metrics.slo import load_slos
 from simulator.runner import simulate
 from synclens.settings import load_settings
@@ -151,7 +151,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[Service, Prometheus, Path]]:
         exceptions={"detect_interval_s": 2.0},
     )
     rules_dir = tmp_path / "rules"
-    rules.write_files(rules.generate(load_slos(slo_dir), RuleOptions(job="synclens")), rules_dir)
+    files.write_files(files.alert_files(load_slos(slo_dir), RuleOptions(job="synclens")), rules_dir)
     with LiveServer(settings) as svc:
         port = free_port()
         config = tmp_path / "prometheus.yml"

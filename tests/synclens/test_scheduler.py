@@ -7,10 +7,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from collector.cloudevents import decode_batch
+from collector.locations import LocationMap
 from collector.otlp import decode_protobuf
 from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store
+from metrics import STORE_MIGRATIONS
 from metrics.facts import Derivation, Refresher
 from synclens.scheduler import apply_retention
 from synclens.settings import DEFAULT_ROUTES, RetentionSettings
@@ -20,7 +22,7 @@ DAY = 86_400 * NS
 
 
 def test_retention_deletes_only_old_rows(tmp_path: Path) -> None:
-    store = Store(tmp_path / "r.duckdb", extra_migrations=("metrics",))
+    store = Store(tmp_path / "r.duckdb", extra_migrations=STORE_MIGRATIONS)
     try:
         from collector.timefmt import iso
 
@@ -37,7 +39,7 @@ def test_retention_deletes_only_old_rows(tmp_path: Path) -> None:
         )
         store.submit("events", pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)).result()
         store.submit("spans", pa.Table.from_pydict(spans.columns, schema=SPAN_SCHEMA)).result()
-        facts = Refresher(store, Derivation(RouteTable(DEFAULT_ROUTES), {}))
+        facts = Refresher(store, Derivation(RouteTable(DEFAULT_ROUTES), LocationMap()))
         facts()
         result = apply_retention(
             store, facts, RetentionSettings(spans_days=30, events_days=30), now_ns=T0 + 45 * DAY

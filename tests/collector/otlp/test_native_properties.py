@@ -30,7 +30,7 @@ from collector.otlp.protobuf import _pb_attrs
 from tests.collector.otlp.checks import assert_native_exact
 from tests.collector.otlp.protowire import reencode, same_message
 from tests.collector.otlp.test_native import RICH
-from tests.collector.test_otlp_properties import mutated
+from tests.collector.otlp.test_properties import mutated
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 

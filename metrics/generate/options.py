@@ -1,0 +1,24 @@
+"""What generated rules and dashboards need besides the SLOs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+__all__ = ["ALERT_NAME", "RuleOptions"]
+
+ALERT_NAME = "SynclensErrorBudgetBurn"
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """What the rules need besides the SLOs; defaults match the shipped settings."""
+
+    runbook_url: str = "https://github.com/synclens/synclens/blob/main/docs/alerts.md"
+    grafana_url: str = "http://127.0.0.1:3000"
+    synclens_url: str = "http://127.0.0.1:4318"
+    job: str = "synclens"
+    #: latency objective (seconds) per event type; others use ``default_latency_objective_s``
+    latency_objectives: Mapping[str, float] = field(default_factory=dict)
+    default_latency_objective_s: float = 60.0
+    reconciliation_interval_s: float = 300.0

@@ -1,0 +1,249 @@
+"""Prometheus recording and alerting rules generated from the SLO specs.
+
+Per SLO, one recording group computes, for every window the SLO uses
+(``window`` label), the errors and the requests in the window, the error
+ratio, the burn rate, and over the SLO window the SLI and the error budget
+remaining; one alerting group holds a multiwindow, multi-burn-rate alert
+(``SynclensErrorBudgetBurn``) per window pair of its policy.  A window with
+no traffic has no error ratio at all (``x / (requests > 0)``), so zero
+traffic is "no data", never NaN; an alert also needs the SLO's minimum
+traffic in its long window.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from metrics.facts import LATENCY_BOUNDS_S
+from metrics.generate.options import ALERT_NAME, RuleOptions
+from metrics.slo.spec import AGING_BUCKETS, BurnWindow, SloSpec, duration_s
+
+__all__ = ["alert_rule", "sli_series", "slo_rules"]
+
+#: an SLI's drill-down: the exception kind that holds its evidence (SKU, order, message)
+_EVIDENCE_KIND = {
+    "latency": "undelivered",
+    "first_pass": "dead_lettered",
+    "api_failure": "dead_lettered",
+    "mismatch": "mismatch",
+    "exception_aging": None,
+}
+
+
+# -- the SLI in PromQL -----------------------------------------------------------------
+
+
+def _le(seconds: float) -> str:
+    if seconds not in LATENCY_BOUNDS_S:
+        raise ValueError(
+            f"latency objective {seconds} s is not a bucket bound of synclens_sync_latency_seconds "
+            f"({', '.join(str(b) for b in LATENCY_BOUNDS_S)})"
+        )
+    return repr(float(seconds))
+
+
+def _latency_good(window: str, opts: RuleOptions) -> str:
+    by_objective: dict[float, list[str]] = {}
+    for event_type, seconds in sorted(opts.latency_objectives.items()):
+        if seconds != opts.default_latency_objective_s:
+            by_objective.setdefault(seconds, []).append(event_type)
+    bucket = "synclens_sync_latency_seconds_bucket"
+    if not by_objective:
+        return f'sum(increase({bucket}{{le="{_le(opts.default_latency_objective_s)}"}}[{window}]))'
+    special = sorted(t for types in by_objective.values() for t in types)
+    parts = [
+        f'increase({bucket}{{le="{_le(opts.default_latency_objective_s)}",'
+        f'event_type!~"{"|".join(special)}"}}[{window}])'
+    ]
+    for seconds, types in sorted(by_objective.items()):
+        parts.append(
+            f'increase({bucket}{{le="{_le(seconds)}",event_type=~"{"|".join(types)}"}}[{window}])'
+        )
+    return "sum(" + " or ".join(parts) + ")"
+
+
+def _counter_sli(slo: SloSpec, window: str, opts: RuleOptions) -> tuple[str, str]:
+    """(errors, requests) in ``window`` for a counter-based SLI."""
+    if slo.sli in ("first_pass", "api_failure"):
+        metric, bad = (
+            ("synclens_sync_pairs_total", 'first_pass="false"')
+            if slo.sli == "first_pass"
+            else ("synclens_sync_attempts_total", 'outcome="failure"')
+        )
+        total = f"sum(increase({metric}[{window}]))"
+        # no bad series at all is 0 errors, as long as there is traffic
+        return f"sum(increase({metric}{{{bad}}}[{window}]))\n  or 0 * {total}", total
+    total = f"sum(increase(synclens_sync_latency_seconds_count[{window}]))"
+    return f"clamp_min({total} - {_latency_good(window, opts)}, 0)", total
+
+
+def _gauge_sli(slo: SloSpec) -> tuple[str, str]:
+    """(errors, requests) now, for a gauge-based SLI (averaged over each window)."""
+    if slo.sli == "mismatch":
+        metric, bad = "synclens_reconciliation_keys", 'result="mismatch"'
+    else:
+        metric = "synclens_exceptions_unresolved"
+        bad = f'age_bucket=~"{"|".join(AGING_BUCKETS[slo.aging_objective])}"'
+    return f"sum({metric}{{{bad}}}) or 0 * sum({metric})", f"sum({metric})"
+
+
+def sli_series(slo: SloSpec, opts: RuleOptions) -> tuple[str, dict[str, str], dict[str, str]]:
+    """For tests: (kind, good series, bad series) that feed the SLI, as metric -> series.
+
+    ``kind`` is ``counter`` (values grow) or ``gauge`` (values hold).
+    """
+    if slo.sli == "first_pass":
+        base = 'synclens_sync_pairs_total{target="erp",first_pass="%s"}'
+        return "counter", {"good": base % "true"}, {"bad": base % "false"}
+    if slo.sli == "api_failure":
+        base = 'synclens_sync_attempts_total{target="erp",outcome="%s",kind="first"}'
+        return "counter", {"good": base % "success"}, {"bad": base % "failure"}
+    if slo.sli == "latency":
+        le = _le(opts.default_latency_objective_s)
+        labels = 'target="erp",event_type="synclens.test"'
+        return (
+            "counter",
+            {"good": f'synclens_sync_latency_seconds_bucket{{{labels},le="{le}"}}'},
+            {"total": f"synclens_sync_latency_seconds_count{{{labels}}}"},
+        )
+    if slo.sli == "mismatch":
+        base = 'synclens_reconciliation_keys{warehouse="DC-EAST",channel="",result="%s"}'
+        return "gauge", {"good": base % "match"}, {"bad": base % "mismatch"}
+    aged = AGING_BUCKETS[slo.aging_objective][0]
+    base = 'synclens_exceptions_unresolved{kind="mismatch",age_bucket="%s"}'
+    return "gauge", {"good": base % "lt_1h"}, {"bad": base % aged}
+
+
+# -- rules -----------------------------------------------------------------------------
+
+
+def _sel(metric: str, slo: SloSpec, window: str | None = None) -> str:
+    w = f',window="{window}"' if window is not None else ""
+    return f'{metric}{{slo="{slo.name}"{w}}}'
+
+
+def _num(x: float) -> str:
+    return repr(float(x)) if x != int(x) else str(int(x))
+
+
+def _recording(slo: SloSpec, opts: RuleOptions) -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = []
+    labels = {"slo": slo.name}
+    gauge = slo.sli in ("mismatch", "exception_aging")
+    if gauge:
+        errors_now, requests_now = _gauge_sli(slo)
+        rules.append({"record": "synclens_slo:errors_now", "expr": errors_now, "labels": labels})
+        rules.append(
+            {"record": "synclens_slo:requests_now", "expr": requests_now, "labels": labels}
+        )
+    for w in slo.all_windows:
+        wl = {**labels, "window": w}
+        if gauge:
+            errors = f"avg_over_time({_sel('synclens_slo:errors_now', slo)}[{w}])"
+            requests = f"avg_over_time({_sel('synclens_slo:requests_now', slo)}[{w}])"
+        else:
+            errors, requests = _counter_sli(slo, w, opts)
+        rules.append({"record": "synclens_slo:errors", "expr": errors, "labels": wl})
+        rules.append({"record": "synclens_slo:requests", "expr": requests, "labels": wl})
+    for w in slo.all_windows:
+        rules.append(
+            {
+                "record": "synclens_slo:error_ratio",
+                "expr": f"{_sel('synclens_slo:errors', slo, w)}\n"
+                f"  / ({_sel('synclens_slo:requests', slo, w)} > 0)",
+                "labels": {**labels, "window": w},
+            }
+        )
+    for w in slo.all_windows:
+        rules.append(
+            {
+                "record": "synclens_slo:burn_rate",
+                "expr": f"{_sel('synclens_slo:error_ratio', slo, w)} / {_num(slo.error_budget)}",
+                "labels": {**labels, "window": w},
+            }
+        )
+    guard = f"({_sel('synclens_slo:requests', slo, slo.window)} >= {_num(slo.min_traffic)})"
+    rules += [
+        {
+            "record": "synclens_slo:objective",
+            "expr": f"vector({_num(slo.objective)})",
+            "labels": {**labels, "sli": slo.sli, "window": slo.window},
+        },
+        {
+            "record": "synclens_slo:sli",
+            "expr": f"(1 - {_sel('synclens_slo:error_ratio', slo, slo.window)})\n  and {guard}",
+            "labels": {**labels, "window": slo.window},
+        },
+        {
+            "record": "synclens_slo:error_budget_remaining",
+            "expr": f"(1 - {_sel('synclens_slo:burn_rate', slo, slo.window)})\n  and {guard}",
+            "labels": {**labels, "window": slo.window},
+        },
+    ]
+    return rules
+
+
+def _hours(window: str) -> str:
+    h = duration_s(window) / 3600
+    return f"{h:g} h" if h < 48 else f"{h / 24:g} days"
+
+
+def alert_rule(slo: SloSpec, w: BurnWindow, opts: RuleOptions) -> dict[str, Any]:
+    def burn(window: str) -> str:
+        return f"max without (window) ({_sel('synclens_slo:burn_rate', slo, window)})"
+
+    requests = f"max without (window) ({_sel('synclens_slo:requests', slo, w.long)})"
+    factor = _num(w.factor)
+    expr = (
+        f"{burn(w.long)} > {factor}\n"
+        f"and {burn(w.short)} > {factor}\n"
+        f"and {requests} >= {_num(slo.min_traffic)}"
+    )
+    exhaust = duration_s(slo.window) / w.factor
+    kind = _EVIDENCE_KIND[slo.sli]
+    evidence = f"{opts.synclens_url}/api/v1/exceptions?status=open" + (
+        f"&kind={kind}" if kind else ""
+    )
+    alert: dict[str, Any] = {
+        "alert": ALERT_NAME,
+        "expr": expr,
+    }
+    if w.for_:
+        alert["for"] = w.for_
+    alert["labels"] = {
+        **slo.labels,
+        "slo": slo.name,
+        "sli": slo.sli,
+        "severity": w.severity,
+        "long_window": w.long,
+        "short_window": w.short,
+    }
+    alert["annotations"] = {
+        "summary": f"{slo.display_name}: error budget burning over {factor}x "
+        f"({w.long}/{w.short} windows)",
+        "description": f"{slo.display_name} (SLI {slo.sli}, objective "
+        f"{slo.objective * 100:g}% over {slo.window}) burned its error budget more than "
+        f"{factor} times faster than sustainable over the last {w.long} and the last "
+        f"{w.short}. At this pace the {slo.window} budget is gone within {_hours(f'{max(1, int(exhaust))}s')}.",
+        "runbook_url": f"{opts.runbook_url}#{ALERT_NAME.lower()}",
+        "dashboard_url": f"{opts.grafana_url}/d/synclens-slo-detail/synclens-slo-detail"
+        f"?var-slo={slo.name}",
+        "breakdown_url": f"{opts.synclens_url}/api/v1/slis?window={w.long}&by=target",
+        "evidence_url": evidence,
+    }
+    return alert
+
+
+def slo_rules(slo: SloSpec, opts: RuleOptions) -> dict[str, Any]:
+    """The rule file of one SLO: its recording group and its alerting group."""
+    groups: list[dict[str, Any]] = [
+        {"name": f"synclens-slo-{slo.name}-recording", "rules": _recording(slo, opts)}
+    ]
+    if slo.windows:
+        groups.append(
+            {
+                "name": f"synclens-slo-{slo.name}-alerts",
+                "rules": [alert_rule(slo, w, opts) for w in slo.windows],
+            }
+        )
+    return {"groups": groups}

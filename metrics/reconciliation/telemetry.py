@@ -1,0 +1,59 @@
+"""Reconciliation gauges, read from the stored runs at scrape time (SPEC 6).
+
+- ``synclens_reconciliation_keys{warehouse,channel,result}``: the keys
+  compared in the latest run, every result present (0 included);
+- ``synclens_reconciliation_last_run_timestamp_seconds``: when the latest
+  run happened; absent before the first (the operational alert
+  ``SynclensReconciliationNotRun`` treats an absent series as "never ran").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import duckdb
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from collector.store import Store
+from metrics.reconciliation.results import latest_counts, runs
+
+__all__ = ["ReconciliationMetrics"]
+
+log = logging.getLogger(__name__)
+_NS = 1_000_000_000
+_RESULTS = ("match", "transient", "mismatch")
+
+
+class ReconciliationMetrics(Collector):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def collect(self) -> Iterator[Metric]:
+        keys = GaugeMetricFamily(
+            "synclens_reconciliation_keys",
+            "Keys compared in the latest reconciliation, by warehouse, channel and result.",
+            labels=["warehouse", "channel", "result"],
+        )
+        last_run = GaugeMetricFamily(
+            "synclens_reconciliation_last_run_timestamp_seconds",
+            "When the latest reconciliation run happened (Unix time); absent before the first.",
+        )
+        try:
+            with self._store.reader() as cur:
+                counts = latest_counts(cur)
+                latest = runs(cur, limit=1)
+        except duckdb.Error:
+            log.warning("reconciliation results unavailable for this scrape", exc_info=True)
+            return
+        seen: dict[tuple[str, str], dict[str, int]] = {}
+        for warehouse, channel, result, n in counts:
+            seen.setdefault((warehouse, channel), dict.fromkeys(_RESULTS, 0))[result] = n
+        for (warehouse, channel), by_result in sorted(seen.items()):
+            for result, n in by_result.items():
+                keys.add_metric([warehouse, channel, result], n)
+        yield keys
+        if latest:
+            last_run.add_metric([], latest[0]["now_ns"] / _NS)
+            yield last_run

@@ -1,0 +1,28 @@
+"""SPEC 4's business SLIs over any window, overall or by a dimension."""
+
+from metrics.slis.compute import (
+    DIMENSIONS,
+    Dimension,
+    PartResult,
+    SliPart,
+    compute_slis,
+    failures_by_target,
+    parse_window,
+    ratio,
+)
+from metrics.slis.engine import SliEngine
+from metrics.slis.parts import exceptions_part, reconciliation_part
+
+__all__ = [
+    "DIMENSIONS",
+    "Dimension",
+    "PartResult",
+    "SliEngine",
+    "SliPart",
+    "compute_slis",
+    "exceptions_part",
+    "failures_by_target",
+    "parse_window",
+    "ratio",
+    "reconciliation_part",
+]

@@ -1,0 +1,179 @@
+"""Business SLIs of SPEC 4 over any window, overall or by a dimension.
+
+Pair SLIs (latency, first pass, undelivered, double applies) count the
+(event, target) pairs whose **event time** lies in the window; attempt SLIs
+(API failures, replays) count delivery attempts that **ended** in the
+window; ``duplicates`` counts repeated CloudEvents by the event's time.
+Percentiles are nearest-rank over the applied pairs' latencies.  A ratio
+with no traffic is ``None`` ("no data"), never NaN.
+
+The reconciliation and exception SLIs (mismatch, exception aging, orders
+impacted) come from other modules as :data:`SliPart` functions merged in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import duckdb
+
+from collector.locations import LocationMap
+from collector.queries import bind, named
+from collector.timefmt import iso
+
+sql = named("metrics.slis")
+
+__all__ = [
+    "DIMENSIONS",
+    "PartResult",
+    "SliPart",
+    "compute_slis",
+    "failures_by_target",
+    "parse_window",
+    "ratio",
+]
+
+_NS = 1_000_000_000
+DIMENSIONS = ("target", "warehouse", "channel", "event_type")
+Dimension = Literal["target", "warehouse", "channel", "event_type"]
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+_WINDOW = re.compile(r"^(\d+)([smhdw])$")
+
+
+@dataclass(frozen=True, slots=True)
+class PartResult:
+    """SLIs computed elsewhere: overall, and per value of ``by`` where it applies."""
+
+    slis: dict[str, Any]
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+#: ``part(cursor, now_ns=, from_ns=, by=) -> PartResult``
+SliPart = Callable[..., PartResult]
+
+
+def parse_window(text: str) -> int:
+    """``"5m"``, ``"1h"``, ``"28d"`` ... -> nanoseconds; ValueError otherwise."""
+    match = _WINDOW.match(text.strip())
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"window {text!r} must be a positive number and a unit s, m, h, d or w")
+    return int(match.group(1)) * _UNITS[match.group(2)] * _NS
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _rows(
+    cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    text = sql(name)
+    result = cur.execute(text, bind(text, params))
+    columns = [d[0] for d in result.description or ()]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+
+
+def _pair_slis(row: dict[str, Any] | None) -> dict[str, Any]:
+    row = row or {}
+    q = row.get("latency_q") or [None, None, None]
+    applied = int(row.get("applied") or 0)
+    good = int(row.get("latency_good") or 0)
+    fp_total = int(row.get("first_pass_total") or 0)
+    fp_good = int(row.get("first_pass_good") or 0)
+    return {
+        "latency": {
+            "p50_s": None if q[0] is None else q[0] / _NS,
+            "p95_s": None if q[1] is None else q[1] / _NS,
+            "p99_s": None if q[2] is None else q[2] / _NS,
+            "good": good,
+            "total": applied,
+            "ratio": ratio(good, applied),
+        },
+        "first_pass": {"good": fp_good, "total": fp_total, "ratio": ratio(fp_good, fp_total)},
+        "undelivered": int(row.get("undelivered") or 0),
+        "dead_lettered": int(row.get("dead_lettered") or 0),
+        "double_applies": int(row.get("double_applies") or 0),
+    }
+
+
+def _attempt_slis(row: dict[str, Any] | None) -> dict[str, Any]:
+    row = row or {}
+    total = int(row.get("attempts") or 0)
+    failed = int(row.get("failed") or 0)
+    return {
+        "api_failure": {"failed": failed, "total": total, "ratio": ratio(failed, total)},
+        "replays": int(row.get("replays") or 0),
+    }
+
+
+def compute_slis(
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    window: str,
+    now_ns: int,
+    by: Dimension | None = None,
+    locations: LocationMap,
+    parts: Sequence[SliPart] = (),
+) -> dict[str, Any]:
+    """SPEC 5 ``GET /slis``: every SLI over ``[now - window, now)``.
+
+    With ``by``, ``groups`` holds the pair and attempt SLIs per value of the
+    dimension (an attempt's warehouse by ``locations``, as the pairs' is
+    derived).  Call :func:`metrics.facts.refresh` first for exact results.
+    """
+    span = parse_window(window)
+    params = {"from": now_ns - span, "to": now_ns, "now": now_ns}
+    overall_pairs = _rows(cur, "slis_pairs", {**params, "by": None})
+    with locations.registered(cur):
+        overall_attempts = _rows(cur, "slis_attempts", {**params, "by": None})
+    dup_text = sql("slis_duplicates")
+    dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
+    slis: dict[str, Any] = {
+        **_pair_slis(overall_pairs[0] if overall_pairs else None),
+        **_attempt_slis(overall_attempts[0] if overall_attempts else None),
+        "duplicates": int(dup_rows[0][0]) if dup_rows else 0,
+    }
+    extra_groups: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        found = part(cur, now_ns=now_ns, from_ns=now_ns - span, by=by)
+        slis.update(found.slis)
+        for key, values in found.groups.items():
+            extra_groups.setdefault(key, {}).update(values)
+    result: dict[str, Any] = {
+        "window": window,
+        "computed_at": iso(now_ns),
+        "from": iso(now_ns - span),
+        "slis": slis,
+    }
+    if by is not None:
+        if by not in DIMENSIONS:
+            raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}")
+        pairs = {r["grp"]: r for r in _rows(cur, "slis_pairs", {**params, "by": by})}
+        attempts_sql = (
+            "slis_attempts" if by in ("target", "warehouse") else "slis_attempts_by_event"
+        )
+        with locations.registered(cur):
+            attempts = {r["grp"]: r for r in _rows(cur, attempts_sql, {**params, "by": by})}
+        result["by"] = by
+        keys = set(pairs) | set(attempts) | set(extra_groups)
+        result["groups"] = {
+            str(key): {
+                **_pair_slis(pairs.get(key)),
+                **_attempt_slis(attempts.get(key)),
+                **extra_groups.get(str(key), {}),
+            }
+            for key in sorted(keys, key=str)
+        }
+    return result
+
+
+def failures_by_target(
+    cur: duckdb.DuckDBPyConnection, *, window: str, now_ns: int
+) -> list[dict[str, Any]]:
+    """Failed attempts ending in ``[now - window, now)`` by target and failure
+    class (``error.type``: timeout, 429, ...): what is failing, not only how much."""
+    span = parse_window(window)
+    return _rows(cur, "failures_by_target", {"from": now_ns - span, "to": now_ns})

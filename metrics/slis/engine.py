@@ -1,0 +1,57 @@
+"""The SLI engine: keeps the pair facts current and answers SLI questions.
+
+It owns no timing: the scheduler calls :meth:`SliEngine.refresh` on an
+interval and the API calls :meth:`SliEngine.slis`, which refreshes first so
+an answer always covers everything acknowledged before the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from collector.clock import Clock
+from collector.store import Store
+from metrics.facts import Refresher, RefreshResult
+from metrics.slis.compute import Dimension, SliPart, compute_slis
+
+__all__ = ["SliEngine"]
+
+
+class SliEngine:
+    def __init__(
+        self,
+        store: Store,
+        refresher: Refresher,
+        clock: Clock,
+        parts: Sequence[SliPart] = (),
+    ) -> None:
+        self.store = store
+        self.refresher = refresher
+        self.clock = clock
+        self.parts = list(parts)
+
+    def refresh(self) -> RefreshResult:
+        """Bring the derived tables up to date with what the store holds."""
+        return self.refresher()
+
+    def slis(
+        self,
+        window: str,
+        *,
+        by: Dimension | None = None,
+        now_ns: int | None = None,
+        parts: bool = True,
+    ) -> dict[str, Any]:
+        """Every SLI over ``window`` (:func:`compute_slis`); ``parts=False``
+        leaves out the reconciliation and exception SLIs."""
+        self.refresh()
+        with self.store.reader() as cur:
+            return compute_slis(
+                cur,
+                window=window,
+                now_ns=self.clock() if now_ns is None else now_ns,
+                by=by,
+                parts=self.parts if parts else (),
+                locations=self.refresher.derivation.locations,
+            )

@@ -1,0 +1,105 @@
+"""Exception alerts pushed to a real Alertmanager on loopback: the alert appears, then resolves."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from synclens.settings import load_settings
+from tests.collector.wire import attempt_span
+from tests.conftest import LiveServer, free_port
+from tests.metrics.feed import NS, T0, event, send_events, send_spans
+
+BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+
+
+@pytest.fixture
+def alertmanager(tmp_path: Path) -> Iterator[str]:
+    if BINARY is None:
+        pytest.skip(
+            "Alertmanager is not installed (Debian: apt-get install prometheus-alertmanager)"
+        )
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(
+        "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n"
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [
+            BINARY,
+            f"--config.file={config}",
+            f"--storage.path={tmp_path / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "am.log").open("wb"),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "am.log").read_text()[-2000:])
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _alerts(url: str) -> list[dict[str, Any]]:
+    resp = httpx.get(f"{url}/api/v2/alerts", timeout=5)
+    assert resp.status_code == 200
+    return [a for a in resp.json() if a["labels"].get("alertname") == "SynclensException"]
+
+
+def test_alert_appears_then_resolves(tmp_path: Path, alertmanager: str) -> None:
+    now = [T0 + 2000 * NS]
+    settings = load_settings(
+        db=str(tmp_path / "s.duckdb"),
+        ops_db=f"sqlite:///{tmp_path / 'ops.sqlite'}",
+        public_url="http://synclens.example:4318",
+        alertmanager={"url": alertmanager},
+    )
+    with LiveServer(settings, clock=lambda: now[0]) as svc:
+        send_events(svc, event("lost-1", 0, source="wms/dc-east", sku="BOLT",
+                               location="DC-EAST/A-01", sequence=1))  # fmt: skip
+        send_spans(
+            svc,
+            attempt_span(event_id="lost-1", source="wms/dc-east", target="erp",
+                         location="DC-EAST/A-01", start_ns=T0 + NS),
+        )  # fmt: skip
+        assert svc.post("/api/v1/reconciliations").status_code == 200
+        [alert] = _alerts(alertmanager)
+        labels = alert["labels"]
+        assert (labels["kind"], labels["target"], labels["warehouse"], labels["severity"]) == (
+            "undelivered", "commerce", "DC-EAST", "critical"
+        )  # fmt: skip
+        assert alert["status"]["state"] == "active"
+        assert "not applied to commerce" in alert["annotations"]["summary"]
+        assert alert["annotations"]["lineage"] == (
+            "http://synclens.example:4318/api/v1/lineage?sku=BOLT&location=DC-EAST%2FA-01"
+        )
+
+        # the late delivery arrives: the exception resolves, and so does the alert
+        send_spans(
+            svc,
+            attempt_span(event_id="lost-1", source="wms/dc-east", target="commerce",
+                         location="DC-EAST/A-01", start_ns=T0 + 2100 * NS),
+        )  # fmt: skip
+        now[0] = T0 + 2200 * NS
+        assert svc.post("/api/v1/reconciliations").status_code == 200
+        assert _alerts(alertmanager) == []

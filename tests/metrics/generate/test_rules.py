@@ -1,0 +1,139 @@
+"""Generated Prometheus rules: committed files are fresh, promtool accepts and passes them."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from metrics.generate.files import alert_files
+from metrics.generate.operational import OPERATIONAL_ALERTS
+from metrics.generate.options import ALERT_NAME, RuleOptions
+from metrics.generate.rules import slo_rules
+from metrics.slo import load_slos
+from synclens.cli import generated_files, main
+from synclens.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool is missing (make test installs Debian's prometheus package)"
+)
+
+
+@pytest.mark.parametrize("command", ["alerts", "grafana"])
+def test_committed_files_are_not_stale(command: str) -> None:
+    files = generated_files(command, Settings(), None)
+    stale = [
+        rel
+        for rel, text in files.items()
+        if not (ROOT / command / rel).is_file() or (ROOT / command / rel).read_text() != text
+    ]
+    assert not stale, f"stale generated files {stale}: run `synclens {command} generate`"
+
+
+def test_cli_writes_and_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["alerts", "generate", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "first-pass.rules.yml").is_file()
+    assert (tmp_path / "tests" / "first-pass.test.yml").is_file()
+    assert main(["alerts", "generate", "--out", str(tmp_path), "--check"]) == 0
+    (tmp_path / "first-pass.rules.yml").write_text("# edited by hand\n")
+    assert main(["alerts", "generate", "--out", str(tmp_path), "--check"]) == 1
+    assert "stale" in capsys.readouterr().err
+    assert main(["grafana", "generate", "--out", str(tmp_path / "g")]) == 0
+    assert (tmp_path / "g" / "dashboards" / "synclens-slo-detail.json").is_file()
+
+
+def test_cli_reports_a_bad_slo_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "bad.yaml").write_text("apiVersion: synclens/v1\nkind: SLO\n")
+    assert main(["alerts", "generate", "--slo-dir", str(tmp_path), "--out", str(tmp_path)]) == 2
+    assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_alert_labels_annotations_and_no_nan_division() -> None:
+    slo = next(s for s in load_slos() if s.name == "first-pass")
+    groups = slo_rules(slo, RuleOptions())["groups"]
+    alerts = groups[1]["rules"]
+    assert [(a["labels"]["severity"], a["labels"]["long_window"], a["labels"]["short_window"])
+            for a in alerts] == [("page", "1h", "5m"), ("page", "6h", "30m"),
+                                 ("ticket", "1d", "2h"), ("ticket", "3d", "6h")]  # fmt: skip
+    for a in alerts:
+        assert a["alert"] == ALERT_NAME and a["labels"]["slo"] == "first-pass"
+        assert set(a["annotations"]) >= {"summary", "description", "runbook_url", "dashboard_url"}
+        assert a["annotations"]["runbook_url"].endswith("docs/alerts.md#synclenserrorbudgetburn")
+        assert ">= 100" in a["expr"]  # the minimum-traffic guard on the long window
+    ratios = [r for r in groups[0]["rules"] if r["record"] == "synclens_slo:error_ratio"]
+    assert ratios and all("> 0)" in r["expr"] for r in ratios)  # 0/0 never happens
+
+
+def test_latency_objectives_per_event_type_use_their_bucket() -> None:
+    slo = next(s for s in load_slos() if s.sli == "latency")
+    opts = RuleOptions(latency_objectives={"asn.received": 300.0, "inventory.moved": 60.0})
+    text = yaml.safe_dump(slo_rules(slo, opts))
+    assert 'le="300.0",event_type=~"asn.received"' in text
+    assert 'le="60.0",event_type!~"asn.received"' in text
+    with pytest.raises(ValueError, match="not a bucket bound"):
+        slo_rules(slo, RuleOptions(default_latency_objective_s=45.0))
+
+
+def test_every_alert_is_documented() -> None:
+    doc = (ROOT / "docs" / "alerts.md").read_text()
+    headings = set(re.findall(r"^### (\w+)", doc, re.M))
+    missing = {ALERT_NAME, *OPERATIONAL_ALERTS} - headings
+    assert not missing, f"alerts without a section in docs/alerts.md: {sorted(missing)}"
+    files = alert_files(load_slos(), RuleOptions())
+    named = set(re.findall(r"^  - alert: (\w+)", "".join(files.values()), re.M))
+    assert named <= headings
+
+
+def test_every_recorded_series_is_documented() -> None:
+    doc = (ROOT / "docs" / "slos.md").read_text()
+    files = alert_files(load_slos(), RuleOptions())
+    records = set(re.findall(r"record: (\S+)", "".join(files.values())))
+    missing = [r for r in sorted(records) if f"`{r}`" not in doc]
+    assert not missing, f"recording rules not documented in docs/slos.md: {missing}"
+
+
+@needs_promtool
+def test_promtool_check_rules() -> None:
+    files = sorted(str(p) for p in (ROOT / "alerts").glob("*.rules.yml"))
+    assert len(files) == 5
+    out = subprocess.run([PROMTOOL, "check", "rules", *files], capture_output=True, text=True)  # type: ignore[list-item]
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+@needs_promtool
+def test_promtool_unit_tests_pass() -> None:
+    tests = sorted(str(p) for p in (ROOT / "alerts" / "tests").glob("*.yml"))
+    out = subprocess.run([PROMTOOL, "test", "rules", *tests], capture_output=True, text=True)  # type: ignore[list-item]
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.count("SUCCESS") == len(tests)
+
+
+@needs_promtool
+def test_generated_unit_tests_cover_the_four_cases() -> None:
+    for path in (ROOT / "alerts" / "tests").glob("*.test.yml"):
+        if path.name == "operational.test.yml":
+            continue
+        names = [t["name"] for t in yaml.safe_load(path.read_text())["tests"]]
+        for case in ("a fast burn pages", "a slow burn tickets", "budget pace alerts nothing",
+                     "zero traffic alerts nothing", "a burst that ended"):  # fmt: skip
+            assert any(case in n for n in names), (path.name, case)
+
+
+@needs_promtool
+def test_a_broken_rule_fails_its_promtool_test(tmp_path: Path) -> None:
+    """The generated tests have teeth: a rule paging at the wrong factor fails them."""
+    files = alert_files(load_slos(), RuleOptions())
+    rules = files["first-pass.rules.yml"].replace("> 13.44", "> 1000")
+    (tmp_path / "first-pass.rules.yml").write_text(rules)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "t.yml").write_text(files["tests/first-pass.test.yml"])
+    out = subprocess.run([PROMTOOL, "test", "rules", str(tmp_path / "tests" / "t.yml")],  # type: ignore[list-item]
+                         capture_output=True, text=True)  # fmt: skip
+    assert out.returncode != 0
+    assert "fast burn pages" in out.stdout + out.stderr
