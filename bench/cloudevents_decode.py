@@ -20,10 +20,10 @@ from collections.abc import Callable
 
 import pyarrow as pa
 
-from bench.workload import event_templates, patch
 from collector.cloudevents import EVENT_TYPES, decode_batch
 from collector.cloudevents.events import decode_batch_text
 from collector.schema import EVENT_SCHEMA
+from collector.testing.workload import event_templates, patch
 
 _SOURCES = ("wms/dc-east", "wms/dc-west", "erp/s4", "tpl/acme", "commerce/shopify", "returns/loop")
 _STATUSES = ("on_hand", "allocated", "damaged", "in_transit")

@@ -42,6 +42,7 @@ from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics
+from collector.timefmt import NS_PER_S
 from dashboards import figures
 from dashboards.queries import DashboardQueries
 from metrics import STORE_MIGRATIONS
@@ -52,7 +53,6 @@ from metrics.slo import load_slos
 from synclens.settings import load_settings
 
 _TARGET_S = 2.0
-_NS = 1_000_000_000
 
 
 def _pages(q: DashboardQueries, sku: str) -> dict[str, Callable[[], Any]]:
@@ -119,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     events, spans = (100_000, 300_000) if args.quick else (10_000_000, 30_000_000)
     settings = load_settings()
-    clock = [T_END + 300 * _NS]
+    clock = [T_END + 300 * NS_PER_S]
     with tempfile.TemporaryDirectory(prefix="synclens-bench-dash-") as tmp:
         if args.store is not None:
             work = args.store
@@ -144,6 +144,7 @@ def main() -> None:
             q = DashboardQueries(
                 store=store,
                 routes=RouteTable(settings.routes),
+                locations=LocationMap(),
                 clock=lambda: clock[0],
                 slis=engine,
                 exceptions=exceptions,
@@ -165,7 +166,7 @@ def main() -> None:
                 cold = time.perf_counter() - t0
                 seconds = []
                 for _ in range(args.runs):  # the live refresh, every 15 s
-                    clock[0] += 15 * _NS
+                    clock[0] += 15 * NS_PER_S
                     t0 = time.perf_counter()
                     fn()
                     seconds.append(time.perf_counter() - t0)

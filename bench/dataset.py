@@ -29,14 +29,14 @@ import duckdb
 from collector.compaction import compact
 from collector.queries import migrations
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics import STORE_MIGRATIONS
 from synclens.settings import StoreSettings
 
 __all__ = ["DAY_NS", "T_END", "T_START", "build_store", "dataset_sql", "step_ns"]
 
-_NS = 1_000_000_000
-DAY_NS = 86_400 * _NS
-T_END = 1_795_651_200 * _NS  # 2026-11-26T00:00:00Z: the generated traffic ends here
+DAY_NS = 86_400 * NS_PER_S
+T_END = 1_795_651_200 * NS_PER_S  # 2026-11-26T00:00:00Z: the generated traffic ends here
 T_START = T_END - 28 * DAY_NS
 _CHUNK = 5_000_000  # rows per INSERT: bounded memory at any size
 

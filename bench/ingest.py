@@ -41,11 +41,17 @@ from bench.report import (
     write_result,
 )
 from bench.service import Server, find_py_spy, summarise_profile
-from bench.workload import Templates, check_span_patch, event_templates, patch, span_templates
 from collector.cloudevents.events import decode_batch_text
 from collector.decoding import decode_events, decode_spans
 from collector.otlp import decode_protobuf
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
+from collector.testing.workload import (
+    Templates,
+    check_span_patch,
+    event_templates,
+    patch,
+    span_templates,
+)
 
 __all__ = ["run_events", "run_ingest"]
 

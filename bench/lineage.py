@@ -21,6 +21,7 @@ from bench.dataset import T_END, build_store
 from bench.options import Options
 from bench.report import Table, machine, peak_rss_mib, percentile, summary_ms, write_result
 from collector.lineage import order_lineage, sku_lineage
+from collector.locations import LocationMap
 from collector.routing import RouteTable
 from synclens.settings import load_settings
 
@@ -43,7 +44,7 @@ def _measure(
     ref_sql = _REFERENCE[kind]
 
     def one(key: str) -> dict[str, Any]:
-        return lookup(cur, key, routes=routes, now_ns=T_END)
+        return lookup(cur, key, routes=routes, locations=LocationMap(), now_ns=T_END)
 
     for key in keys[:3]:  # warm the caches the way a running service has them
         one(key)

@@ -1,7 +1,7 @@
 """The load generator: a separate process posting request bodies over HTTP.
 
 ``python -m bench.load TEMPLATES URL --duration S --warmup S --connections N``
-reads pickled :class:`bench.workload.Templates`, then ``N`` threads each
+reads pickled :class:`collector.testing.workload.Templates`, then ``N`` threads each
 keep one HTTP/1.1 keep-alive connection (``http.client``) busy, one request
 in flight per connection (closed loop, like an OTLP exporter's workers).
 Requests started after the warm-up are measured.  Prints one JSON object:
@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bench.report import cpu_seconds, summary_ms
-from bench.workload import Templates, patch
+from collector.testing.workload import Templates, patch
 
 __all__ = ["main", "run_load"]
 
@@ -95,7 +95,7 @@ def run_load(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("templates", type=Path, help="pickled bench.workload.Templates")
+    parser.add_argument("templates", type=Path, help="pickled collector.testing.workload.Templates")
     parser.add_argument("url", help="e.g. http://127.0.0.1:4318/v1/traces")
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=2.0)
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     with args.templates.open("rb") as f:
         templates = pickle.load(f)
     if not isinstance(templates, Templates):
-        parser.error(f"{args.templates} does not hold bench.workload.Templates")
+        parser.error(f"{args.templates} does not hold collector.testing.workload.Templates")
     result = run_load(
         templates,
         args.url,

@@ -23,12 +23,12 @@ from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.snapshots import SnapshotHeader, write_snapshot
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics import STORE_MIGRATIONS
 from metrics.reconciliation.compute import reconcile
 from metrics.reconciliation.model import ReconcileConfig
 
-_NS = 1_000_000_000
-T0 = 1_795_000_000 * _NS
+T0 = 1_795_000_000 * NS_PER_S
 _BINS = 50
 
 
@@ -53,7 +53,7 @@ def build(store: Store, keys: int, events: int) -> None:
     qty = pc.cast(pc.add(pc.bit_wise_and(idx, 127), 10), pa.float64())
     status = pa.array(["on_hand"] * keys)
     wms = pa.table({"sku": sku, "location": loc, "stock_status": status, "quantity": qty})
-    _snapshot(store, "wms/dc-east", T0 + 100 * _NS, wms)
+    _snapshot(store, "wms/dc-east", T0 + 100 * NS_PER_S, wms)
     off = pc.equal(pc.bit_wise_and(idx, 127), 7)  # ~1% really off by one
     erp_qty = pc.if_else(off, pc.add(qty, 1.0), qty)
     # events: the first --events keys got an adjustment of -1 at 90 s that the ERP applies
@@ -61,7 +61,7 @@ def build(store: Store, keys: int, events: int) -> None:
     inflight = pc.less(idx, events)
     erp_qty = pc.if_else(inflight, pc.add(erp_qty, 1.0), erp_qty)
     erp = pa.table({"sku": sku, "location": loc, "stock_status": status, "quantity": erp_qty})
-    _snapshot(store, "erp/s4", T0 + 103 * _NS, erp)
+    _snapshot(store, "erp/s4", T0 + 103 * NS_PER_S, erp)
     commerce = (
         wms.group_by(["sku"]).aggregate([("quantity", "sum")]).rename_columns(["sku", "quantity"])
     )
@@ -74,7 +74,7 @@ def build(store: Store, keys: int, events: int) -> None:
             "quantity": commerce["quantity"],
         }
     )
-    _snapshot(store, "commerce/shopify", T0 + 105 * _NS, commerce)
+    _snapshot(store, "commerce/shopify", T0 + 105 * NS_PER_S, commerce)
     ev_sku, ev_loc = sku.slice(0, events), loc.slice(0, events)
     ids = pc.binary_join_element_wise("adj-", pc.cast(idx.slice(0, events), pa.string()), "")
     cols = _nulls(events, EVENT_SCHEMA)
@@ -84,7 +84,7 @@ def build(store: Store, keys: int, events: int) -> None:
         "system": pa.array(["wms"] * events),
         "instance": pa.array(["dc-east"] * events),
         "type": pa.array(["inventory.adjusted"] * events),
-        "time_ns": pa.array([T0 + 90 * _NS] * events, pa.int64()),
+        "time_ns": pa.array([T0 + 90 * NS_PER_S] * events, pa.int64()),
         "sku": ev_sku,
         "location": ev_loc,
         "quantity": pa.array([-1.0] * events),
@@ -100,8 +100,8 @@ def build(store: Store, keys: int, events: int) -> None:
         "span_id": pa.array([h[16:] for h in hexes]),
         "name": pa.array(["deliver"] * 2 * events),
         "kind": pa.array([3] * 2 * events, pa.int32()),
-        "start_ns": pa.array([T0 + 109 * _NS] * 2 * events, pa.int64()),
-        "end_ns": pa.array([T0 + 110 * _NS] * 2 * events, pa.int64()),
+        "start_ns": pa.array([T0 + 109 * NS_PER_S] * 2 * events, pa.int64()),
+        "end_ns": pa.array([T0 + 110 * NS_PER_S] * 2 * events, pa.int64()),
         "status_code": pa.array([1] * 2 * events, pa.int32()),
         "event_id": pa.concat_arrays([ids, ids]),
         "event_source": pa.array(["wms/dc-east"] * 2 * events),
@@ -134,7 +134,7 @@ def main() -> None:
               f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
         for i in range(args.rounds):
             t0 = time.perf_counter()
-            run = reconcile(store, config, now_ns=T0 + 200 * _NS, trigger="bench")
+            run = reconcile(store, config, now_ns=T0 + 200 * NS_PER_S, trigger="bench")
             wall = time.perf_counter() - t0
             print(f"run {i + 1}: {wall:.2f} s  compared {sum(run.totals.values())} keys  "
                   f"{run.totals}")  # fmt: skip

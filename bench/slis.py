@@ -37,6 +37,7 @@ from collector.queries import migrations, named
 from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics import STORE_MIGRATIONS
 from metrics.exposition import SyncMetrics
 from metrics.facts import Derivation, refresh
@@ -208,7 +209,7 @@ def _measure(store: Store, derivation: Derivation, opts: Options) -> dict[str, A
     incr_s, incr = task(lambda cur: refresh(cur, derivation))
 
     # "now": five minutes after the last appended event, so 1h holds fresh traffic
-    now_ns = T_END + (opts.append_events + 1) * step_ns(opts.events) + 300 * 1_000_000_000
+    now_ns = T_END + (opts.append_events + 1) * step_ns(opts.events) + 300 * NS_PER_S
     windows = [
         _window_stats(store, window, by, now_ns, opts.runs)
         for window in ("1h", "28d")

@@ -7,7 +7,8 @@ writer instead of sharing one interpreter lock with them; the table comes
 back as Arrow IPC, which costs a copy of its buffers, not a conversion.
 Either way the result is the same table, so the choice is only about speed.
 Protobuf spans go through the C decoder (``collector/otlp/native.py``) when
-it is built and the body is within what it handles, else through
+it is built, chosen (``ingest.native_decoder``: auto, on, off; see
+:func:`use_native`) and the body is within what it handles, else through
 ``decode_protobuf``: the same table again, faster.  The C decoder releases
 the interpreter lock, so protobuf bodies are decoded in a thread even when
 there is a pool: the pool is for the Python-heavy paths (CloudEvents,
@@ -41,18 +42,43 @@ __all__ = [
     "DecodedSpans",
     "Decoder",
     "EventMode",
+    "NativeChoice",
+    "NativeUnavailable",
     "decode_events",
     "decode_spans",
+    "use_native",
 ]
 
 EventMode = Literal["structured", "batch", "binary"]
+NativeChoice = Literal["auto", "on", "off"]
 T = TypeVar("T")
+
+
+class NativeUnavailable(RuntimeError):
+    """``ingest.native_decoder`` is ``on`` but the C extension cannot be used."""
+
+
+def use_native(choice: NativeChoice) -> bool:
+    """Whether protobuf bodies go to the C decoder: ``auto`` when it is built
+    and fits the installed protos, ``on`` always (NativeUnavailable when it
+    cannot), ``off`` never."""
+    if choice == "off":
+        return False
+    available = native_decoder() is not None
+    if choice == "on" and not available:
+        raise NativeUnavailable(
+            "ingest.native_decoder is on, but the C extension collector.otlp._native is not "
+            "built or does not fit the installed opentelemetry-proto (reinstall with a C "
+            "compiler: make install), or set it to auto"
+        )
+    return available
 
 
 @dataclass(frozen=True, slots=True)
 class DecodedSpans:
     batch: SpanBatch  # counts and reasons; its columns are emptied once tabled
     table: pa.Table
+    native_declined: bool = False  # the C decoder was tried and handed the body back
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +87,17 @@ class DecodedEvents:
     table: pa.Table
 
 
-def decode_spans(body: bytes, as_json: bool, received_ns: int) -> DecodedSpans:
-    if not as_json:  # the C decoder, when built and the body is within what it handles
-        native = decode_protobuf_table(body, received_ns)
-        if native is not None:
-            table, counts = native
+def decode_spans(body: bytes, as_json: bool, received_ns: int, native: bool = True) -> DecodedSpans:
+    """``native``: try the C decoder first (protobuf only)."""
+    tried = native and not as_json
+    if tried:  # the C decoder, when built and the body is within what it handles
+        decoded = decode_protobuf_table(body, received_ns)
+        if decoded is not None:
+            table, counts = decoded
             return DecodedSpans(counts, table)
     batch = (decode_json if as_json else decode_protobuf)(body, received_ns=received_ns)
     table = pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA)
-    return DecodedSpans(replace(batch, columns={}), table)
+    return DecodedSpans(replace(batch, columns={}), table, native_declined=tried)
 
 
 def decode_events(
@@ -136,9 +164,9 @@ class Decoder:
     unchanged either way.
     """
 
-    def __init__(self, workers: int = 0) -> None:
+    def __init__(self, workers: int = 0, *, native: NativeChoice = "auto") -> None:
         self.workers = workers
-        self._native = native_decoder() is not None
+        self._native = use_native(native)  # NativeUnavailable: "on" but not built
         self._pool: ProcessPoolExecutor | None = None
         if workers > 0:
             # spawn, not fork: the server process has threads (store writer, DuckDB)
@@ -158,9 +186,11 @@ class Decoder:
         # the native protobuf decoder releases the interpreter lock: a thread
         # runs it beside everything else without the pool's copies
         if self._pool is None or (not as_json and self._native):
-            return await anyio.to_thread.run_sync(decode_spans, body, as_json, received_ns)
+            return await anyio.to_thread.run_sync(
+                decode_spans, body, as_json, received_ns, self._native
+            )
         batch, data = await _wrap(
-            self._pool.submit(_in_worker, decode_spans, body, as_json, received_ns)
+            self._pool.submit(_in_worker, decode_spans, body, as_json, received_ns, False)
         )
         return DecodedSpans(cast(SpanBatch, batch), _from_ipc(data))
 
@@ -183,6 +213,13 @@ class Decoder:
             )
         )
         return DecodedEvents(cast(EventBatch, batch), _from_ipc(data))
+
+    @property
+    def description(self) -> str:
+        """Which decoders run, for the log line at start."""
+        protobuf = "native C extension" if self._native else "Python"
+        where = f"{self.workers} decode process(es)" if self.workers else "threads"
+        return f"OTLP protobuf: {protobuf}; OTLP/JSON and CloudEvents: Python in {where}"
 
     def close(self) -> None:
         if self._pool is not None:

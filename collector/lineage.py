@@ -18,10 +18,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from collector.locations import LocationMap
 from collector.otlp.common import span_attributes
 from collector.queries import sql
 from collector.routing import RouteTable
-from collector.timefmt import iso
+from collector.timefmt import NS_PER_S, iso
 
 __all__ = [
     "LineageExtra",
@@ -34,10 +35,9 @@ __all__ = [
     "trace_view",
 ]
 
-_NS = 1_000_000_000
 _MIN_NS = -(2**63)
 _MAX_NS = 2**63 - 1
-_SLACK_NS = 3600 * _NS
+_SLACK_NS = 3600 * NS_PER_S
 
 
 #: ``extra([(sku, location or None), ...]) -> {key: value}`` merged into a lineage
@@ -129,6 +129,7 @@ def _lineage(
     kind: str,
     params: dict[str, Any],
     routes: RouteTable,
+    locations: LocationMap,
     now_ns: int,
     extras: Sequence[LineageExtra],
 ) -> dict[str, Any]:
@@ -160,7 +161,7 @@ def _lineage(
         keys = [(params["sku"], params["location"])]
     else:  # an order: its SKUs at the locations of its events
         keys = sorted({(e["sku"], e["location"]) for e in events})
-    result["snapshots"] = _snapshots(cur, keys, since, until)
+    result["snapshots"] = _snapshots(cur, keys, locations, since, until)
     for extra in extras:
         result.update(extra(keys))
     return result
@@ -195,17 +196,22 @@ def _event_key(attempt: dict[str, Any]) -> tuple[str, str]:
 def _snapshots(
     cur: duckdb.DuckDBPyConnection,
     keys: list[tuple[str, str | None]],
+    locations: LocationMap,
     since: int,
     until: int,
 ) -> list[dict[str, Any]]:
-    """What each system's snapshots said of the keys' SKUs in the window."""
+    """What each system's snapshots said of the keys' SKUs in the window (at a
+    key's location, or warehouse-level rows of its warehouse)."""
     out: list[dict[str, Any]] = []
     for sku, location in keys:
-        for row in _rows(
-            cur,
-            "lineage_snapshots",
-            {"sku": sku, "location": location, "since": since, "until": until},
-        ):
+        params = {
+            "sku": sku,
+            "location": location,
+            "warehouse": locations.warehouse(location),
+            "since": since,
+            "until": until,
+        }
+        for row in _rows(cur, "lineage_snapshots", params):
             out.append({"sku": sku, **row, "taken_at": iso(row["taken_ns"])})
     return out
 
@@ -217,13 +223,14 @@ def sku_lineage(
     location: str | None = None,
     query: LineageQuery = LineageQuery(),
     routes: RouteTable,
+    locations: LocationMap,
     now_ns: int,
     extras: Sequence[LineageExtra] = (),
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /lineage``: one SKU's history, newest ``limit`` events,
     with what the systems' snapshots said and the exceptions (``extras``)."""
     params = {**query.params(), "sku": sku, "location": location}
-    result = _lineage(cur, "sku", params, routes, now_ns, extras)
+    result = _lineage(cur, "sku", params, routes, locations, now_ns, extras)
     if location is not None:
         result["orphan_attempts"] = [
             o for o in result["orphan_attempts"] if o["location"] in (None, location)
@@ -237,12 +244,13 @@ def order_lineage(
     *,
     query: LineageQuery = LineageQuery(),
     routes: RouteTable,
+    locations: LocationMap,
     now_ns: int,
     extras: Sequence[LineageExtra] = (),
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /orders/{order_id}/lineage``."""
     params = {**query.params(), "order_id": order_id}
-    result = _lineage(cur, "order", params, routes, now_ns, extras)
+    result = _lineage(cur, "order", params, routes, locations, now_ns, extras)
     return {"order_id": order_id, **result}
 
 
@@ -295,7 +303,7 @@ def _attempt_view(
         "status_message": a["status_message"],
         "start": iso(a["start_ns"]),
         "end": iso(a["end_ns"]),
-        "latency_s": None if event_time_ns is None else (a["end_ns"] - event_time_ns) / _NS,
+        "latency_s": None if event_time_ns is None else (a["end_ns"] - event_time_ns) / NS_PER_S,
         "trace_id": a["trace_id"],
         "span_id": a["span_id"],
         "before_event": event_received_ns is not None and a["received_ns"] < event_received_ns,
@@ -321,11 +329,13 @@ def _target_view(
         state = "dead_lettered"
     elif applied is not None:
         state = "applied"
-    elif time_ns is not None and deadline_s is not None and time_ns + deadline_s * _NS < now_ns:
+    elif (
+        time_ns is not None and deadline_s is not None and time_ns + deadline_s * NS_PER_S < now_ns
+    ):
         state = "undelivered"
     else:
         state = "pending"
-    latency = None if applied is None or time_ns is None else (applied - time_ns) / _NS
+    latency = None if applied is None or time_ns is None else (applied - time_ns) / NS_PER_S
     return {
         "target": target,
         "expected": expected,
@@ -461,7 +471,7 @@ def _trace_spans(cur: duckdb.DuckDBPyConnection, trace_ids: list[str]) -> list[d
         row["attributes"] = span_attributes(row["attributes"], row)
         row["start"] = iso(row["start_ns"])
         row["end"] = iso(row["end_ns"])
-        row["duration_s"] = (row["end_ns"] - row["start_ns"]) / _NS
+        row["duration_s"] = (row["end_ns"] - row["start_ns"]) / NS_PER_S
     return rows
 
 

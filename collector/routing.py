@@ -8,9 +8,10 @@ from typing import Protocol
 
 import pyarrow as pa
 
+from collector.timefmt import NS_PER_S
+
 __all__ = ["PAIR_SCHEMA", "RouteLike", "RouteRule", "RouteTable"]
 
-_NS = 1_000_000_000
 
 #: the expected (event, target) pairs of :meth:`RouteTable.expected_pairs`
 PAIR_SCHEMA = pa.schema(
@@ -74,7 +75,10 @@ class RouteTable:
             rule = self.lookup(event_type, system)
             if rule is None:
                 continue
-            deadline, objective = int(rule.deadline_s * _NS), int(rule.latency_objective_s * _NS)
+            deadline, objective = (
+                int(rule.deadline_s * NS_PER_S),
+                int(rule.latency_objective_s * NS_PER_S),
+            )
             rows.extend((event_type, system, t, deadline, objective) for t in rule.targets)
         columns = list(zip(*rows, strict=True)) if rows else [()] * len(PAIR_SCHEMA)
         return pa.table([pa.array(c, f.type) for c, f in zip(columns, PAIR_SCHEMA, strict=True)],
@@ -84,7 +88,7 @@ class RouteTable:
         """``(type, system, deadline_ns)`` of the keys that have a route, whether
         or not it leaves them a target (sequence gaps come due by it)."""
         rows = [
-            (t, s, int(rule.deadline_s * _NS))
+            (t, s, int(rule.deadline_s * NS_PER_S))
             for t, s in keys
             if (rule := self.lookup(t, s)) is not None
         ]

@@ -44,7 +44,6 @@ __all__ = [
     "header_from_fields",
     "new_checker",
     "prune_snapshots",
-    "snapshot_quantities",
     "write_snapshot",
 ]
 
@@ -400,16 +399,6 @@ def prune_snapshots(cur: duckdb.DuckDBPyConnection, *, keep: int) -> int:
         cur.execute(sql("snapshots_delete"), {"ids": ids})
         cur.commit()
     return len(ids)
-
-
-def snapshot_quantities(
-    cur: duckdb.DuckDBPyConnection, sku: str, location: str | None = None
-) -> list[dict[str, Any]]:
-    """A sku's rows in the latest snapshot of every system (for the lineage
-    view); ``location`` also matches warehouse-level rows of its warehouse."""
-    cols = ("system", "instance", "channel", "taken_ns", "location", "stock_status", "quantity")
-    rows = cur.execute(sql("snapshot_quantities"), {"sku": sku, "location": location}).fetchall()
-    return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
 def new_checker(max_errors: int = 20) -> _Checker:

@@ -60,6 +60,12 @@ class IngestMetrics:
             ["endpoint", "code"],
             registry=registry,
         )
+        self.native_declined = Counter(
+            "synclens_otlp_native_declined",
+            "OTLP protobuf bodies the native decoder handed back to the Python decoder "
+            "(outside the common case it handles: malformed, a span to reject, merged fields).",
+            registry=registry,
+        )
         self.dropped = Counter(
             "synclens_ingest_dropped",
             "Items refused because the ingest queue was full (client told to retry).",

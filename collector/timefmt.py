@@ -6,9 +6,10 @@ import re
 from datetime import date
 from functools import lru_cache
 
-__all__ = ["iso", "parse_rfc3339_ns", "parse_rfc3339_ns_list"]
+__all__ = ["NS_PER_S", "iso", "parse_rfc3339_ns", "parse_rfc3339_ns_list"]
 
-_NS = 1_000_000_000
+#: nanoseconds per second: every time in synclens is integer nanoseconds
+NS_PER_S = 1_000_000_000
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -38,11 +39,11 @@ def iso(ns: int | None) -> str | None:
     if ns is None:
         return None
     minutes, rest = divmod(ns, _MINUTE_NS)
-    second, frac = divmod(rest, _NS)
+    second, frac = divmod(rest, NS_PER_S)
     return f"{_minute(minutes)}{second:02d}.{frac:09d}Z"
 
 
-_MINUTE_NS = 60 * _NS
+_MINUTE_NS = 60 * NS_PER_S
 
 
 @lru_cache(maxsize=8192)
@@ -81,7 +82,7 @@ def parse_rfc3339_ns(text: str) -> int:
             raise ValueError(f"no such UTC offset {sign}{off_h}:{off_m}")
         offset = oh * 3600 + om * 60
         seconds = seconds - offset if sign == "+" else seconds + offset
-    ns = seconds * 1_000_000_000
+    ns = seconds * NS_PER_S
     if fraction is not None:
         ns += int(fraction) * 10 ** (9 - len(fraction))
     if not _INT64_MIN <= ns <= _INT64_MAX:
@@ -106,13 +107,14 @@ def parse_rfc3339_ns_list(texts: list[str]) -> list[int]:
             if _UTC_LINES.fullmatch(joined):
                 scale = _UTC_SCALE
                 values = [
-                    (minutes[t[:16]] + int(t[17:19])) * _NS + int(t[20:-1] or 0) * scale[len(t)]
+                    (minutes[t[:16]] + int(t[17:19])) * NS_PER_S
+                    + int(t[20:-1] or 0) * scale[len(t)]
                     for t in texts
                 ]
             elif _OFFSET_LINES.fullmatch(joined):
                 scale, offsets = _OFFSET_SCALE, _Offsets()
                 values = [
-                    (minutes[t[:16]] + int(t[17:19]) - offsets[t[-6:]]) * _NS
+                    (minutes[t[:16]] + int(t[17:19]) - offsets[t[-6:]]) * NS_PER_S
                     + int(t[20:-6] or 0) * scale[len(t)]
                     for t in texts
                 ]

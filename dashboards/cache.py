@@ -16,9 +16,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-__all__ = ["FreshnessCache"]
+from collector.timefmt import NS_PER_S
 
-_NS = 1_000_000_000
+__all__ = ["FreshnessCache"]
 
 
 class FreshnessCache:
@@ -26,7 +26,7 @@ class FreshnessCache:
         self, *, fraction: float = 1 / 2000, max_age_s: float = 120.0, size: int = 512
     ) -> None:
         self.fraction = fraction
-        self.max_age_ns = int(max_age_s * _NS)
+        self.max_age_ns = int(max_age_s * NS_PER_S)
         self.size = size
         self._values: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self._locks: dict[Hashable, threading.Lock] = {}

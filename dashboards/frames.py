@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from collector.timefmt import NS_PER_S
 from metrics.exceptions.telemetry import AGE_BUCKETS, age_bucket
 from metrics.slo import sli_counts
 from metrics.slo.budget import good_ratio
@@ -35,7 +36,6 @@ __all__ = [
     "trend_frame",
 ]
 
-_NS = 1_000_000_000
 #: plain-words labels of the exception age buckets, youngest first
 AGE_LABELS: dict[str, str] = {
     "lt_1h": "under 1 hour",
@@ -243,7 +243,7 @@ def backlog_frame(unresolved: Iterable[tuple[str, int]], *, now_ns: int) -> pd.D
     and kind (every bucket present, youngest first)."""
     counts: dict[tuple[str, str], int] = {}
     for kind, opened_ns in unresolved:
-        key = (age_bucket(max(0.0, (now_ns - opened_ns) / _NS)), kind)
+        key = (age_bucket(max(0.0, (now_ns - opened_ns) / NS_PER_S)), kind)
         counts[key] = counts.get(key, 0) + 1
     rows = [
         {"bucket": b, "age": AGE_LABELS[b], "kind": k, "count": n}
@@ -271,7 +271,7 @@ def exceptions_frame(rows: Sequence[Mapping[str, Any]], *, now_ns: int) -> pd.Da
             "target": r.get("target") or "",
             "sku": r.get("sku") or "",
             "location": r.get("location") or "",
-            "age_h": round(max(0, now_ns - int(r["opened_at_ns"])) / _NS / 3600, 2),
+            "age_h": round(max(0, now_ns - int(r["opened_at_ns"])) / NS_PER_S / 3600, 2),
             "opened_at": to_time(int(r["opened_at_ns"])).strftime("%Y-%m-%d %H:%M:%S UTC"),
             "owner_team": r.get("owner_team") or "",
             "reason": r.get("reason") or "",

@@ -18,8 +18,10 @@ from prometheus_client import CollectorRegistry
 
 from collector.clock import Clock
 from collector.lineage import LineageExtra, LineageQuery, order_lineage, sku_lineage, trace_view
+from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from dashboards import frames
 from dashboards.cache import FreshnessCache
 from metrics.exceptions import ExceptionStore
@@ -30,7 +32,6 @@ from metrics.slo import SloSpec, evaluate
 
 __all__ = ["WINDOWS", "DashboardQueries", "IngestSample", "SloView"]
 
-_NS = 1_000_000_000
 #: the overview's window picker: value -> label
 WINDOWS: dict[str, str] = {
     "1h": "last hour",
@@ -77,6 +78,7 @@ class DashboardQueries:
 
     store: Store
     routes: RouteTable
+    locations: LocationMap
     clock: Clock
     slis: SliEngine
     exceptions: ExceptionStore
@@ -121,11 +123,13 @@ class DashboardQueries:
                 now_ns=now_ns,
                 # event SLIs only: the parts (mismatch, exception aging, order
                 # impact) measure the present, not a past step
-                compute=partial(self._compute, f"{step // _NS}s", end, None, parts=False),
+                compute=partial(self._compute, f"{step // NS_PER_S}s", end, None, parts=False),
             )
             points.append((end, part["slis"]))
         if now_ns > edge:
-            points.append((now_ns, self._slis(f"{(now_ns - edge) // _NS or 1}s", now_ns)["slis"]))
+            points.append(
+                (now_ns, self._slis(f"{(now_ns - edge) // NS_PER_S or 1}s", now_ns)["slis"])
+            )
         return points + self._mismatch_history(now_ns - step * _TREND_POINTS)
 
     def _mismatch_history(self, since_ns: int) -> list[tuple[int, dict[str, Any]]]:
@@ -255,6 +259,7 @@ class DashboardQueries:
                 location=location,
                 query=LineageQuery(limit=limit),
                 routes=self.routes,
+                locations=self.locations,
                 now_ns=self.now(),
                 extras=self.lineage_extras,
             )
@@ -270,6 +275,7 @@ class DashboardQueries:
                 order_id,
                 query=LineageQuery(limit=limit),
                 routes=self.routes,
+                locations=self.locations,
                 now_ns=self.now(),
                 extras=self.lineage_extras,
             )

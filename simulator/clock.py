@@ -5,7 +5,11 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable
 
-__all__ = ["Scheduler"]
+__all__ = ["NS_PER_S", "Scheduler"]
+
+#: nanoseconds per second (the simulator talks to synclens only over the
+#: wire, so it keeps this one constant of its own)
+NS_PER_S = 1_000_000_000
 
 
 class Scheduler:

@@ -12,13 +12,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from simulator.clock import NS_PER_S
+
 from .events import Event
 from .faults import FaultProfile, FaultRates, Outage
 from .network import Network, warehouse_of
 
 __all__ = ["Attempt", "Middleware", "PairPlan"]
-
-_S = 1_000_000_000
 
 
 def _ns(seconds: float) -> int:
@@ -124,7 +124,7 @@ class Middleware:
         return PairPlan(event, target, instance, attempts, out_of_order=jump)
 
     def _outage(self, target: str, warehouse: str, t_ns: int) -> bool:
-        t_s = (t_ns - self._start_ns) / _S
+        t_s = (t_ns - self._start_ns) / NS_PER_S
         return any(o.covers(target, warehouse, t_s) for o in self._outages)
 
     def _run(

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from simulator.clock import NS_PER_S
+
 from .clock import Scheduler
 from .events import Event
 from .faults import FaultProfile
@@ -21,9 +23,8 @@ from .network import CHANNELS, COMMERCE, EDI, TPL, Network, Sku, Warehouse
 
 __all__ = ["Books", "FlowKnobs", "Injected", "Model"]
 
-_S = 1_000_000_000
-_MIN = 60 * _S
-_H = 3600 * _S
+_MIN = 60 * NS_PER_S
+_H = 3600 * NS_PER_S
 
 Key = tuple[str, str, str]  # sku, location, stock_status
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Progress", "Summary"]
+from simulator.clock import NS_PER_S
 
-_S = 1_000_000_000
+__all__ = ["Progress", "Summary"]
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Summary:
     truth: dict[str, Any] | None = field(default=None, repr=False)
 
     def line(self) -> str:
-        sim_h = (self.sim_end_ns - self.sim_start_ns) / _S / 3600
+        sim_h = (self.sim_end_ns - self.sim_start_ns) / NS_PER_S / 3600
         return (
             f"simulated {sim_h:.2f} h ({self.profile}, seed {self.seed}) in {self.wall_s:.1f} s: "
             f"{self.events} events ({self.lost} lost, {self.resent} re-sent), {self.pairs} deliveries, "

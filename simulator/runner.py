@@ -20,6 +20,8 @@ from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 
+from simulator.clock import NS_PER_S
+
 from .clock import Scheduler
 from .events import Event, rfc3339
 from .faults import FaultProfile, Outage, load_profile
@@ -44,8 +46,7 @@ __all__ = ["RunOptions", "Summary", "feed_demo", "run", "simulate"]
 
 log = logging.getLogger(__name__)
 
-_S = 1_000_000_000
-_SNAPSHOT_STAGGER_NS = 3 * _S  # system i of a round snapshots i * 3 s after the round starts
+_SNAPSHOT_STAGGER_NS = 3 * NS_PER_S  # system i of a round snapshots i * 3 s after the round starts
 
 
 def _ns(seconds: float) -> int:
@@ -288,7 +289,7 @@ def run(opts: RunOptions, transport: Transport, *, stop: threading.Event | None 
             r.summary.stopped = True
             break
         if opts.speed is not None:
-            due = wall0 + max(0, t - anchor_ns) / _S / opts.speed
+            due = wall0 + max(0, t - anchor_ns) / NS_PER_S / opts.speed
             while True:
                 wait = due - time.monotonic()
                 if wait <= 0 or (stop is not None and stop.is_set()):

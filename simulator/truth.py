@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulator.clock import NS_PER_S
+
 from .events import Event
 from .middleware import Attempt, PairPlan
 from .model import Injected
@@ -22,7 +24,6 @@ from .reconcile import KeyResult, RoundResult, Snap
 __all__ = ["TRUTH_VERSION", "TruthRecorder", "load_truth"]
 
 TRUTH_VERSION = 1
-_S = 1_000_000_000
 
 
 def _attempt_dict(a: Attempt) -> dict[str, Any]:
@@ -125,7 +126,7 @@ class TruthRecorder:
     # -- derived facts -------------------------------------------------------
 
     def finalize(self, end_ns: int, injected: list[Injected]) -> dict[str, Any]:
-        deadline_ns = int(DEADLINE_S * _S)
+        deadline_ns = int(DEADLINE_S * NS_PER_S)
         events_out = []
         for rec in self._events:
             ev = rec.event
@@ -158,7 +159,7 @@ class TruthRecorder:
             attempts = [a for a in plan.attempts if a.end_ns <= end_ns]
             ok = [a for a in attempts if a.success]
             applied_ns = min((a.end_ns for a in ok), default=None)
-            latency_s = (applied_ns - ev.time_ns) / _S if applied_ns is not None else None
+            latency_s = (applied_ns - ev.time_ns) / NS_PER_S if applied_ns is not None else None
             first_pass = any(a.attempt == 1 and not a.replay and a.success for a in attempts)
             parked = [a for a in attempts if a.dead_lettered]
             dead = bool(parked) and not any(

@@ -183,7 +183,8 @@ def create_app(
         app.state.slis = engine
         sync_metrics = SyncMetrics(active, clock)
         registry.register(sync_metrics)
-        decoder = Decoder(settings.ingest.decode_workers)
+        decoder = Decoder(settings.ingest.decode_workers, native=settings.ingest.native_decoder)
+        log.info("decoders: %s", decoder.description)
         await decoder.start()
         app.state.collector = CollectorState(
             store=active,
@@ -191,16 +192,18 @@ def create_app(
             metrics=metrics,
             authorizer=authorizer,
             routes=facts.derivation.routes,
+            locations=facts.derivation.locations,
             clock=clock,
             max_body_bytes=settings.ingest.max_body_bytes,
             retry_after_s=settings.ingest.retry_after_s,
-            lineage_extras=(lineage_exceptions(exceptions),),
+            lineage_extras=(lineage_exceptions(exceptions, facts.derivation.locations),),
         )
         dash_mount.attach(
             create_dash(
                 DashboardQueries(
                     store=active,
                     routes=facts.derivation.routes,
+                    locations=facts.derivation.locations,
                     clock=clock,
                     slis=engine,
                     exceptions=exceptions,

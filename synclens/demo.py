@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from synclens.server import check_bind, configure_logging, run_app
+from synclens.server import configure_logging, preflight, run_app
 from synclens.settings import ConfigError, Settings
 
 __all__ = ["run_demo"]
@@ -91,7 +91,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Serve with the simulator feeding; returns the exit status."""
     settings = _fresh_settings(args, settings)
     configure_logging(settings.log_level)
-    check_bind(settings)
+    preflight(settings)
     url = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.port}"
     stop = threading.Event()
     feeder = threading.Thread(target=_feed, args=(url, args, stop), name="synclens-demo-feed")

@@ -15,6 +15,7 @@ from collector.clock import Clock
 from collector.compaction import compact_due
 from collector.retention import prune
 from collector.store import Store, StoreClosed
+from collector.timefmt import NS_PER_S
 from metrics.facts import Refresher
 from metrics.reconciliation.service import ReconcileService
 from metrics.slis.engine import SliEngine
@@ -24,7 +25,7 @@ __all__ = ["add_reconciliation_jobs", "add_sli_jobs", "apply_retention", "start_
 
 log = logging.getLogger(__name__)
 
-_DAY_NS = 86_400 * 1_000_000_000
+_DAY_NS = 86_400 * NS_PER_S
 
 
 def _until_shutdown(name: str, job: Callable[[], object]) -> Callable[[], None]:

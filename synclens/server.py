@@ -17,10 +17,11 @@ from types import FrameType
 
 import uvicorn
 
+from collector.decoding import NativeUnavailable, use_native
 from synclens.app import create_app
 from synclens.settings import ConfigError, Settings
 
-__all__ = ["check_bind", "configure_logging", "run_app", "serve"]
+__all__ = ["configure_logging", "preflight", "run_app", "serve"]
 
 
 def configure_logging(level: str) -> None:
@@ -33,8 +34,14 @@ def configure_logging(level: str) -> None:
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
-def check_bind(settings: Settings) -> None:
-    """Refuse a non-loopback address without auth unless explicitly allowed."""
+def preflight(settings: Settings) -> None:
+    """What must hold before the service starts (ConfigError, one line, if not):
+    a non-loopback address needs auth unless explicitly allowed; the OTLP
+    protobuf decoder ``ingest.native_decoder`` asks for is there."""
+    try:
+        use_native(settings.ingest.native_decoder)
+    except NativeUnavailable as exc:
+        raise ConfigError(str(exc)) from exc
     loopback = settings.host in ("127.0.0.1", "localhost", "::1") or settings.host.startswith(
         "127."
     )
@@ -104,5 +111,5 @@ def run_app(settings: Settings, *, before_stop: Callable[[], None] | None = None
 
 def serve(settings: Settings) -> None:
     """``synclens serve``: refuse an unsafe bind, then run until a signal."""
-    check_bind(settings)
+    preflight(settings)
     run_app(settings)

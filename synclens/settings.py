@@ -9,7 +9,7 @@ key is documented in ``docs/configuration.md`` and a test checks that.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -130,6 +130,7 @@ class IngestSettings(_Strict):
     retry_after_s: int = Field(1, ge=1)
     max_group_rows: int = Field(200_000, gt=0)
     decode_workers: int = Field(1, ge=0, le=64)
+    native_decoder: Literal["auto", "on", "off"] = "auto"
 
 
 class ItemClass(_Strict):

@@ -25,8 +25,19 @@ import uvicorn
 from prometheus_client.parser import text_string_to_metric_families
 
 from collector.store import Store
+from metrics import STORE_MIGRATIONS
 from synclens.app import create_app, open_store
 from synclens.settings import IngestSettings, Settings, load_settings
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A real DuckDB store in a fresh file, with every package's migrations."""
+    opened = Store(tmp_path / "store.duckdb", extra_migrations=STORE_MIGRATIONS)
+    try:
+        yield opened
+    finally:
+        opened.close()
 
 
 def free_port() -> int:

@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from collector.locations import LocationMap
 from collector.store import Store
 from collector.telemetry import IngestMetrics, QueueDepthCollector
-from metrics import STORE_MIGRATIONS
 from metrics.exceptions import ExceptionStore
 from metrics.exceptions.telemetry import ExceptionMetrics
 from metrics.exposition import SyncMetrics
@@ -58,10 +57,9 @@ def test_example_config_is_the_defaults() -> None:
     assert load_settings(ROOT / "synclens.example.yaml") == Settings()
 
 
-def test_every_metric_is_documented(tmp_path: Path) -> None:
+def test_every_metric_is_documented(tmp_path: Path, store: Store) -> None:
     registry = CollectorRegistry()
     IngestMetrics(registry)
-    store = Store(tmp_path / "m.duckdb", extra_migrations=STORE_MIGRATIONS)
     exceptions = ExceptionStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
     try:
         registry.register(QueueDepthCollector(store))
@@ -74,7 +72,6 @@ def test_every_metric_is_documented(tmp_path: Path) -> None:
             names.add(family.name + suffix)
     finally:
         exceptions.close()
-        store.close()
     doc = (ROOT / "docs" / "metrics.md").read_text()
     documented = set(re.findall(r"`(synclens_[a-z_]+)`", doc))
     assert names <= documented, f"undocumented metrics: {sorted(names - documented)}"

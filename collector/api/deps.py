@@ -12,6 +12,7 @@ from collector.auth import Authorizer, Unauthorized
 from collector.clock import Clock
 from collector.decoding import Decoder
 from collector.lineage import LineageExtra
+from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics
@@ -26,6 +27,7 @@ class CollectorState:
     metrics: IngestMetrics
     authorizer: Authorizer
     routes: RouteTable
+    locations: LocationMap
     clock: Clock
     max_body_bytes: int
     retry_after_s: int
@@ -33,7 +35,9 @@ class CollectorState:
 
 
 def _collector(request: Request) -> CollectorState:
-    state: CollectorState = request.app.state.collector
+    state = getattr(request.app.state, "collector", None)
+    if not isinstance(state, CollectorState):
+        raise HTTPException(503, "the collector is starting or stopping", {"Retry-After": "1"})
     return state
 
 

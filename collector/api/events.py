@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse
 
 from collector.api.body import BodyError, media_type, read_body
 from collector.api.deps import CollectorDep
+from collector.api.models import EventsAccepted, EventsRefused
+from collector.api.responses import refusals
 from collector.auth import Unauthorized
 from collector.cloudevents import (
     EventDecodeError,
@@ -43,13 +45,13 @@ def _mode(ctype: str, headers: dict[str, str], body_start: bytes) -> EventMode |
 @router.post(
     "/v1/events",
     summary="CloudEvents 1.0: structured, batch or binary mode",
+    response_model=EventsAccepted,
     responses={
-        200: {"description": '{"accepted", "duplicates", "rejected": [{"index", "id", "reason"}]}'},
-        400: {"description": "not JSON / not CloudEvents at all, or the single event is invalid"},
-        401: {"description": "missing or invalid bearer token"},
-        413: {"description": "body over the limit, before or after gzip"},
-        415: {"description": "unsupported content type"},
-        429: {"description": "ingest queue full; retry after Retry-After seconds"},
+        400: {
+            "model": EventsRefused,
+            "description": "not JSON / not CloudEvents at all, or the single event is invalid",
+        },
+        **refusals(401, 413, 415, 429, 503, ingest=True),
     },
 )
 async def post_events(request: Request, state: CollectorDep) -> JSONResponse:

@@ -7,12 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Query
 
 from collector.api.deps import CollectorDep, ReaderAuth
+from collector.api.models import OrderLineage, SkuLineage, TraceView
+from collector.api.responses import invalid, refusals
 from collector.lineage import LineageQuery, order_lineage, sku_lineage, trace_view
 from collector.timefmt import parse_rfc3339_ns
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["lineage"], dependencies=[ReaderAuth])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["lineage"],
+    dependencies=[ReaderAuth],
+    responses=refusals(401, (503, "the service is starting or stopping")),
+)
 
 Since = Annotated[str | None, Query(description="RFC 3339; events at or after this time")]
 Until = Annotated[str | None, Query(description="RFC 3339; events before this time")]
@@ -22,13 +29,16 @@ Limit = Annotated[int, Query(ge=1, le=10_000, description="newest events returne
 def _query(since: str | None, until: str | None, limit: int) -> LineageQuery:
     try:
         since_ns = parse_rfc3339_ns(since) if since else None
+    except ValueError as exc:
+        raise invalid(("query", "since"), f"must be an RFC 3339 time: {exc}") from exc
+    try:
         until_ns = parse_rfc3339_ns(until) if until else None
     except ValueError as exc:
-        raise HTTPException(422, f"since/until must be RFC 3339 times: {exc}") from exc
+        raise invalid(("query", "until"), f"must be an RFC 3339 time: {exc}") from exc
     return LineageQuery(since_ns, until_ns, limit)
 
 
-@router.get("/lineage", summary="One SKU's sync history across systems")
+@router.get("/lineage", summary="One SKU's sync history across systems", response_model=SkuLineage)
 def get_sku_lineage(
     state: CollectorDep,
     sku: Annotated[str, Query(min_length=1)],
@@ -44,12 +54,17 @@ def get_sku_lineage(
             location=location,
             query=_query(since, until, limit),
             routes=state.routes,
+            locations=state.locations,
             now_ns=state.clock(),
             extras=state.lineage_extras,
         )
 
 
-@router.get("/orders/{order_id}/lineage", summary="One order's sync history across systems")
+@router.get(
+    "/orders/{order_id}/lineage",
+    summary="One order's sync history across systems",
+    response_model=OrderLineage,
+)
 def get_order_lineage(
     state: CollectorDep,
     order_id: Annotated[str, Path(min_length=1)],
@@ -63,12 +78,18 @@ def get_order_lineage(
             order_id,
             query=_query(since, until, limit),
             routes=state.routes,
+            locations=state.locations,
             now_ns=state.clock(),
             extras=state.lineage_extras,
         )
 
 
-@router.get("/traces/{trace_id}", summary="A trace's span tree, links followed")
+@router.get(
+    "/traces/{trace_id}",
+    summary="A trace's span tree, links followed",
+    response_model=TraceView,
+    responses=refusals((404, "no spans stored for this trace")),
+)
 def get_trace(
     state: CollectorDep,
     trace_id: Annotated[str, Path(pattern="^[0-9a-fA-F]{32}$")],

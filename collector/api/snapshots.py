@@ -21,6 +21,8 @@ from fastapi.responses import JSONResponse
 
 from collector.api.body import BodyError, media_type
 from collector.api.deps import CollectorDep, ReaderAuth
+from collector.api.models import SnapshotList, SnapshotRefused, SnapshotStored
+from collector.api.responses import refusals
 from collector.auth import Unauthorized
 from collector.queries import sql
 from collector.snapshot_formats import csv_batches, json_snapshot, parquet_batches
@@ -120,14 +122,18 @@ def _store(
 @router.post(
     "/v1/snapshots",
     summary="One system's full stock state at taken_at: JSON, CSV or Parquet",
+    response_model=SnapshotStored,
     responses={
-        200: {"description": '{"snapshot_id", "system", "instance", "rows", "stored": true}'},
-        400: {"description": "undecodable body (bad JSON, truncated Parquet) or bad header"},
-        401: {"description": "missing or invalid bearer token"},
-        403: {"description": "the token may not speak for this system"},
-        413: {"description": "body over snapshots.max_body_bytes, before or after gzip"},
-        415: {"description": "unsupported content type"},
-        422: {"description": "wrong columns, invalid rows or repeated keys; nothing stored"},
+        code: {"model": SnapshotRefused, "description": why}
+        for code, why in (
+            (400, "undecodable body (bad JSON, truncated Parquet) or bad header"),
+            (401, "missing or invalid bearer token"),
+            (403, "the token may not speak for this system"),
+            (413, "body over snapshots.max_body_bytes, before or after gzip"),
+            (415, "unsupported content type or encoding"),
+            (422, "wrong columns, invalid rows or repeated keys; nothing stored"),
+            (503, "the store is unavailable; retry later"),
+        )
     },
 )
 async def post_snapshot(
@@ -192,7 +198,12 @@ async def post_snapshot(
     return JSONResponse(result.as_dict())
 
 
-@api.get("/snapshots", summary="Stored snapshots, newest first")
+@api.get(
+    "/snapshots",
+    summary="Stored snapshots, newest first",
+    response_model=SnapshotList,
+    responses=refusals(401, 503),
+)
 def list_snapshots(
     state: CollectorDep,
     system: Annotated[str | None, Query()] = None,

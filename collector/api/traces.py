@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import duckdb
 from fastapi import APIRouter, Request, Response
 
 from collector.api.body import BodyError, media_type, read_body
 from collector.api.deps import CollectorDep
+from collector.api.models import ExportTraceResponse, RpcStatus
+from collector.api.responses import Model
 from collector.auth import Unauthorized
 from collector.otlp import (
     OtlpDecodeError,
@@ -25,6 +28,16 @@ router = APIRouter(tags=["ingest"])
 _PROTOBUF = "application/x-protobuf"
 _JSON = "application/json"
 
+
+def _otlp(model: type[Model], description: str) -> dict[str, Any]:
+    """A response of either encoding: the JSON schema of ``model``, or its protobuf."""
+    return {
+        "model": model,
+        "description": description,
+        "content": {_PROTOBUF: {"schema": {"type": "string", "format": "binary"}}},
+    }
+
+
 # google.rpc.Code numbers
 _INVALID_ARGUMENT, _UNAUTHENTICATED, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 16, 8, 14
 
@@ -34,15 +47,19 @@ _INVALID_ARGUMENT, _UNAUTHENTICATED, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 16, 
     summary="OTLP/HTTP trace export (protobuf or JSON)",
     response_class=Response,
     responses={
-        200: {"description": "ExportTraceServiceResponse; partial_success for rejected spans"},
-        400: {"description": "undecodable body (google.rpc.Status)"},
-        401: {"description": "missing or invalid bearer token"},
-        413: {
-            "description": "body over the limit, before or after gzip, or spans repeating"
-            " more than 256 MiB of resource and scope text (google.rpc.Status)"
-        },
-        415: {"description": "content type other than application/x-protobuf or application/json"},
-        429: {"description": "ingest queue full; retry after Retry-After seconds"},
+        200: _otlp(
+            ExportTraceResponse, "ExportTraceServiceResponse; partial_success for rejected spans"
+        ),
+        400: _otlp(RpcStatus, "undecodable body (google.rpc.Status)"),
+        401: _otlp(RpcStatus, "missing or invalid bearer token"),
+        413: _otlp(
+            RpcStatus,
+            "body over the limit, before or after gzip, or spans repeating more than 256 MiB"
+            " of resource and scope text",
+        ),
+        415: _otlp(RpcStatus, "content type other than application/x-protobuf or application/json"),
+        429: _otlp(RpcStatus, "ingest queue full; retry after Retry-After seconds"),
+        503: _otlp(RpcStatus, "the store is unavailable; retry after Retry-After seconds"),
     },
 )
 async def export_traces(request: Request, state: CollectorDep) -> Response:
@@ -89,6 +106,8 @@ async def export_traces(request: Request, state: CollectorDep) -> Response:
         return fail(429, _RESOURCE_EXHAUSTED, f"{exc}; retry later", retry)
     except (StoreClosed, duckdb.Error) as exc:
         return fail(503, _UNAVAILABLE, f"store unavailable: {exc}", retry)
+    if decoded.native_declined:
+        state.metrics.native_declined.inc()
     state.metrics.spans_received.inc(decoded.batch.accepted)
     state.metrics.spans_duplicate.inc(result.duplicates)
     state.metrics.spans_rejected.inc(decoded.batch.rejected)

@@ -6,5 +6,5 @@ JOIN snapshot_rows AS r USING (snapshot_id)
 WHERE r.sku = $sku
   AND s.taken_ns >= $since AND s.taken_ns < $until
   AND ($location IS NULL OR r.location = $location
-       OR r.location = split_part($location, '/', 1))
+       OR r.location = $warehouse)
 ORDER BY s.taken_ns, s.system, s.instance, r.location, r.stock_status

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from dash import Dash, Input, Output, State, dcc, html
 
+from collector.timefmt import NS_PER_S
 from dashboards import figures, ids
 from dashboards.components import attrs, graph, href, section, stat
 from dashboards.queries import DashboardQueries
@@ -13,7 +14,6 @@ from dashboards.queries import DashboardQueries
 __all__ = ["WINDOWS", "ingest_rates", "layout", "register"]
 
 WINDOWS = {"1h": "1 h", "6h": "6 h", "24h": "24 h"}
-_NS = 1_000_000_000
 
 
 def layout(params: dict[str, str]) -> html.Div:
@@ -70,7 +70,7 @@ def ingest_rates(
     """Per-second rates between two ingest samples (None before a second sample)."""
     if not prev or at_ns <= int(prev["at_ns"]):
         return dict.fromkeys(counts)
-    dt = (at_ns - int(prev["at_ns"])) / _NS
+    dt = (at_ns - int(prev["at_ns"])) / NS_PER_S
     return {k: max(0.0, (v - float(prev["counts"].get(k, 0.0))) / dt) for k, v in counts.items()}
 
 

@@ -5,26 +5,32 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
-from pydantic import BaseModel, Field
 
 from collector.api.deps import ReaderAuth
+from collector.api.responses import refusals
+from metrics.api.models import AuditLog, ExceptionPage, ExceptionView, Transition
 from metrics.api.reconciliations import ServiceDep
 from metrics.exceptions import InvalidTransition, NotFound
 from metrics.exceptions.tables import KINDS
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1/exceptions", tags=["exceptions"], dependencies=[ReaderAuth])
+router = APIRouter(
+    prefix="/api/v1/exceptions",
+    tags=["exceptions"],
+    dependencies=[ReaderAuth],
+    responses=refusals(401, (503, "the exception workflow is starting or stopping")),
+)
 
 _KIND = "^(" + "|".join(KINDS) + ")$"
+#: exception ids are 32-bit in the operational store: larger ones are invalid (422)
+ExceptionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+_NOT_FOUND = refusals((404, "no exception with that id"))
 
 
-class Transition(BaseModel):
-    by: str = Field(min_length=1, description="who does this")
-    note: str = Field("", description="why")
-
-
-@router.get("", summary="Exceptions, newest first, with filters and paging")
+@router.get(
+    "", summary="Exceptions, newest first, with filters and paging", response_model=ExceptionPage
+)
 def list_exceptions(
     service: ServiceDep,
     status: Annotated[
@@ -37,7 +43,7 @@ def list_exceptions(
     target: Annotated[str | None, Query()] = None,
     owner: Annotated[str | None, Query(description="owner team")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> dict[str, Any]:
     total, page = service.exceptions.search(
         status=status,
@@ -53,8 +59,10 @@ def list_exceptions(
     return {"total": total, "limit": limit, "offset": offset, "exceptions": page}
 
 
-@router.get("/{exception_id}", summary="One exception")
-def get_exception(service: ServiceDep, exception_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+@router.get(
+    "/{exception_id}", summary="One exception", response_model=ExceptionView, responses=_NOT_FOUND
+)
+def get_exception(service: ServiceDep, exception_id: ExceptionId) -> dict[str, Any]:
     found = service.exceptions.get(exception_id)
     if found is None:
         raise HTTPException(404, f"no exception {exception_id}")
@@ -71,22 +79,40 @@ def _move(service: ServiceDep, exception_id: int, body: Transition, to: str) -> 
         raise HTTPException(409, str(exc)) from exc
 
 
-@router.post("/{exception_id}/ack", summary="Acknowledge: open -> acknowledged")
+_MOVES = {**_NOT_FOUND, **refusals(409)}
+
+
+@router.post(
+    "/{exception_id}/ack",
+    summary="Acknowledge: open -> acknowledged",
+    response_model=ExceptionView,
+    responses=_MOVES,
+)
 def ack_exception(
-    service: ServiceDep, exception_id: Annotated[int, Path(ge=1)], body: Transition
+    service: ServiceDep, exception_id: ExceptionId, body: Transition
 ) -> dict[str, Any]:
     return _move(service, exception_id, body, "ack")
 
 
-@router.post("/{exception_id}/resolve", summary="Resolve: open/acknowledged -> resolved")
+@router.post(
+    "/{exception_id}/resolve",
+    summary="Resolve: open/acknowledged -> resolved",
+    response_model=ExceptionView,
+    responses=_MOVES,
+)
 def resolve_exception(
-    service: ServiceDep, exception_id: Annotated[int, Path(ge=1)], body: Transition
+    service: ServiceDep, exception_id: ExceptionId, body: Transition
 ) -> dict[str, Any]:
     return _move(service, exception_id, body, "resolve")
 
 
-@router.get("/{exception_id}/audit", summary="Every transition: who, when, note (append-only)")
-def get_audit(service: ServiceDep, exception_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+@router.get(
+    "/{exception_id}/audit",
+    summary="Every transition: who, when, note (append-only)",
+    response_model=AuditLog,
+    responses=_NOT_FOUND,
+)
+def get_audit(service: ServiceDep, exception_id: ExceptionId) -> dict[str, Any]:
     if service.exceptions.get(exception_id) is None:
         raise HTTPException(404, f"no exception {exception_id}")
     return {"exception_id": exception_id, "audit": service.exceptions.audit_log(exception_id)}

@@ -8,7 +8,9 @@ import anyio
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from collector.api.deps import ReaderAuth
+from collector.api.responses import refusals
 from metrics.api.deps import running
+from metrics.api.models import PassSummary, RunDetail, RunList
 from metrics.reconciliation.results import run_detail, runs
 from metrics.reconciliation.service import ReconcileService
 
@@ -21,23 +23,39 @@ ServiceDep = Annotated[
 Result = Annotated[str | None, Query(pattern="^(transient|mismatch)$")]
 
 router = APIRouter(
-    prefix="/api/v1/reconciliations", tags=["reconciliation"], dependencies=[ReaderAuth]
+    prefix="/api/v1/reconciliations",
+    tags=["reconciliation"],
+    dependencies=[ReaderAuth],
+    responses=refusals(401, (503, "reconciliation is starting or stopping")),
 )
 
+#: ids and offsets are 64-bit in the store: larger ones are invalid (422), not an error
+RunId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+Offset = Annotated[int, Query(ge=0, le=2**63 - 1)]
 
-@router.post("", summary="Reconcile the latest snapshots and run every detector now")
+
+@router.post(
+    "",
+    summary="Reconcile the latest snapshots and run every detector now",
+    response_model=PassSummary,
+)
 async def post_reconciliation(service: ServiceDep) -> dict[str, Any]:
     result = await anyio.to_thread.run_sync(lambda: service.run_pass(trigger="api"))
     return result.as_dict()
 
 
-@router.get("/latest", summary="The latest run: counts and the keys that did not match")
+@router.get(
+    "/latest",
+    summary="The latest run: counts and the keys that did not match",
+    response_model=RunDetail,
+    responses=refusals((404, "no reconciliation has run yet")),
+)
 def get_latest(
     service: ServiceDep,
     result: Result = None,
     sku: Annotated[str | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     with service.store.reader() as cur:
         run = run_detail(cur, result=result, sku=sku, limit=limit, offset=offset)
@@ -46,7 +64,7 @@ def get_latest(
     return run
 
 
-@router.get("", summary="Past runs, newest first (summaries)")
+@router.get("", summary="Past runs, newest first (summaries)", response_model=RunList)
 def get_runs(
     service: ServiceDep, limit: Annotated[int, Query(ge=1, le=1000)] = 50
 ) -> dict[str, Any]:
@@ -54,14 +72,19 @@ def get_runs(
         return {"runs": runs(cur, limit=limit)}
 
 
-@router.get("/{run_id}", summary="One past run with its non-matching keys")
+@router.get(
+    "/{run_id}",
+    summary="One past run with its non-matching keys",
+    response_model=RunDetail,
+    responses=refusals((404, "no such run (the newest runs are kept)")),
+)
 def get_run(
     service: ServiceDep,
-    run_id: Annotated[int, Path(ge=1)],
+    run_id: RunId,
     result: Result = None,
     sku: Annotated[str | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     with service.store.reader() as cur:
         run = run_detail(cur, run_id, result=result, sku=sku, limit=limit, offset=offset)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
 from collector.api.deps import ReaderAuth
+from collector.api.responses import invalid, refusals
 from metrics.api.deps import running
+from metrics.api.models import SliReport
 from metrics.slis import parse_window
 from metrics.slis.engine import SliEngine
 
@@ -17,10 +19,19 @@ __all__ = ["EngineDep", "router"]
 
 EngineDep = Annotated[SliEngine, Depends(running("slis", SliEngine, "the SLI engine"))]
 
-router = APIRouter(prefix="/api/v1", tags=["slis"], dependencies=[ReaderAuth])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["slis"],
+    dependencies=[ReaderAuth],
+    responses=refusals(401, (503, "the SLI engine is starting or stopping")),
+)
 
 
-@router.get("/slis", summary="Business SLIs over a window, overall or by a dimension")
+@router.get(
+    "/slis",
+    summary="Business SLIs over a window, overall or by a dimension",
+    response_model=SliReport,
+)
 async def get_slis(
     engine: EngineDep,
     window: Annotated[str, Query(description="e.g. 5m, 1h, 24h, 7d, 28d")] = "1h",
@@ -32,5 +43,5 @@ async def get_slis(
     try:
         parse_window(window)
     except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        raise invalid(("query", "window"), str(exc)) from exc
     return await anyio.to_thread.run_sync(lambda: engine.slis(window, by=by))

@@ -9,7 +9,9 @@ import anyio
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from collector.api.deps import ReaderAuth
+from collector.api.responses import refusals
 from collector.timefmt import iso
+from metrics.api.models import OneSlo, SloList
 from metrics.api.slis import EngineDep
 from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
@@ -26,7 +28,12 @@ def _slos(request: Request) -> list[SloSpec]:
 
 SlosDep = Annotated[list[SloSpec], Depends(_slos)]
 
-router = APIRouter(prefix="/api/v1", tags=["slos"], dependencies=[ReaderAuth])
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["slos"],
+    dependencies=[ReaderAuth],
+    responses=refusals(401, (503, "the SLI engine or the SLOs are not loaded")),
+)
 
 
 def report(
@@ -39,12 +46,21 @@ def report(
     return {"computed_at": iso(now), "slos": [evaluate(slo, slis) for slo in slos]}
 
 
-@router.get("/slos", summary="Every SLO: SLI, error budget remaining, burn rates, status")
+@router.get(
+    "/slos",
+    summary="Every SLO: SLI, error budget remaining, burn rates, status",
+    response_model=SloList,
+)
 async def get_slos(engine: EngineDep, slos: SlosDep) -> dict[str, Any]:
     return await anyio.to_thread.run_sync(lambda: report(engine, slos))
 
 
-@router.get("/slos/{name}", summary="One SLO's state")
+@router.get(
+    "/slos/{name}",
+    summary="One SLO's state",
+    response_model=OneSlo,
+    responses=refusals((404, "no SLO of that name")),
+)
 async def get_slo(name: str, engine: EngineDep, slos: SlosDep) -> dict[str, Any]:
     chosen = [slo for slo in slos if slo.name == name]
     if not chosen:

@@ -35,6 +35,7 @@ from collector.locations import LocationMap
 from collector.queries import named
 from collector.routing import RouteTable
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics.exceptions import Candidate, ExceptionStore, SyncResult
 from metrics.facts import RefreshResult
 
@@ -44,7 +45,6 @@ __all__ = ["DetectorConfig", "run_detectors"]
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
 _WATERMARK = "detectors"
 
 
@@ -110,7 +110,7 @@ def _traces(row: dict[str, Any]) -> list[str]:
 
 def _pair_candidate(kind: str, r: dict[str, Any]) -> Candidate:
     what = {
-        "undelivered": f"not applied to {r['target']} within its {r['deadline_ns'] / _NS:g} s "
+        "undelivered": f"not applied to {r['target']} within its {r['deadline_ns'] / NS_PER_S:g} s "
         f"deadline ({r['attempts']} attempt(s), {r['failed']} failed)",
         "dead_lettered": f"dead-lettered on its way to {r['target']} and not replayed "
         "successfully since",
@@ -207,7 +207,7 @@ def _sequence_gaps(
         {
             **params,
             "since_due": last_now,
-            "default_deadline_ns": int(config.default_deadline_s * _NS),
+            "default_deadline_ns": int(config.default_deadline_s * NS_PER_S),
         },
     )
     cur.unregister("det_deadlines")

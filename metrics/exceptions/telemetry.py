@@ -16,13 +16,13 @@ from prometheus_client.registry import Collector
 
 from collector.locations import LocationMap
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics.exceptions.impact import orders_impacted
 from metrics.exceptions.store import ExceptionStore
 from metrics.exceptions.tables import KINDS
 
 __all__ = ["AGE_BUCKETS", "ExceptionMetrics", "age_bucket"]
 
-_NS = 1_000_000_000
 #: (label, upper bound in seconds) of ``synclens_exceptions_unresolved``'s age_bucket
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (
     ("lt_1h", 3600.0),
@@ -65,7 +65,7 @@ class ExceptionMetrics(Collector):
         counts: Counter[tuple[str, str]] = Counter()
         ages: dict[str, float] = defaultdict(float)
         for kind, opened_ns in self._exceptions.unresolved_summary():
-            age = max(0.0, (now - opened_ns) / _NS)
+            age = max(0.0, (now - opened_ns) / NS_PER_S)
             counts[(kind, age_bucket(age))] += 1
             ages[kind] = max(ages[kind], age)
         for kind in KINDS:

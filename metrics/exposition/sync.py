@@ -23,6 +23,7 @@ from prometheus_client.registry import Collector
 from collector.clock import Clock
 from collector.queries import named
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics.facts import LATENCY_BOUNDS_S
 
 sql = named("metrics.exposition")
@@ -30,7 +31,6 @@ sql = named("metrics.exposition")
 __all__ = ["SyncMetrics"]
 
 log = logging.getLogger(__name__)
-_NS = 1_000_000_000
 
 
 class SyncMetrics(Collector):
@@ -78,7 +78,7 @@ class SyncMetrics(Collector):
         sums: dict[tuple[str, str], float] = defaultdict(float)
         for target, event_type, bucket, n, sum_ns in cur.execute(sql("expose_latency")).fetchall():
             counts[(target, event_type)][min(int(bucket), len(LATENCY_BOUNDS_S))] += n
-            sums[(target, event_type)] += sum_ns / _NS
+            sums[(target, event_type)] += sum_ns / NS_PER_S
         for key, per_bucket in sorted(counts.items()):
             cumulative, buckets = 0, []
             for bound, n in zip((*LATENCY_BOUNDS_S, float("inf")), per_bucket, strict=True):

@@ -28,6 +28,7 @@ from collector.queries import named
 from collector.queries import sql as _sql
 from collector.routing import RouteTable
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 
 sql = named("metrics.facts")
 
@@ -43,10 +44,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_NS = 1_000_000_000
 #: attempts ending this long before the oldest changed event are not read
 #: (only a clock wrong by a day puts an attempt before its event)
-ATTEMPT_SLACK_NS = 86_400 * _NS
+ATTEMPT_SLACK_NS = 86_400 * NS_PER_S
 _MIN_NS = -(2**63)
 #: upper bounds (seconds) of the ``synclens_sync_latency_seconds`` buckets
 LATENCY_BOUNDS_S: tuple[float, ...] = (
@@ -186,7 +186,7 @@ def _recompute_pairs(cur: duckdb.DuckDBPyConnection, derivation: Derivation, sin
     the difference; ``since`` (the oldest changed event) bounds every scan."""
     keys = cur.execute(sql("changed_routes")).fetchall()
     cur.register("pair_routes", derivation.routes.expected_pairs(keys))
-    bounds = {"bounds": [int(b * _NS) for b in LATENCY_BOUNDS_S], "since": since}
+    bounds = {"bounds": [int(b * NS_PER_S) for b in LATENCY_BOUNDS_S], "since": since}
     window = {"since": since}
     cur.execute(sql("pair_totals_retract"), bounds)
     cur.execute(sql("pair_facts_delete"), window)

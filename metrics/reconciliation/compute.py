@@ -21,6 +21,7 @@ import pyarrow as pa
 from collector.queries import named
 from collector.queries import sql as collector_sql
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics.reconciliation.model import (
     ReconcileConfig,
     Snap,
@@ -36,8 +37,6 @@ from metrics.reconciliation.results import store_run
 __all__ = ["ReconciliationRun", "reconcile"]
 
 sql = named("metrics.reconciliation")
-
-_S = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -86,7 +85,9 @@ def reconcile(
         cur.register("rc_snaps", snaps_table(snaps))
         with config.locations.registered(cur):
             _profile(cur, snaps)
-        since_ns = min((s.taken_ns for s in snaps), default=now_ns) - int(config.lookback_s * _S)
+        since_ns = min((s.taken_ns for s in snaps), default=now_ns) - int(
+            config.lookback_s * NS_PER_S
+        )
         with config.locations.registered(cur):
             sourced, pairs = _event_profile(cur, since_ns)
         statuses = _pair_statuses(pairs)

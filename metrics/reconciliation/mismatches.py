@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from collector.queries import named
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics.exceptions import Candidate, ExceptionStore, SyncResult
 from metrics.exceptions.detectors import DetectorConfig
 from metrics.reconciliation.compute import ReconciliationRun
@@ -18,8 +19,6 @@ from metrics.reconciliation.compute import ReconciliationRun
 __all__ = ["sync_mismatches"]
 
 sql = named("metrics.reconciliation")
-
-_NS = 1_000_000_000
 
 
 def sync_mismatches(
@@ -46,7 +45,7 @@ def sync_mismatches(
                     }
                 ),
             )
-            since = now_ns - int(config.lookback_s * _NS)
+            since = now_ns - int(config.lookback_s * NS_PER_S)
             with config.locations.registered(cur):
                 found_orders = cur.execute(
                     sql("detect_mismatch_orders"), {"since_ns": since}

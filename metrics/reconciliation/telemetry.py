@@ -17,12 +17,12 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from collector.store import Store
+from collector.timefmt import NS_PER_S
 from metrics.reconciliation.results import latest_counts, runs
 
 __all__ = ["ReconciliationMetrics"]
 
 log = logging.getLogger(__name__)
-_NS = 1_000_000_000
 _RESULTS = ("match", "transient", "mismatch")
 
 
@@ -55,5 +55,5 @@ class ReconciliationMetrics(Collector):
                 keys.add_metric([warehouse, channel, result], n)
         yield keys
         if latest:
-            last_run.add_metric([], latest[0]["now_ns"] / _NS)
+            last_run.add_metric([], latest[0]["now_ns"] / NS_PER_S)
             yield last_run

@@ -22,7 +22,7 @@ import duckdb
 
 from collector.locations import LocationMap
 from collector.queries import bind, named
-from collector.timefmt import iso
+from collector.timefmt import NS_PER_S, iso
 
 sql = named("metrics.slis")
 
@@ -36,7 +36,6 @@ __all__ = [
     "ratio",
 ]
 
-_NS = 1_000_000_000
 DIMENSIONS = ("target", "warehouse", "channel", "event_type")
 Dimension = Literal["target", "warehouse", "channel", "event_type"]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
@@ -60,7 +59,7 @@ def parse_window(text: str) -> int:
     match = _WINDOW.match(text.strip())
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"window {text!r} must be a positive number and a unit s, m, h, d or w")
-    return int(match.group(1)) * _UNITS[match.group(2)] * _NS
+    return int(match.group(1)) * _UNITS[match.group(2)] * NS_PER_S
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -85,9 +84,9 @@ def _pair_slis(row: dict[str, Any] | None) -> dict[str, Any]:
     fp_good = int(row.get("first_pass_good") or 0)
     return {
         "latency": {
-            "p50_s": None if q[0] is None else q[0] / _NS,
-            "p95_s": None if q[1] is None else q[1] / _NS,
-            "p99_s": None if q[2] is None else q[2] / _NS,
+            "p50_s": None if q[0] is None else q[0] / NS_PER_S,
+            "p95_s": None if q[1] is None else q[1] / NS_PER_S,
+            "p99_s": None if q[2] is None else q[2] / NS_PER_S,
             "good": good,
             "total": applied,
             "ratio": ratio(good, applied),

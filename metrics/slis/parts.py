@@ -13,14 +13,13 @@ from typing import Any
 import duckdb
 
 from collector.locations import LocationMap
+from collector.timefmt import NS_PER_S
 from metrics.exceptions import ExceptionStore
 from metrics.exceptions.impact import orders_impacted
 from metrics.reconciliation.results import latest_counts
 from metrics.slis.compute import PartResult, SliPart, ratio
 
 __all__ = ["exceptions_part", "reconciliation_part"]
-
-_NS = 1_000_000_000
 
 
 def _mismatch(counts: Counter[str]) -> dict[str, Any]:
@@ -62,7 +61,7 @@ def exceptions_part(
         cur: duckdb.DuckDBPyConnection, *, now_ns: int, from_ns: int, by: str | None
     ) -> PartResult:
         del from_ns, by
-        ages = [(now_ns - opened) / _NS for _, opened in exceptions.unresolved_summary()]
+        ages = [(now_ns - opened) / NS_PER_S for _, opened in exceptions.unresolved_summary()]
         aged = sum(1 for age in ages if age > aging_objective_s)
         return PartResult(
             {

@@ -14,13 +14,14 @@ import pytest
 from collector.cloudevents import decode_batch
 from collector.compaction import compact, compact_due, plan
 from collector.lineage import LineageQuery, order_lineage, sku_lineage
+from collector.locations import LocationMap
 from collector.otlp import decode_protobuf
 from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store, StoreClosed
+from collector.testing.wire import NS, T0, attempt_span, batch_body, cloudevent, request
 from collector.timefmt import iso
 from synclens.settings import load_settings
-from tests.collector.wire import NS, T0, attempt_span, batch_body, cloudevent, request
 
 SKUS = [f"SKU-{i:03d}" for i in range(40)]
 NOW = T0 + 10_000 * NS
@@ -85,14 +86,35 @@ def _rows(store: Store, table: str) -> list[tuple[Any, ...]]:
 def _lineages(store: Store) -> list[dict[str, Any]]:
     routes = RouteTable(load_settings().routes)
     with store.reader() as cur:
-        out = [sku_lineage(cur, sku, routes=routes, now_ns=NOW) for sku in SKUS]
-        out += [order_lineage(cur, f"SO-{i}", routes=routes, now_ns=NOW) for i in range(17)]
-        out.append(sku_lineage(cur, SKUS[3], location="DC-WEST/R-12-04", routes=routes, now_ns=NOW))
+        out = [
+            sku_lineage(cur, sku, routes=routes, locations=LocationMap(), now_ns=NOW)
+            for sku in SKUS
+        ]
+        out += [
+            order_lineage(cur, f"SO-{i}", routes=routes, locations=LocationMap(), now_ns=NOW)
+            for i in range(17)
+        ]
+        out.append(
+            sku_lineage(
+                cur,
+                SKUS[3],
+                location="DC-WEST/R-12-04",
+                routes=routes,
+                locations=LocationMap(),
+                now_ns=NOW,
+            )
+        )
         # a short page: the newest events come from the blocks after its horizon
         short = LineageQuery(limit=3)
-        out += [sku_lineage(cur, sku, query=short, routes=routes, now_ns=NOW) for sku in SKUS]
         out += [
-            order_lineage(cur, f"SO-{i}", query=short, routes=routes, now_ns=NOW) for i in range(17)
+            sku_lineage(cur, sku, query=short, routes=routes, locations=LocationMap(), now_ns=NOW)
+            for sku in SKUS
+        ]
+        out += [
+            order_lineage(
+                cur, f"SO-{i}", query=short, routes=routes, locations=LocationMap(), now_ns=NOW
+            )
+            for i in range(17)
         ]
     return out
 
@@ -171,7 +193,9 @@ def test_late_event_finds_attempts_compacted_before_it(store: Store) -> None:
     store.submit("events", _events(cloudevent("late", sku="LATE-1", time=iso(T0)))).result()
     routes = RouteTable(load_settings().routes)
     with store.reader() as cur:
-        [event] = sku_lineage(cur, "LATE-1", routes=routes, now_ns=NOW)["events"]
+        [event] = sku_lineage(cur, "LATE-1", routes=routes, locations=LocationMap(), now_ns=NOW)[
+            "events"
+        ]
     assert event["attempts_seen"] is True
 
 

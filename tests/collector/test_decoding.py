@@ -13,7 +13,7 @@ import pytest
 from collector.cloudevents import EventDecodeError
 from collector.decoding import DecodedEvents, DecodedSpans, Decoder
 from collector.otlp import OtlpDecodeError
-from tests.collector.wire import attempt_span, batch_body, cloudevent, request
+from collector.testing.wire import attempt_span, batch_body, cloudevent, request
 
 SPANS = request(
     attempt_span(event_id="d-1"), attempt_span(event_id="d-2", error="timeout", attempt=2)
@@ -65,3 +65,15 @@ def test_a_decode_process_leaves_ctrl_c_and_sigterm_to_its_server() -> None:
         assert events.table.num_rows == 2
     finally:
         decoder.close()
+
+
+def test_the_native_decoder_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from collector import decoding
+
+    assert decoding.use_native("auto") is True  # built by make install
+    assert decoding.use_native("on") is True
+    assert decoding.use_native("off") is False
+    monkeypatch.setattr(decoding, "native_decoder", lambda: None)  # as without a compiler
+    assert decoding.use_native("auto") is False
+    with pytest.raises(decoding.NativeUnavailable, match="native_decoder is on"):
+        decoding.use_native("on")

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 from google.protobuf.message import DecodeError
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
@@ -17,11 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from collector.timefmt import iso
-from synclens.settings import AuthSettings, IngestSettings, Token
-from tests.collector.otlp.test_decode import otlp_json
-from tests.collector.otlp.test_limits import BUDGET_REASON, amplifying_request
-from tests.collector.wire import (
+from collector.testing.wire import (
     BATCH,
     JSON,
     NS,
@@ -31,14 +28,35 @@ from tests.collector.wire import (
     attempt_span,
     batch_body,
     cloudevent,
+    kv,
+    otlp_json,
     request,
 )
+from collector.timefmt import iso
+from synclens.settings import AuthSettings, IngestSettings, Token
+from tests.collector.otlp.test_limits import BUDGET_REASON, amplifying_request
 from tests.conftest import Service
 
 try:  # the google.rpc.Status message, as the service encodes it
     from google.rpc.status_pb2 import Status as RpcStatus
 except ImportError:  # pragma: no cover
     RpcStatus = None  # type: ignore[assignment,misc]
+
+
+@pytest.fixture(params=["on", "off"], ids=["native-decoder", "python-decoder"])
+def decoder(request: pytest.FixtureRequest) -> str:
+    """Every test of this module runs under both OTLP protobuf decoders."""
+    return str(request.param)
+
+
+@pytest.fixture
+def make_service(make_service: Any, decoder: str) -> Any:
+    def make(**overrides: Any) -> Any:
+        ingest = overrides.pop("ingest", IngestSettings(decode_workers=0))
+        overrides["ingest"] = ingest.model_copy(update={"native_decoder": decoder})
+        return make_service(**overrides)
+
+    return make
 
 
 def _metric(svc: Service, name: str, **labels: str) -> float:
@@ -257,6 +275,22 @@ def test_spans_repeating_too_much_resource_text_are_refused_with_413(service: Se
     good = request(attempt_span(event_id="after-413", sku="STILL-UP")).SerializeToString()
     assert service.post("/v1/traces", content=good, headers=PROTOBUF).status_code == 200
     assert len(_lineage(service, "STILL-UP")["orphan_attempts"]) == 1
+
+
+def test_a_counter_says_which_bodies_the_native_decoder_declined(
+    service: Service, decoder: str
+) -> None:
+    assert service.settings.ingest.native_decoder == decoder
+    # more attributes on a span than the native decoder handles: it hands the body back
+    span = attempt_span(event_id="wide")
+    span.attributes.extend(kv(f"note.{n}", n) for n in range(129))
+    resp = service.post("/v1/traces", content=request(span).SerializeToString(), headers=PROTOBUF)
+    assert resp.status_code == 200, resp.text
+    declined = _metric(service, "synclens_otlp_native_declined_total")
+    assert declined == (1 if decoder == "on" else 0)
+    with service.store.reader() as cur:  # stored either way
+        rows = cur.execute("SELECT count(*) FROM spans WHERE event_id = 'wide'").fetchall()
+    assert rows == [(1,)]
 
 
 def test_duplicate_spans_are_stored_once(service: Service) -> None:

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from collector.testing.wire import attempt_span, batch_body, cloudevent, request
 from synclens.settings import load_settings
-from tests.collector.wire import attempt_span, batch_body, cloudevent, request
 from tests.conftest import LiveServer, Service
 
 VALID_SPANS = request(

@@ -8,8 +8,7 @@ from typing import Any
 
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from collector.timefmt import iso
-from tests.collector.wire import (
+from collector.testing.wire import (
     BATCH,
     NS,
     PROTOBUF,
@@ -20,6 +19,7 @@ from tests.collector.wire import (
     kv,
     request,
 )
+from collector.timefmt import iso
 from tests.conftest import Service
 
 

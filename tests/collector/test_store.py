@@ -11,7 +11,7 @@ import pytest
 from collector.cloudevents import decode_batch
 from collector.schema import EVENT_SCHEMA
 from collector.store import Store, StoreClosed
-from tests.collector.wire import batch_body, cloudevent
+from collector.testing.wire import batch_body, cloudevent
 
 
 def test_a_task_that_leaves_a_result_unread_does_not_break_the_next(tmp_path: Path) -> None:

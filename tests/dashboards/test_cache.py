@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
+from collector.timefmt import NS_PER_S
 from dashboards.cache import FreshnessCache
 
-S = 1_000_000_000
+S = NS_PER_S
 DAY = 86_400 * S
 
 

@@ -7,10 +7,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from collector.timefmt import NS_PER_S as NS
 from dashboards import figures, frames
 from dashboards.pages.oncall import ingest_rates
 
-NS = 1_000_000_000
 T0 = 1_795_000_000 * NS
 
 

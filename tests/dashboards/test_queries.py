@@ -28,6 +28,7 @@ def fed(make_service: Any, tmp_path: Path) -> Iterator[tuple[Service, DashboardQ
             DashboardQueries(
                 store=svc.store,
                 routes=state.collector.routes,
+                locations=state.collector.locations,
                 clock=state.collector.clock,
                 slis=state.slis,
                 exceptions=state.reconcile.exceptions,
@@ -84,7 +85,8 @@ def test_empty_service_gives_empty_frames(make_service: Any, tmp_path: Path) -> 
     with make_service(ops_db=f"sqlite:///{tmp_path}/ops.sqlite") as svc:
         state = svc.app.state
         q = DashboardQueries(
-            store=svc.store, routes=state.collector.routes, clock=state.collector.clock,
+            store=svc.store, routes=state.collector.routes,
+            locations=state.collector.locations, clock=state.collector.clock,
             slis=state.slis, exceptions=state.reconcile.exceptions, registry=state.registry,
         )  # fmt: skip
         assert q.slo_view("1h").tiles.empty  # no SLOs given

@@ -7,11 +7,11 @@ from typing import Any
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from collector.routing import RouteTable
+from collector.testing.wire import BATCH, NS, PROTOBUF, T0, batch_body, cloudevent, request
 from collector.timefmt import iso
 from metrics.reconciliation.model import ReconcileConfig, ToleranceRule
 from synclens.app import location_map
 from synclens.settings import Settings
-from tests.collector.wire import BATCH, NS, PROTOBUF, T0, batch_body, cloudevent, request
 from tests.conftest import Service
 
 __all__ = ["NS", "T0", "config", "event", "send_events", "send_spans", "snapshot"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
 
 from collector.cloudevents import decode_batch
@@ -12,43 +10,38 @@ from collector.otlp import decode_protobuf
 from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store
-from metrics import STORE_MIGRATIONS
+from collector.testing.wire import NS, T0, attempt_span, batch_body, cloudevent, request
 from metrics.facts import Derivation, Refresher
 from synclens.scheduler import apply_retention
 from synclens.settings import DEFAULT_ROUTES, RetentionSettings
-from tests.collector.wire import NS, T0, attempt_span, batch_body, cloudevent, request
 
 DAY = 86_400 * NS
 
 
-def test_retention_deletes_only_old_rows(tmp_path: Path) -> None:
-    store = Store(tmp_path / "r.duckdb", extra_migrations=STORE_MIGRATIONS)
-    try:
-        from collector.timefmt import iso
+def test_retention_deletes_only_old_rows(store: Store) -> None:
+    from collector.timefmt import iso
 
-        events = decode_batch(
-            batch_body(cloudevent("old", time=iso(T0)), cloudevent("new", time=iso(T0 + 40 * DAY))),
-            received_ns=T0,
-        )
-        spans = decode_protobuf(
-            request(
-                attempt_span(event_id="old", start_ns=T0),
-                attempt_span(event_id="new", start_ns=T0 + 40 * DAY),
-            ).SerializeToString(),
-            received_ns=T0,
-        )
-        store.submit("events", pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)).result()
-        store.submit("spans", pa.Table.from_pydict(spans.columns, schema=SPAN_SCHEMA)).result()
-        facts = Refresher(store, Derivation(RouteTable(DEFAULT_ROUTES), LocationMap()))
-        facts()
-        result = apply_retention(
-            store, facts, RetentionSettings(spans_days=30, events_days=30), now_ns=T0 + 45 * DAY
-        )
-        # the old event, its span, its two pairs (erp, commerce) and the open commerce pair
-        assert result == 5
-        with store.reader() as cur:
-            assert cur.execute("SELECT id FROM events").fetchall() == [("new",)]
-            assert cur.execute("SELECT event_id FROM spans").fetchall() == [("new",)]
-            assert cur.execute("SELECT DISTINCT id FROM pair_facts").fetchall() == [("new",)]
-    finally:
-        store.close()
+    events = decode_batch(
+        batch_body(cloudevent("old", time=iso(T0)), cloudevent("new", time=iso(T0 + 40 * DAY))),
+        received_ns=T0,
+    )
+    spans = decode_protobuf(
+        request(
+            attempt_span(event_id="old", start_ns=T0),
+            attempt_span(event_id="new", start_ns=T0 + 40 * DAY),
+        ).SerializeToString(),
+        received_ns=T0,
+    )
+    store.submit("events", pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)).result()
+    store.submit("spans", pa.Table.from_pydict(spans.columns, schema=SPAN_SCHEMA)).result()
+    facts = Refresher(store, Derivation(RouteTable(DEFAULT_ROUTES), LocationMap()))
+    facts()
+    result = apply_retention(
+        store, facts, RetentionSettings(spans_days=30, events_days=30), now_ns=T0 + 45 * DAY
+    )
+    # the old event, its span, its two pairs (erp, commerce) and the open commerce pair
+    assert result == 5
+    with store.reader() as cur:
+        assert cur.execute("SELECT id FROM events").fetchall() == [("new",)]
+        assert cur.execute("SELECT event_id FROM spans").fetchall() == [("new",)]
+        assert cur.execute("SELECT DISTINCT id FROM pair_facts").fetchall() == [("new",)]

@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from collector.timefmt import iso
-from tests.collector.wire import (
+from collector.testing.wire import (
     BATCH,
     NS,
     PROTOBUF,
@@ -24,6 +23,7 @@ from tests.collector.wire import (
     cloudevent,
     request,
 )
+from collector.timefmt import iso
 from tests.conftest import ServiceProcess, start_process
 
 
@@ -102,6 +102,7 @@ def test_sigterm_drains_and_exits_cleanly(service_process: ServiceProcess) -> No
     assert service_process.proc.wait(timeout=30) == 0
     log = service_process.log.read_text()
     assert "synclens ready on http://127.0.0.1:" in log
+    assert "decoders: OTLP protobuf: native C extension" in log  # ingest.native_decoder=auto
     assert "auth off: loopback only" in log
     assert "store closed" in log
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pyarrow as pa
 import pytest
-from google.protobuf.json_format import MessageToDict
 from google.rpc.status_pb2 import Status as RpcStatus
 from opentelemetry import trace as trace_api
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
@@ -19,12 +18,10 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import (
     AnyValue,
     ArrayValue,
-    InstrumentationScope,
     KeyValue,
     KeyValueList,
 )
-from opentelemetry.proto.resource.v1.resource_pb2 import Resource
-from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
+from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from opentelemetry.sdk.resources import Resource as SdkResource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -40,6 +37,7 @@ from collector.otlp import (
 )
 from collector.otlp.common import span_attributes
 from collector.schema import SPAN_COLUMNS, SPAN_SCHEMA
+from collector.testing.wire import otlp_json, request
 
 RECEIVED = 1_795_000_000_999_000_000
 T0 = 1_795_000_000_000_000_000
@@ -89,32 +87,13 @@ def make_span(**overrides: Any) -> Span:
 
 
 def make_request(*spans: Span, service: str = "sync-middleware") -> ExportTraceServiceRequest:
-    resource = Resource(attributes=kvs({"service.name": service, "deployment.environment": "prod"}))
-    scope = InstrumentationScope(name="synclens.middleware", version="1.2")
-    return ExportTraceServiceRequest(
-        resource_spans=[
-            ResourceSpans(resource=resource, scope_spans=[ScopeSpans(scope=scope, spans=spans)])
-        ]
+    return request(
+        *spans,
+        service=service,
+        resource={"deployment.environment": "prod"},
+        scope="synclens.middleware",
+        scope_version="1.2",
     )
-
-
-def _hex_ids(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: base64.b64decode(v).hex()
-            if k in ("traceId", "spanId", "parentSpanId")
-            else _hex_ids(v)
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_hex_ids(v) for v in node]
-    return node
-
-
-def otlp_json(request: ExportTraceServiceRequest) -> dict[str, Any]:
-    """The OTLP/JSON form of ``request``: hex ids, integer enums, int64 as strings."""
-    doc: dict[str, Any] = _hex_ids(MessageToDict(request, use_integers_for_enums=True))
-    return doc
 
 
 def rows(batch: SpanBatch) -> list[dict[str, object]]:

@@ -30,9 +30,9 @@ from collector.otlp.common import (
 )
 from collector.otlp.native import decode_protobuf_table, native_decoder
 from collector.schema import SPAN_SCHEMA
+from collector.testing.wire import otlp_json
 from tests.collector.otlp.checks import RECEIVED_NS, assert_native_exact
 from tests.collector.otlp.protowire import field
-from tests.collector.otlp.test_decode import otlp_json
 
 RESOURCE_REASON = "resource attributes exceed 16384 characters of JSON"
 SCOPE_REASON = "scope name exceeds 1024 characters"

@@ -25,12 +25,12 @@ from opentelemetry.proto.common.v1.common_pb2 import (
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
-from bench.otlp_flatten import build_request
-from bench.workload import patch, span_templates
 from collector import decoding
 from collector.otlp import OtlpDecodeError, decode_protobuf, native
 from collector.otlp.native import decode_protobuf_table, native_decoder, wire_layout
 from collector.schema import SPAN_SCHEMA
+from collector.testing.wire import random_request
+from collector.testing.workload import patch, span_templates
 from tests.collector.otlp.checks import RECEIVED_NS, assert_native_exact
 from tests.collector.otlp.protowire import field, reencode, same_message, varint
 
@@ -268,7 +268,7 @@ def test_the_bench_workload_bodies() -> None:
         assert assert_native_exact(body, accept=True)
     rng = random.Random(42)
     for seq in range(2):
-        assert assert_native_exact(build_request(rng, 1000, seq).SerializeToString(), accept=True)
+        assert assert_native_exact(random_request(rng, 1000, seq).SerializeToString(), accept=True)
 
 
 def test_other_writers_wire_bytes() -> None:

@@ -5,14 +5,12 @@ Whatever a batch it returns, its columns fit SPAN_SCHEMA exactly.
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
-from google.protobuf.json_format import MessageToDict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -28,6 +26,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 
 from collector.otlp import OtlpDecodeError, SpanBatch, decode_json, decode_protobuf
 from collector.schema import SPAN_SCHEMA
+from collector.testing.wire import otlp_json
 
 Decoder = Callable[..., SpanBatch]
 DECODERS: tuple[Decoder, ...] = (decode_protobuf, decode_json)
@@ -82,21 +81,8 @@ def _valid_request() -> ExportTraceServiceRequest:
     )
 
 
-def _hex_ids(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: base64.b64decode(v).hex()
-            if k in ("traceId", "spanId", "parentSpanId")
-            else _hex_ids(v)
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_hex_ids(v) for v in node]
-    return node
-
-
 VALID_PB = _valid_request().SerializeToString()
-VALID_DOC: dict[str, Any] = _hex_ids(MessageToDict(_valid_request(), use_integers_for_enums=True))
+VALID_DOC: dict[str, Any] = otlp_json(_valid_request())
 VALID_JSON = json.dumps(VALID_DOC).encode()
 
 
@@ -301,7 +287,7 @@ REQUESTS = st.builds(
 @given(request=REQUESTS)
 def test_random_requests_decode_alike_in_both_encodings(request: ExportTraceServiceRequest) -> None:
     body = request.SerializeToString()
-    doc = _hex_ids(MessageToDict(request, use_integers_for_enums=True))
+    doc = otlp_json(request)
     json_body = json.dumps(doc).encode()
     check(decode_protobuf, body)
     check(decode_json, json_body)

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from collector.testing.wire import attempt_span
 from synclens.settings import load_settings
-from tests.collector.wire import attempt_span
 from tests.conftest import LiveServer, free_port
 from tests.metrics.feed import NS, T0, event, send_events, send_spans
 

@@ -8,30 +8,23 @@ from typing import Any
 
 import pytest
 
+from collector.testing.clock import ManualClock
+from collector.testing.wire import attempt_span
 from collector.timefmt import iso
 from synclens.settings import load_settings
-from tests.collector.wire import attempt_span
 from tests.conftest import LiveServer, Service
 from tests.metrics.feed import NS, T0, event, send_events, send_spans, snapshot
 
 A1 = "DC-EAST/A-01"
 
 
-class FakeClock:
-    def __init__(self, now_ns: int) -> None:
-        self.now_ns = now_ns
-
-    def __call__(self) -> int:
-        return self.now_ns
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0 + 60 * NS)
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0 + 60 * NS)
-
-
-@pytest.fixture
-def svc(tmp_path: Path, clock: FakeClock, ops_url: str) -> Iterator[Service]:
+def svc(tmp_path: Path, clock: ManualClock, ops_url: str) -> Iterator[Service]:
     """A live service whose operational store is SQLite, then the machine's PostgreSQL."""
     settings = load_settings(db=str(tmp_path / "s.duckdb"), ops_db=ops_url)
     with LiveServer(settings, clock=clock) as service:
@@ -57,7 +50,7 @@ def _by_kind(svc: Service, status: str = "unresolved") -> dict[str, set[tuple[An
     return out
 
 
-def test_every_kind_opens_and_clears(svc: Service, clock: FakeClock) -> None:
+def test_every_kind_opens_and_clears(svc: Service, clock: ManualClock) -> None:
     wms = {"source": "wms/dc-east", "location": A1}
     send_events(
         svc,
@@ -141,7 +134,7 @@ def test_every_kind_opens_and_clears(svc: Service, clock: FakeClock) -> None:
     assert [a["action"] for a in audit] == ["opened", "auto_resolved"]
 
 
-def test_mismatch_ack_resolve_and_auto_resolution(svc: Service, clock: FakeClock) -> None:
+def test_mismatch_ack_resolve_and_auto_resolution(svc: Service, clock: ManualClock) -> None:
     snapshot(svc, "wms/dc-east", 10, {("NUT", A1, "on_hand"): 48})
     snapshot(svc, "erp/s4", 11, {("NUT", A1, "on_hand"): 50})
     clock.now_ns = T0 + 20 * NS

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from collector.testing.clock import ManualClock
 from simulator.model import FlowKnobs
 from simulator.runner import simulate
 from synclens.settings import load_settings
@@ -22,17 +23,9 @@ START_NS = 1_795_000_000_000_000_000
 _H = 3600.0
 
 
-class Clock:
-    def __init__(self, now_ns: int) -> None:
-        self.now_ns = now_ns
-
-    def __call__(self) -> int:
-        return self.now_ns
-
-
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[Service, Clock]]:
-    clock = Clock(START_NS)
+def live(tmp_path: Path) -> Iterator[tuple[Service, ManualClock]]:
+    clock = ManualClock(START_NS)
     settings = load_settings(
         db=str(tmp_path / "t.duckdb"), ops_db=f"sqlite:///{tmp_path / 'ops.sqlite'}"
     )
@@ -40,7 +33,9 @@ def live(tmp_path: Path) -> Iterator[tuple[Service, Clock]]:
         yield svc, clock
 
 
-def _simulate(svc: Service, clock: Clock, profile: str, seed: int, hours: float) -> dict[str, Any]:
+def _simulate(
+    svc: Service, clock: ManualClock, profile: str, seed: int, hours: float
+) -> dict[str, Any]:
     summary = simulate(
         svc.url,
         seed=seed,
@@ -130,7 +125,7 @@ def _check(svc: Service, truth: dict[str, Any]) -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_profile_none_for_24_hours_raises_no_exception(live: tuple[Service, Clock]) -> None:
+def test_profile_none_for_24_hours_raises_no_exception(live: tuple[Service, ManualClock]) -> None:
     svc, clock = live
     truth = _simulate(svc, clock, "none", seed=3, hours=24)
     counts = _check(svc, truth)
@@ -148,7 +143,7 @@ def test_profile_none_for_24_hours_raises_no_exception(live: tuple[Service, Cloc
     [("realistic", 1, 4), ("realistic", 7, 4), ("chaos", 2, 3), ("chaos", 5, 3)],
 )
 def test_faults_are_the_right_exceptions(
-    live: tuple[Service, Clock], profile: str, seed: int, hours: float
+    live: tuple[Service, ManualClock], profile: str, seed: int, hours: float
 ) -> None:
     svc, clock = live
     truth = _simulate(svc, clock, profile, seed=seed, hours=hours)

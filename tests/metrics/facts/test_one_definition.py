@@ -67,7 +67,12 @@ def test_lineage_and_pair_facts_agree_on_every_pair(run: tuple[Service, dict[str
         shown: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         for sku in skus:
             view = sku_lineage(
-                cur, sku, query=LineageQuery(limit=100_000), routes=routes, now_ns=now_ns
+                cur,
+                sku,
+                query=LineageQuery(limit=100_000),
+                routes=routes,
+                locations=svc.app.state.collector.locations,
+                now_ns=now_ns,
             )
             for event in view["events"]:
                 for t in event["targets"]:

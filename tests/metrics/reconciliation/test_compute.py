@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from collector.testing.wire import attempt_span
 from metrics.reconciliation.compute import ReconciliationRun, reconcile
 from metrics.reconciliation.model import ToleranceRule
-from tests.collector.wire import attempt_span
 from tests.conftest import Service
 from tests.metrics.feed import NS, T0, config, event, send_events, send_spans, snapshot
 
@@ -117,8 +117,6 @@ def test_no_snapshots_is_an_empty_run(service: Service) -> None:
 
 
 def test_old_snapshots_are_pruned_and_quantities_read(service: Service) -> None:
-    from collector.snapshots import snapshot_quantities
-
     for i in range(4):
         snapshot(service, "erp/s4", 10 + i, {("BOLT", A1, "on_hand"): 100 + i})
     snapshot(service, "commerce/shopify", 10, {("BOLT", "DC-EAST", "on_hand"): 7})
@@ -128,8 +126,11 @@ def test_old_snapshots_are_pruned_and_quantities_read(service: Service) -> None:
     with service.store.reader() as cur:
         kept = cur.execute("SELECT system, count(*) FROM snapshots GROUP BY ALL ORDER BY 1")
         assert kept.fetchall() == [("commerce", 1), ("erp", 2)]
-        rows = snapshot_quantities(cur, "BOLT", A1)
-    assert [(r["system"], r["location"], r["quantity"]) for r in rows] == [
+    # what the lineage view shows of the key: the kept snapshots, at the bin
+    # and warehouse-level rows of its warehouse
+    shown = service.get("/api/v1/lineage", params={"sku": "BOLT", "location": A1}).json()
+    assert sorted((r["system"], r["location"], r["quantity"]) for r in shown["snapshots"]) == [
         ("commerce", "DC-EAST", 7.0),
+        ("erp", A1, 102.0),
         ("erp", A1, 103.0),
     ]

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from collector.timefmt import NS_PER_S as NS
 from metrics.slis import failures_by_target
 from simulator.model import FlowKnobs
 from simulator.runner import simulate
 from simulator.truth import load_truth
 from tests.conftest import LiveServer
 
-NS = 1_000_000_000
 DEADLINE_NS = 900 * NS
 
 CASES = [(21, "none"), (22, "realistic"), (23, "chaos"), (24, "chaos")]

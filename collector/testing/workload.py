@@ -28,11 +28,13 @@ import time
 from dataclasses import dataclass
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 from collector.otlp import decode_protobuf
+from collector.testing.wire import kv
+from collector.timefmt import NS_PER_S
 
 __all__ = [
     "ID_MARK",
@@ -46,7 +48,6 @@ __all__ = [
 
 TRACE_MARK = b"\x9c\x3e\x5a\x71\xd2\x0b\x88\xf4"
 ID_MARK = b"Rq7ZxW3k"
-_NS = 1_000_000_000
 _TAG_END = b"\x41"  # field 8 (end_time_unix_nano), fixed64: follows the start time
 _TAG_ATTRS = b"\x4a"  # field 9 (attributes): follows the end time
 _SOURCES = ("wms/dc-east", "tpl/acme", "returns/loop")
@@ -87,14 +88,6 @@ def patch(templates: Templates, index: int) -> tuple[bytes, int]:
     return body, templates.items[index % k]
 
 
-def _kv(key: str, value: object) -> KeyValue:
-    if isinstance(value, bool):
-        return KeyValue(key=key, value=AnyValue(bool_value=value))
-    if isinstance(value, int):
-        return KeyValue(key=key, value=AnyValue(int_value=value))
-    return KeyValue(key=key, value=AnyValue(string_value=str(value)))
-
-
 def _span(rng: random.Random, body: int, i: int, time_hi: int) -> Span:
     """One delivery attempt carrying SPEC 1.1's attributes."""
     mark = ID_MARK.decode()
@@ -102,20 +95,20 @@ def _span(rng: random.Random, body: int, i: int, time_hi: int) -> Span:
     failed = rng.random() < 0.08
     target = _TARGETS[i % 3]
     attrs = [
-        _kv("inventory.event_id", f"evt-{mark}-{body:03d}{i:05d}"),
-        _kv("inventory.event_source", _SOURCES[i % 3]),
-        _kv("inventory.sku", f"SKU-{rng.randrange(5000):05d}"),
-        _kv("inventory.location", f"DC-EAST/R-{rng.randrange(40):02d}-{rng.randrange(20):02d}"),
-        _kv("sync.target", target),
-        _kv("sync.attempt", attempt),
-        _kv("sync.replay", i % 50 == 0),
-        _kv("http.response.status_code", 503 if failed else 200),
-        _kv("messaging.system", "kafka"),
+        kv("inventory.event_id", f"evt-{mark}-{body:03d}{i:05d}"),
+        kv("inventory.event_source", _SOURCES[i % 3]),
+        kv("inventory.sku", f"SKU-{rng.randrange(5000):05d}"),
+        kv("inventory.location", f"DC-EAST/R-{rng.randrange(40):02d}-{rng.randrange(20):02d}"),
+        kv("sync.target", target),
+        kv("sync.attempt", attempt),
+        kv("sync.replay", i % 50 == 0),
+        kv("http.response.status_code", 503 if failed else 200),
+        kv("messaging.system", "kafka"),
     ]
     if rng.random() < 0.3:
-        attrs.append(_kv("order.id", f"SO-{rng.randrange(10**7):07d}"))
+        attrs.append(kv("order.id", f"SO-{rng.randrange(10**7):07d}"))
     if failed:
-        attrs.append(_kv("error.type", rng.choice(_ERRORS)))
+        attrs.append(kv("error.type", rng.choice(_ERRORS)))
     links = []
     if i % 2 == 0:  # the producer's span, as a messaging consumer links to it
         links.append(Span.Link(trace_id=rng.randbytes(16), span_id=rng.randbytes(8)))
@@ -142,12 +135,12 @@ def span_templates(
         raise ValueError("at most 1,000 spans per body: their times must fit 2**32 ns")
     rng = random.Random(seed)
     now_ns = time.time_ns() if now_ns is None else now_ns
-    time_hi = (now_ns - 3600 * _NS) >> 32  # an hour ago; rounds move forward from there
+    time_hi = (now_ns - 3600 * NS_PER_S) >> 32  # an hour ago; rounds move forward from there
     resource = Resource(
         attributes=[
-            _kv("service.name", "sync-middleware"),
-            _kv("service.version", "2.4.1"),
-            _kv("deployment.environment", "bench"),
+            kv("service.name", "sync-middleware"),
+            kv("service.version", "2.4.1"),
+            kv("deployment.environment", "bench"),
         ]
     )
     scope = InstrumentationScope(name="synclens.middleware", version="1.0")
@@ -206,7 +199,7 @@ def event_templates(
                 data["channel"] = rng.choice(("web", "store", "marketplace"))
             if event_type == "inventory.moved":
                 data["to_location"] = f"DC-EAST/R-{rng.randrange(40):02d}-01"
-            stamp = (now_ns - 3600 * _NS) // _NS + b * 2 + i // 500
+            stamp = (now_ns - 3600 * NS_PER_S) // NS_PER_S + b * 2 + i // 500
             events.append(
                 {
                     "specversion": "1.0",
