@@ -15,6 +15,7 @@ from collector.api import lineage as lineage_api
 from collector.api import snapshots as snapshots_api
 from collector.api import traces as traces_api
 from collector.api.deps import CollectorState
+from collector.api.grpc_traces import GrpcReceiver, TlsFiles
 from collector.auth import Authorizer
 from collector.clock import Clock, system_clock
 from collector.decoding import Decoder
@@ -213,18 +214,6 @@ def create_app(
                 )
             )
         )
-        log.info(
-            "synclens ready on http://%s:%s (store %s, schema v%d, auth %s)",
-            settings.host,
-            settings.port,
-            active.path,
-            active.schema_version,
-            "on"
-            if authorizer.enabled
-            else "off: loopback only"
-            if _loopback(settings.host)
-            else "OFF on a public address",
-        )
         scheduler = start_scheduler(active, facts, settings.retention, settings.store, clock)
         add_reconciliation_jobs(
             scheduler,
@@ -238,10 +227,32 @@ def create_app(
         # generations so that full collections do not rescan it during
         # requests (a lineage page allocates enough to trigger them).
         gc.freeze()
-        try:
+        receiver: GrpcReceiver | None = None
+        try:  # the receiver starts in the try: a port in use still closes the store
+            receiver = _grpc_receiver(settings, app.state.collector)
+            if receiver is not None:
+                await receiver.start()
+            log.info(
+                "synclens ready on http://%s:%s, OTLP/gRPC %s (store %s, schema v%d, auth %s)",
+                settings.host,
+                settings.port,
+                "off"
+                if receiver is None
+                else f"on {settings.host}:{receiver.port}"
+                + (" with TLS" if settings.grpc.tls_cert_file else ""),
+                active.path,
+                active.schema_version,
+                "on"
+                if authorizer.enabled
+                else "off: loopback only"
+                if _loopback(settings.host)
+                else "OFF on a public address",
+            )
             yield
         finally:
             log.info("synclens stopping: flushing the ingest queue")
+            if receiver is not None:  # answers the calls under way while the store takes them
+                await receiver.stop()
             dash_mount.detach()
             if owned:  # a compaction or derivation under way is done again next start
                 active.stop_reads()
@@ -280,6 +291,18 @@ def create_app(
     app.include_router(health.router)
     app.mount("/dashboards", dash_mount)  # the Dash app, attached at start-up
     return app
+
+
+def _grpc_receiver(settings: Settings, state: CollectorState) -> GrpcReceiver | None:
+    grpc = settings.grpc
+    if not grpc.port:
+        return None
+    tls: TlsFiles | None = None
+    if grpc.tls_cert_file is not None and grpc.tls_key_file is not None:
+        tls = (grpc.tls_cert_file.read_bytes(), grpc.tls_key_file.read_bytes())
+    return GrpcReceiver(
+        state, host=settings.host, port=grpc.port, tls=tls, grace_s=grpc.shutdown_grace_s
+    )
 
 
 def _alertmanager(settings: Settings, exceptions: ExceptionStore) -> AlertmanagerPush | None:

@@ -19,7 +19,7 @@ __all__ = ["build_parser", "generated_files", "main", "rule_options"]
 _DESCRIPTION = """\
 synclens: observability and SLOs for inventory synchronisation.
 
-Point your middleware's OpenTelemetry exporter (OTLP/HTTP) and your systems'
+Point your middleware's OpenTelemetry exporter (OTLP/HTTP or OTLP/gRPC) and your systems'
 CloudEvents at the service; ask it what happened to a SKU or an order.
 """
 
@@ -27,6 +27,9 @@ CloudEvents at the service; ask it what happened to a SKU or an order.
 def _service_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port for ingest, API, /metrics (default 4318)")
+    parser.add_argument(
+        "--grpc-port", type=int, help="port for OTLP/gRPC (default 4317; 0: no gRPC receiver)"
+    )
     parser.add_argument("--db", help="DuckDB file (default ./data/synclens.duckdb)")
     parser.add_argument("--ops-db", help="SQLAlchemy URL of the operational store")
     parser.add_argument("--config", type=Path, help="synclens.yaml (every key has a default)")
@@ -54,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="run the service (ingest, API, /metrics) until SIGTERM/SIGINT",
-        description="Run the synclens service: OTLP/HTTP on /v1/traces, CloudEvents on "
+        description="Run the synclens service: OTLP/HTTP on /v1/traces, OTLP/gRPC on --grpc-port, "
+        "CloudEvents on "
         "/v1/events, the query API under /api/v1, /metrics, /healthz, /readyz, /docs.",
     )
     _service_options(serve)
@@ -165,6 +169,14 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "alertmanager", None):
         am = settings.alertmanager.model_copy(update={"url": args.alertmanager})
         settings = settings.model_copy(update={"alertmanager": am})
+    if getattr(args, "grpc_port", None) is not None:
+        try:
+            grpc = type(settings.grpc).model_validate(
+                {**settings.grpc.model_dump(), "port": args.grpc_port}
+            )
+        except ValueError as exc:
+            raise ConfigError(f"invalid --grpc-port: {exc}") from exc
+        settings = settings.model_copy(update={"grpc": grpc})
     return settings
 
 

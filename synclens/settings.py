@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "AuthSettings",
     "ConfigError",
     "ExceptionSettings",
+    "GrpcSettings",
     "IngestSettings",
     "ItemClass",
     "LocationInfo",
@@ -133,6 +134,21 @@ class IngestSettings(_Strict):
     native_decoder: Literal["auto", "on", "off"] = "auto"
 
 
+class GrpcSettings(_Strict):
+    """The OTLP/gRPC receiver (``TraceService/Export``) beside the HTTP port."""
+
+    port: int = Field(4317, ge=0, le=65535)  # 0: no gRPC receiver
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    shutdown_grace_s: float = Field(30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _cert_and_key_together(self) -> GrpcSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("grpc.tls_cert_file and grpc.tls_key_file go together")
+        return self
+
+
 class ItemClass(_Strict):
     """SKUs matching ``pattern`` (a glob, e.g. ``BOLT-*``) belong to ``item_class``."""
 
@@ -202,6 +218,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     allow_unauthenticated_public_bind: bool = False
     ingest: IngestSettings = IngestSettings()
+    grpc: GrpcSettings = GrpcSettings()
     routes: tuple[Route, ...] = DEFAULT_ROUTES
     ownership: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(DEFAULT_OWNERSHIP))
     tolerances: tuple[Tolerance, ...] = ()

@@ -40,6 +40,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
         opened.close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Every service a test starts, in-process or as `synclens serve`, runs no
+    # OTLP/gRPC receiver unless the test asks for one on a free port: two on
+    # the default 4317 at once would collide (tests run in parallel).
+    os.environ.setdefault("SYNCLENS_GRPC__PORT", "0")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

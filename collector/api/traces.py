@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-import duckdb
 from fastapi import APIRouter, Request, Response
 
 from collector.api.body import BodyError, media_type, read_body
@@ -13,13 +11,8 @@ from collector.api.deps import CollectorDep
 from collector.api.models import ExportTraceResponse, RpcStatus
 from collector.api.responses import Model
 from collector.auth import Unauthorized
-from collector.otlp import (
-    OtlpDecodeError,
-    OtlpTooLarge,
-    export_response,
-    status_body,
-)
-from collector.store import QueueFull, StoreClosed
+from collector.otlp import export_response, status_body
+from collector.span_export import ExportRefused, Refusal, export_spans
 
 __all__ = ["router"]
 
@@ -40,6 +33,13 @@ def _otlp(model: type[Model], description: str) -> dict[str, Any]:
 
 # google.rpc.Code numbers
 _INVALID_ARGUMENT, _UNAUTHENTICATED, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 16, 8, 14
+
+_REFUSED: dict[Refusal, tuple[int, int]] = {  # HTTP status, google.rpc.Code
+    "invalid": (400, _INVALID_ARGUMENT),
+    "too_large": (413, _INVALID_ARGUMENT),
+    "queue_full": (429, _RESOURCE_EXHAUSTED),
+    "unavailable": (503, _UNAVAILABLE),
+}
 
 
 @router.post(
@@ -93,24 +93,11 @@ async def export_traces(request: Request, state: CollectorDep) -> Response:
     except BodyError as exc:
         return fail(exc.status, _INVALID_ARGUMENT, str(exc))
     try:
-        decoded = await state.decoder.spans(body, as_json=as_json, received_ns=state.clock())
-    except OtlpTooLarge as exc:  # decodable, but too large once decoded
-        return fail(413, _INVALID_ARGUMENT, str(exc))
-    except OtlpDecodeError as exc:
-        return fail(400, _INVALID_ARGUMENT, str(exc))
-    retry = {"Retry-After": str(state.retry_after_s)}
-    try:
-        result = await asyncio.wrap_future(state.store.submit("spans", decoded.table))
-    except QueueFull as exc:
-        state.metrics.dropped.inc(decoded.batch.accepted)
-        return fail(429, _RESOURCE_EXHAUSTED, f"{exc}; retry later", retry)
-    except (StoreClosed, duckdb.Error) as exc:
-        return fail(503, _UNAVAILABLE, f"store unavailable: {exc}", retry)
-    if decoded.native_declined:
-        state.metrics.native_declined.inc()
-    state.metrics.spans_received.inc(decoded.batch.accepted)
-    state.metrics.spans_duplicate.inc(result.duplicates)
-    state.metrics.spans_rejected.inc(decoded.batch.rejected)
+        batch = await export_spans(state, body, as_json=as_json)
+    except ExportRefused as exc:
+        status, code = _REFUSED[exc.reason]
+        retry = {"Retry-After": str(state.retry_after_s)} if exc.retryable else None
+        return fail(status, code, str(exc), retry)
     return Response(
-        export_response(decoded.batch, as_json=as_json), media_type=_JSON if as_json else _PROTOBUF
+        export_response(batch, as_json=as_json), media_type=_JSON if as_json else _PROTOBUF
     )
