@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 NATIVE := setup.py collector/otlp/_native.c
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(NATIVE) | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo serve test pytest lint format bench clean services generate rules system-deps screenshots
+.PHONY: help install run demo serve test pytest lint format bench clean services generate rules system-deps screenshots js-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -55,7 +55,14 @@ services:  ## start PostgreSQL if it is installed but stopped (its tests skip, s
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
 	fi
 
-pytest: $(STAMP) system-deps services  ## the test suite only
+js-deps:  ## the JavaScript OTLP exporters the tests drive (npm ci in tests/js; skipped, saying why, without Node)
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "Node.js/npm not installed: the JavaScript exporter test will be skipped"; \
+	elif [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then \
+	  cd tests/js && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
+	fi
+
+pytest: $(STAMP) system-deps services js-deps  ## the test suite only
 	$(BIN)/pytest
 
 generate: $(STAMP)  ## regenerate alerts/ (rules, promtool tests) and grafana/ from the SLO files
@@ -74,7 +81,7 @@ bench: $(STAMP)  ## benchmarks (see bench/README.md)
 	$(BIN)/python -m bench.run
 
 clean:  ## remove the virtualenv and local data
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules
 
 screenshots: $(STAMP) system-deps  ## refresh docs/screenshots/ from the browser tests
 	SYNCLENS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/dashboards/test_browser.py

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -198,3 +201,58 @@ def test_queue_full_is_resource_exhausted_with_retry_info(svc: Service) -> None:
     assert svc.metric(
         "synclens_ingest_requests_rejected_total", endpoint="traces_grpc", code="RESOURCE_EXHAUSTED"
     )
+
+
+# -- the OpenTelemetry JavaScript SDK (tests/js, installed by `make js-deps`) -------
+
+JS = Path(__file__).resolve().parents[1] / "js"
+
+
+def _node(*args: str) -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js is not installed: the JavaScript exporter test needs `node`")
+    if not (JS / "node_modules").is_dir():
+        pytest.fail(f"{JS}/node_modules is missing: run `make js-deps` (npm ci in tests/js)")
+    done = subprocess.run(
+        [node, str(JS / "send_attempts.js"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_javascript_grpc_exporter_shows_as_over_http(svc: Service) -> None:
+    for event_id, sku in (
+        ("adj-grpc-js", "GRPC-JS"),
+        ("adj-http-js", "HTTP-JS"),
+        ("adj-grpc-py", "GRPC-PY2"),
+    ):
+        _post_event(svc, event_id, sku)
+    _node("grpc", f"http://{_target(svc)}", "adj-grpc-js", "GRPC-JS", TOKEN)
+    _node("http", f"{svc.url}/v1/traces", "adj-http-js", "HTTP-JS", TOKEN)
+    over_grpc = _views(svc, "adj-grpc-js", "GRPC-JS")
+    assert over_grpc == _views(svc, "adj-http-js", "HTTP-JS")
+    lineage, trace = over_grpc
+    [erp] = [t for t in lineage["events"][0]["targets"] if t["target"] == "erp"]
+    assert erp["latency_s"] == 12.5 and erp["first_pass"] is False
+    [linked] = trace["linked_traces"]
+    assert linked["roots"][0]["name"] == "publish inventory"
+    # the lineage is also the Python SDK's, but for the SDK that made the spans
+    send_attempts(
+        GrpcExporter(endpoint=_target(svc), insecure=True, headers=AUTH, timeout=10),
+        event_id="adj-grpc-py",
+        sku="GRPC-PY2",
+    )
+    python = _views(svc, "adj-grpc-py", "GRPC-PY2")
+    assert _without_sdk(lineage) == _without_sdk(python[0])
+
+
+def _without_sdk(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_sdk(v) for k, v in node.items() if not k.startswith("telemetry.")}
+    if isinstance(node, list):
+        return [_without_sdk(v) for v in node]
+    return node
