@@ -1,4 +1,5 @@
-"""Parts ``ingest`` (OTLP spans) and ``events`` (CloudEvents) over real HTTP.
+"""Parts ``ingest`` (OTLP spans), ``events`` (CloudEvents) over real HTTP, and
+``grpc`` (OTLP spans over OTLP/gRPC).
 
 A ``synclens serve`` subprocess on a fresh database; a separate load process
 (:mod:`bench.load`) posts batches over a few keep-alive connections for the
@@ -53,7 +54,7 @@ from collector.testing.workload import (
     span_templates,
 )
 
-__all__ = ["run_events", "run_ingest"]
+__all__ = ["run_events", "run_ingest", "run_ingest_grpc"]
 
 _REPO = Path(__file__).resolve().parent.parent
 _TARGETS: dict[str, dict[str, float]] = {
@@ -115,14 +116,15 @@ def _stored_rows(db: Path, table: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _over_http(
-    kind: str, part: str, templates: Templates, opts: Options, workdir: Path
+def _over_the_wire(
+    kind: str, part: str, templates: Templates, opts: Options, workdir: Path, grpc: bool
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     pickled = workdir / "templates.pkl"
     pickled.write_bytes(pickle.dumps(templates))
     path = "/v1/traces" if kind == "spans" else "/v1/events"
     profile: dict[str, Any] | None = None
-    with Server(workdir) as server:
+    with Server(workdir, grpc=grpc) as server:
+        url = f"grpc://127.0.0.1:{server.grpc_port}" if grpc else server.url + path
         sampler = _RssSampler(server.pid)
         sampler.start()
         cpu0, t0 = tree_cpu_seconds(server.pid), time.perf_counter()
@@ -132,7 +134,7 @@ def _over_http(
                 "-m",
                 "bench.load",
                 str(pickled),
-                server.url + path,
+                url,
                 "--duration",
                 str(opts.duration_s),
                 "--warmup",
@@ -231,7 +233,7 @@ def _start_py_spy(
     return proc, out
 
 
-def _run(kind: str, part: str, opts: Options) -> dict[str, Any]:
+def _run(kind: str, part: str, opts: Options, *, grpc: bool = False) -> dict[str, Any]:
     info = machine()
     build = span_templates if kind == "spans" else event_templates
     started = time.perf_counter()
@@ -242,7 +244,7 @@ def _run(kind: str, part: str, opts: Options) -> dict[str, Any]:
     ref = reference(templates, _decode_spans if kind == "spans" else _decode_events)
     lib = reference(templates, _parse_flatten_spans if kind == "spans" else _parse_flatten_events)
     with tempfile.TemporaryDirectory(prefix=f"synclens-bench-{part}-") as tmp:
-        http, profile = _over_http(kind, part, templates, opts, Path(tmp))
+        http, profile = _over_the_wire(kind, part, templates, opts, Path(tmp), grpc)
     ratio = http["items_per_s"] / ref["items_per_s"] if ref["items_per_s"] else None
     ratio_lib = http["items_per_s"] / lib["items_per_s"] if lib["items_per_s"] else None
     per_cpu = http["server"]["items_per_cpu_s"]
@@ -267,7 +269,8 @@ def _run(kind: str, part: str, opts: Options) -> dict[str, Any]:
             "template_build_s": round(build_s, 2),
         },
         "unit": unit,
-        "http": http,
+        "transport": "grpc" if grpc else "http",
+        "http": http,  # the key of either transport's figures
         "reference": ref,
         "ratio": round(ratio, 3) if ratio is not None else None,
         "reference_parse_flatten": lib,
@@ -285,24 +288,26 @@ def _run(kind: str, part: str, opts: Options) -> dict[str, Any]:
 
 def _print(part: str, unit: str, r: dict[str, Any]) -> None:
     http, ref, lat, srv = r["http"], r["reference"], r["http"]["ack_latency"], r["http"]["server"]
+    wire = "gRPC" if r["transport"] == "grpc" else "HTTP"
+    streams = "streams of one channel" if wire == "gRPC" else "connections"
     t = Table(
-        f"{part}: {unit} over HTTP, batches of {r['options']['batch']}, "
-        f"{r['options']['connections']} connections, {r['options']['duration_s']:.0f} s "
+        f"{part}: {unit} over {wire}, batches of {r['options']['batch']}, "
+        f"{r['options']['connections']} {streams}, {r['options']['duration_s']:.0f} s "
         f"(load avg {r['machine']['loadavg_1m_at_start']} on {r['machine']['cpus']} CPUs)",
         ["measure", "value", "target", "met"],
     )
     targets, met = r["targets"], r["met"]
-    t.add(f"{unit}/s over HTTP", http["items_per_s"], f">= {targets['per_s']:,.0f}", met["per_s"])
+    t.add(f"{unit}/s over {wire}", http["items_per_s"], f">= {targets['per_s']:,.0f}", met["per_s"])
     lib = r["reference_parse_flatten"]
     t.add(f"reference {unit}/s: library parse + flatten + Arrow", lib["items_per_s"], None, None)
     t.add(
-        "ratio HTTP / parse + flatten",
+        f"ratio {wire} / parse + flatten",
         r["ratio_parse_flatten"],
         f">= {targets['ratio']}" if "ratio" in targets else None,
         met.get("ratio"),
     )
     t.add(f"reference {unit}/s: service decode + Arrow", ref["items_per_s"], None, None)
-    t.add("ratio HTTP / service decode", r["ratio"], None, None)
+    t.add(f"ratio {wire} / service decode", r["ratio"], None, None)
     t.add(f"server {unit} per CPU-second", srv["items_per_cpu_s"], None, None)
     t.add(f"reference {unit} per CPU-second", ref["items_per_cpu_s"], None, None)
     t.add("ratio per CPU-second (server / reference)", r["ratio_per_cpu_s"], None, None)
@@ -335,6 +340,10 @@ def _print(part: str, unit: str, r: dict[str, Any]) -> None:
 
 def run_ingest(opts: Options) -> dict[str, Any]:
     return _run("spans", "ingest", opts)
+
+
+def run_ingest_grpc(opts: Options) -> dict[str, Any]:
+    return _run("spans", "grpc", opts, grpc=True)
 
 
 def run_events(opts: Options) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``python -m bench.run [ingest|events|lineage|slis|all] [--quick]``: the benchmark suite.
+"""``python -m bench.run [ingest|grpc|events|lineage|slis|all] [--quick]``: the benchmark suite.
 
 Each part prints a table and writes ``<results-dir>/<part>.json``.  ``all``
 runs every part in a process of its own, so each part's peak RSS is its own.
@@ -20,7 +20,7 @@ from bench.options import Options
 
 __all__ = ["PARTS", "main"]
 
-PARTS = ("ingest", "events", "lineage", "slis")
+PARTS = ("ingest", "grpc", "events", "lineage", "slis")
 _REPO = Path(__file__).resolve().parent.parent
 
 
@@ -30,6 +30,10 @@ def _part(name: str) -> Callable[[Options], dict[str, Any]]:
         from bench.ingest import run_ingest
 
         return run_ingest
+    if name == "grpc":
+        from bench.ingest import run_ingest_grpc
+
+        return run_ingest_grpc
     if name == "events":
         from bench.ingest import run_events
 
@@ -52,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--results-dir", type=Path, help="default bench/results")
     parser.add_argument("--duration", type=float, help="seconds of sustained load (default 30)")
     parser.add_argument("--warmup", type=float, help="seconds of load before measuring (default 3)")
-    parser.add_argument("--connections", type=int, help="concurrent HTTP connections (default 10)")
+    parser.add_argument(
+        "--connections", type=int, help="concurrent HTTP connections / gRPC streams (default 10)"
+    )
     parser.add_argument("--batch", type=int, help="spans or events per request (default 1000)")
     parser.add_argument("--events", type=int, help="events in the lineage/SLI store (default 10M)")
     parser.add_argument("--spans", type=int, help="spans in the lineage/SLI store (default 30M)")

@@ -32,13 +32,15 @@ def _command() -> list[str]:
 
 
 class Server:
-    """``with Server(workdir) as srv:`` runs the service on a fresh database."""
+    """``with Server(workdir) as srv:`` runs the service on a fresh database;
+    with ``grpc`` its OTLP/gRPC receiver too, on ``grpc_port``."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, grpc: bool = False) -> None:
         self.workdir = workdir
         self.db = workdir / "bench.duckdb"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.grpc_port = _free_port() if grpc else 0
         self.log = workdir / "serve.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -57,6 +59,8 @@ class Server:
             str(self.db),
             "--ops-db",
             f"sqlite:///{self.workdir / 'ops.sqlite'}",
+            "--grpc-port",
+            str(self.grpc_port),
             "--log-level",
             "warning",
         ]

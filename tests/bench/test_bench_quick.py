@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
     "ingest": {"machine", "options", "http", "reference", "ratio", "targets", "met"},
+    "grpc": {"machine", "options", "http", "reference", "ratio", "targets", "met"},
     "events": {"machine", "options", "http", "reference", "ratio", "targets", "met"},
     "lineage": {"machine", "store", "sku", "order", "peak_rss_mib"},
     "slis": {
@@ -42,7 +43,7 @@ def test_bench_all_quick(tmp_path: Path) -> None:
         doc = json.loads((tmp_path / f"{part}.json").read_text())
         assert doc["part"] == part
         assert keys <= set(doc), f"{part}.json lacks {keys - set(doc)}"
-    for part in ("ingest", "events"):
+    for part in ("ingest", "grpc", "events"):
         doc = json.loads((tmp_path / f"{part}.json").read_text())
         http = doc["http"]
         assert http["items"] > 0 and http["items_per_s"] > 0
