@@ -466,7 +466,7 @@ def _trace_spans(cur: duckdb.DuckDBPyConnection, trace_ids: list[str]) -> list[d
     finally:
         cur.unregister("wanted")
     for row in rows:
-        for key in ("resource", "links", "span_events"):
+        for key in ("resource", "scope_attributes", "links", "span_events"):
             row[key] = json.loads(row[key]) if row[key] else None
         row["attributes"] = span_attributes(row["attributes"], row)
         row["start"] = iso(row["start_ns"])

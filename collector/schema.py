@@ -23,7 +23,9 @@ SPAN_SCHEMA = pa.schema(
         ("status_code", pa.int32()),  # 0 unset, 1 ok, 2 error
         ("status_message", pa.string()),
         ("service_name", pa.string()),  # resource attribute service.name
-        ("scope_name", pa.string()),
+        ("scope_name", pa.string()),  # instrumentation scope; null when empty
+        ("scope_version", pa.string()),  # null when empty
+        ("scope_attributes", pa.string()),  # JSON object; null when the scope has none
         ("event_id", pa.string()),  # inventory.event_id
         ("event_source", pa.string()),  # inventory.event_source
         ("sku", pa.string()),  # inventory.sku

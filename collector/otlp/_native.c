@@ -23,12 +23,13 @@
  *     those), a duplicate key in one attribute list, more than MAX_KEYS keys
  *     in one list, AnyValue.string_value_strindex, AnyValue nesting deeper
  *     than MAX_DEPTH, a string column over 2 GiB;
- *   - resource attributes whose JSON is longer than MAX_RESOURCE_JSON, a scope
- *     name longer than MAX_SCOPE_NAME characters (the Python path rejects the
- *     spans under them);
+ *   - resource or scope attributes whose JSON is longer than MAX_RESOURCE_JSON,
+ *     a scope name or version longer than MAX_SCOPE_NAME characters (the
+ *     Python path rejects the spans under them);
  *   - spans that copy, all together, more than MAX_REPEATED_BYTES of resource
- *     JSON, service.name and scope name into their rows (the Python path
- *     refuses the request): counted in a first pass, before any row is written;
+ *     JSON, service.name and scope name, version and attributes JSON into
+ *     their rows (the Python path refuses the request): counted in a first
+ *     pass, before any row is written;
  *   - a failed allocation (never MemoryError: the Python path decides).
  * Parsing and building run with the GIL released; it is taken back only to
  * spell a double as Python's repr() does.
@@ -64,7 +65,7 @@ typedef const uint8_t *P;
 
 enum {
     C_TRACE, C_SPAN, C_PARENT, C_NAME, C_KIND, C_START, C_END, C_SCODE, C_SMSG,
-    C_SERVICE, C_SCOPE,
+    C_SERVICE, C_SCOPE, C_SCOPE_VERSION, C_SCOPE_ATTRS,
     C_SLOT0, /* the special attribute columns: event_id .. http_status */
     C_ATTRS = C_SLOT0 + 12, C_RESOURCE, C_LINKS, C_EVENTS, C_RECEIVED, N_COLS
 };
@@ -74,6 +75,7 @@ static const struct { const char *name; char type; } COLUMNS[N_COLS] = {
     {"trace_id", 's'}, {"span_id", 's'}, {"parent_span_id", 's'}, {"name", 's'},
     {"kind", 'i'}, {"start_ns", 'l'}, {"end_ns", 'l'}, {"status_code", 'i'},
     {"status_message", 's'}, {"service_name", 's'}, {"scope_name", 's'},
+    {"scope_version", 's'}, {"scope_attributes", 's'},
     {"event_id", 's'}, {"event_source", 's'}, {"sku", 's'}, {"location", 's'},
     {"order_id", 's'}, {"target", 's'}, {"attempt", 'l'}, {"replay", 'b'},
     {"dead_lettered", 'b'}, {"duplicate", 'b'}, {"error_type", 's'},
@@ -179,6 +181,10 @@ typedef struct {
     int has_service;
     P scope; /* scope name of the current ScopeSpans, NULL if none or empty */
     size_t scope_n;
+    P scope_version; /* its version, NULL if none or empty */
+    size_t scope_version_n;
+    Buf scope_attrs; /* its attributes as JSON, if has_scope_attrs */
+    int has_scope_attrs;
     uint64_t repeated;     /* characters of resource + service + scope the spans copy */
     uint64_t max_repeated; /* ... at most (the Python path refuses the request over it) */
 } Ctx;
@@ -870,8 +876,10 @@ static int do_scope(Ctx *c, P p, P end)
     P s;
     size_t n;
     uint64_t v;
+    Obj o;
     Key key;
     AV av;
+    if (!obj_begin(c, &c->scope_attrs, &o)) return 0;
     while (p < end) {
         TAG();
         switch (f) {
@@ -879,16 +887,21 @@ static int do_scope(Ctx *c, P p, P end)
             TEXT(s, n);
             c->scope = n ? s : NULL, c->scope_n = n;
             break;
-        case 2: TEXT(s, n); break;
+        case 2:
+            TEXT(s, n);
+            c->scope_version = n ? s : NULL, c->scope_version_n = n;
+            break;
         case 3:
             LEN(s, n);
-            if (!parse_kv(s, s + n, 0, &key, &av)) return 0;
+            if (!obj_kv(c, &c->scope_attrs, &o, s, s + n, 0, &key, &av)) return 0;
+            if (c->scope_attrs.n > MAX_RESOURCE_JSON) return 0; /* rejected in Python */
+            c->has_scope_attrs = 1;
             break;
         case 4: VARINT(v); break;
         default: UNKNOWN();
         }
     }
-    return 1;
+    return obj_end(c, &c->scope_attrs, &o) && c->scope_attrs.n <= MAX_RESOURCE_JSON;
 }
 
 /* One Span.Event as {"name", "time_ns", "attributes"}. */
@@ -1108,7 +1121,12 @@ static int do_span(Ctx *c, P p, P end)
           && put(c, &col[C_SERVICE].data, c->service.p, c->service.n)
           && str_end(c, &col[C_SERVICE], c->has_service)
           && put(c, &col[C_SCOPE].data, c->scope, c->scope_n)
-          && str_end(c, &col[C_SCOPE], c->scope != NULL)))
+          && str_end(c, &col[C_SCOPE], c->scope != NULL)
+          && put(c, &col[C_SCOPE_VERSION].data, c->scope_version, c->scope_version_n)
+          && str_end(c, &col[C_SCOPE_VERSION], c->scope_version != NULL)
+          && (!c->has_scope_attrs
+              || put(c, &col[C_SCOPE_ATTRS].data, c->scope_attrs.p, c->scope_attrs.n))
+          && str_end(c, &col[C_SCOPE_ATTRS], c->has_scope_attrs)))
         return 0;
     for (int k = 0; k < N_SLOTS; k++) {
         Col *sc = &col[C_SLOT0 + k];
@@ -1155,12 +1173,21 @@ static int do_scope_spans(Ctx *c, P start, P end, int count)
     }
     c->scope = NULL;
     c->scope_n = 0;
+    c->scope_version = NULL;
+    c->scope_version_n = 0;
+    c->scope_attrs.n = 0;
+    c->has_scope_attrs = 0;
     if (has_scope && !do_scope(c, scope, scope + scope_n)) return 0;
     if (c->scope_n > MAX_SCOPE_NAME && utf8_chars(c->scope, c->scope_n) > MAX_SCOPE_NAME)
         return 0; /* rejected in Python */
-    if (count) { /* each span copies the resource JSON, service.name and scope name */
+    if (c->scope_version_n > MAX_SCOPE_NAME
+        && utf8_chars(c->scope_version, c->scope_version_n) > MAX_SCOPE_NAME)
+        return 0; /* rejected in Python */
+    if (count) { /* each span copies the resource JSON, service.name and its scope */
         uint64_t repeats = c->resource.n + utf8_chars((P)c->service.p, c->service.n)
-                           + utf8_chars(c->scope, c->scope_n);
+                           + utf8_chars(c->scope, c->scope_n)
+                           + utf8_chars(c->scope_version, c->scope_version_n)
+                           + (c->has_scope_attrs ? c->scope_attrs.n : 0);
         if (spans && repeats > (c->max_repeated - c->repeated) / spans) return 0;
         c->repeated += spans * repeats;
         return 1;
@@ -1247,6 +1274,7 @@ static void ctx_free(Ctx *c)
     }
     free(c->keys.p);
     free(c->resource.p);
+    free(c->scope_attrs.p);
     free(c->service.p);
     free(c);
 }

@@ -24,13 +24,14 @@ __all__ = [
 ]
 
 MAX_ERRORS = 10
-# Every span row carries its resource's attributes (as JSON) and its scope name:
-# beyond these lengths the spans of that resource / scope are rejected, so that
-# a large value repeated over many small spans cannot blow up the decoded table.
-MAX_RESOURCE_JSON = 16384  # characters of the `resource` column (ASCII JSON)
-MAX_SCOPE_NAME = 1024  # characters of the scope name
+# Every span row carries its resource's attributes (as JSON) and its scope's
+# name, version and attributes (as JSON): beyond these lengths the spans of that
+# resource / scope are rejected, so that a large value repeated over many small
+# spans cannot blow up the decoded table.
+MAX_RESOURCE_JSON = 16384  # characters of the `resource` (and `scope_attributes`) JSON
+MAX_SCOPE_NAME = 1024  # characters of the scope name (and of its version)
 # ... and over the accepted spans of one request, those copies (resource JSON,
-# service.name, scope name) may add up to this many characters, else the whole
+# service.name, scope name, version, attributes) may add up to this many characters, else the whole
 # request is refused: tiny spans under one large resource cannot decode into
 # hundreds of times the body.
 MAX_REPEATED_BYTES = 256 * 1024 * 1024
@@ -177,10 +178,17 @@ def _resource_error(resource: str) -> str | None:
     return None
 
 
-def _scope_error(scope: str | None) -> str | None:
-    """Why every span of a scope with this name is rejected, or None."""
+def _scope_error(
+    scope: str | None, version: str | None = None, attributes: str | None = None
+) -> str | None:
+    """Why every span of a scope with this name, version and attributes JSON
+    is rejected, or None."""
     if scope is not None and len(scope) > MAX_SCOPE_NAME:
         return f"scope name exceeds {MAX_SCOPE_NAME} characters"
+    if version is not None and len(version) > MAX_SCOPE_NAME:
+        return f"scope version exceeds {MAX_SCOPE_NAME} characters"
+    if attributes is not None and len(attributes) > MAX_RESOURCE_JSON:
+        return f"scope attributes exceed {MAX_RESOURCE_JSON} characters of JSON"
     return None
 
 

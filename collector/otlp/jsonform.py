@@ -154,7 +154,8 @@ def _json_enum(x: object, names: dict[str, int], what: str) -> int:
 def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tuple[object, ...]:
     """The SPAN_SCHEMA row of one OTLP/JSON span.
 
-    ``scope`` is (service_name, scope_name, resource) of the enclosing scope.
+    ``scope`` is (service_name, scope_name, scope_version, scope_attributes,
+    resource) of the enclosing scope.
     """
     if type(span) is not dict:
         raise _Reject("span must be an object")
@@ -270,7 +271,7 @@ def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tup
                 {"trace_id": ltid, "span_id": lsid, "attributes": _json_attrs(lk.get("attributes"))}
             )
         links = _DUMPS(out)
-    service, scope_name, resource = scope
+    service, scope_name, scope_version, scope_attrs, resource = scope
     return (
         tid.hex(),
         sid.hex(),
@@ -283,6 +284,8 @@ def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tup
         message,
         service,
         scope_name,
+        scope_version,
+        scope_attrs,
         *sv,
         _DUMPS(attrs),
         resource,
@@ -290,6 +293,29 @@ def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tup
         events,
         received_ns,
     )
+
+
+def _json_scope(
+    ss: dict[str, Any], where: str
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """The scope of a scopeSpans: (name, version, attributes JSON, why its
+    spans are rejected or None)."""
+    scope = ss.get("scope")
+    if scope is None:
+        return None, None, None, None
+    scope = _json_object(scope, f"{where}.scope")
+    name = scope.get("name") or None
+    version = scope.get("version") or None
+    if name is not None and type(name) is not str:
+        return None, None, None, "scope.name must be a string"
+    if version is not None and type(version) is not str:
+        return None, None, None, "scope.version must be a string"
+    try:
+        attrs = _json_attrs(scope.get("attributes"))
+    except (_Reject, OtlpDecodeError) as exc:
+        return None, None, None, f"scope: {exc}"
+    attributes = _DUMPS(attrs) if attrs else None
+    return name, version, attributes, _scope_error(name, version, attributes)
 
 
 def _json_list(d: dict[str, Any], camel: str, snake: str, where: str) -> list[Any]:
@@ -366,18 +392,13 @@ def decode_json(
             swhere = f"{where}.scopeSpans[{s}]"
             ss = _json_object(ss, swhere)
             spans = _json_list(ss, "spans", "spans", f"{swhere}.")
-            scope_error = res_error
-            scope = ss.get("scope")
-            if scope is not None:
-                scope = _json_object(scope, f"{swhere}.scope").get("name") or None
-                if scope is not None and type(scope) is not str:
-                    scope_error = scope_error or "scope.name must be a string"
-                else:
-                    scope_error = scope_error or _scope_error(scope)
-            context = (service, scope, resource)
+            scope, version, scope_attrs, scope_error = _json_scope(ss, swhere)
+            scope_error = res_error or scope_error
+            context = (service, scope, version, scope_attrs, resource)
             repeats = 0  # what each row of this scope copies (its spans rejected: none)
             if scope_error is None:
-                repeats = len(resource or "") + len(scope or "")
+                repeats = len(resource or "") + len(scope or "") + len(version or "")
+                repeats += len(scope_attrs or "")
                 repeats += len(service) if isinstance(service, str) else 0
             for span in spans:
                 i += 1

@@ -123,8 +123,11 @@ def decode_protobuf(
         i = -1
         for ss in rs.scope_spans:
             scope = ss.scope.name or None
-            scope_error = res_error or _scope_error(scope)
-            repeats = res_repeats + len(scope or "")  # what each row of this scope copies
+            version = ss.scope.version or None
+            scope_attrs = dumps(_pb_attrs(ss.scope.attributes)) if ss.scope.attributes else None
+            scope_error = res_error or _scope_error(scope, version, scope_attrs)
+            # what each row of this scope copies
+            repeats = res_repeats + len(scope or "") + len(version or "") + len(scope_attrs or "")
             for span in ss.spans:
                 i += 1
                 try:
@@ -196,6 +199,8 @@ def decode_protobuf(
                             status.message or None,
                             service,
                             scope,
+                            version,
+                            scope_attrs,
                             *sv,
                             dumps(attrs),
                             resource,

@@ -98,6 +98,7 @@ def request(
     resource: dict[str, Any] | None = None,
     scope: str = "tests",
     scope_version: str = "",
+    scope_attributes: dict[str, Any] | None = None,
 ) -> ExportTraceServiceRequest:
     """One ExportTraceServiceRequest of ``spans`` from one service and scope."""
     attributes = [kv(k, v) for k, v in {"service.name": service, **(resource or {})}.items()]
@@ -107,7 +108,11 @@ def request(
                 resource=Resource(attributes=attributes),
                 scope_spans=[
                     ScopeSpans(
-                        scope=InstrumentationScope(name=scope, version=scope_version),
+                        scope=InstrumentationScope(
+                            name=scope,
+                            version=scope_version,
+                            attributes=[kv(k, v) for k, v in (scope_attributes or {}).items()],
+                        ),
                         spans=list(spans),
                     )
                 ],

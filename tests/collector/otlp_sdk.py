@@ -22,7 +22,7 @@ def send_attempts(exporter: SpanExporter, *, event_id: str, sku: str) -> None:
     a consumer span linked to the producer; the first times out."""
     provider = TracerProvider(resource=Resource.create({"service.name": "middleware"}))
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("sync.worker", "1.4.2")
+    tracer = provider.get_tracer("sync.worker", "1.4.2", attributes={"team": "integration"})
     common = {
         "inventory.event_id": event_id,
         "inventory.event_source": "wms/dc-west",

@@ -118,6 +118,9 @@ def test_python_grpc_exporter_shows_as_over_http(svc: Service) -> None:
     assert erp["attempts"][0]["error_type"] == "timeout"
     [linked] = trace["linked_traces"]  # the producer, followed through the link
     assert linked["roots"][0]["name"] == "publish inventory"
+    [retry] = trace["roots"]  # the instrumentation scope, whole
+    assert (retry["scope_name"], retry["scope_version"]) == ("sync.worker", "1.4.2")
+    assert retry["scope_attributes"] == {"team": "integration"}
 
 
 def test_gzip_compressed_call_is_stored(svc: Service) -> None:
@@ -240,6 +243,10 @@ def test_javascript_grpc_exporter_shows_as_over_http(svc: Service) -> None:
     assert erp["latency_s"] == 12.5 and erp["first_pass"] is False
     [linked] = trace["linked_traces"]
     assert linked["roots"][0]["name"] == "publish inventory"
+    assert (trace["roots"][0]["scope_name"], trace["roots"][0]["scope_version"]) == (
+        "sync.worker",
+        "1.4.2",
+    )
     # the lineage is also the Python SDK's, but for the SDK that made the spans
     send_attempts(
         GrpcExporter(endpoint=_target(svc), insecure=True, headers=AUTH, timeout=10),

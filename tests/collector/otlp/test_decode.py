@@ -93,6 +93,7 @@ def make_request(*spans: Span, service: str = "sync-middleware") -> ExportTraceS
         resource={"deployment.environment": "prod"},
         scope="synclens.middleware",
         scope_version="1.2",
+        scope_attributes={"team": "integration", "n": 2},
     )
 
 
@@ -137,6 +138,8 @@ EXPECTED_ROW: dict[str, object] = {
     "status_message": "upstream timed out",
     "service_name": "sync-middleware",
     "scope_name": "synclens.middleware",
+    "scope_version": "1.2",
+    "scope_attributes": '{"team":"integration","n":2}',
     "event_id": "adj-000183",
     "event_source": "wms/dc-west",
     "sku": "BOLT-M8",
@@ -217,6 +220,8 @@ def test_protobuf_round_trip_fills_every_column() -> None:
         "status_code": 0,
         "service_name": "sync-middleware",
         "scope_name": "synclens.middleware",
+        "scope_version": "1.2",
+        "scope_attributes": '{"team":"integration","n":2}',
         "replay": False,
         "dead_lettered": False,
         "duplicate": False,
@@ -613,6 +618,23 @@ def test_json_resource_and_scope_over_their_limits_reject_their_spans(over: int)
     if not over:
         assert [len(row["resource"]) for row in rows(batch)] == [16384, 2]  # type: ignore[arg-type]
         assert rows(batch)[1]["scope_name"] == "\u00e9" * 1024
+
+
+def test_json_scope_version_and_attributes_are_kept_or_reject_their_spans() -> None:
+    doc = otlp_json(make_request(make_span()))
+    scope = doc["resourceSpans"][0]["scopeSpans"][0]
+    for bad in ({"version": 2}, {"attributes": [{"key": 1}]}):
+        doc["resourceSpans"].append({"scopeSpans": [{**scope, "scope": {"name": "s", **bad}}]})
+    batch = decode_json(json.dumps(doc).encode(), received_ns=1)
+    assert batch.errors == (
+        "span 0 of resource 1: scope.version must be a string",
+        "span 0 of resource 2: scope: attribute must be an object with a string key",
+    )
+    [row] = rows(batch)
+    assert (row["scope_version"], row["scope_attributes"]) == (
+        "1.2",
+        '{"team":"integration","n":2}',
+    )
 
 
 def test_errors_are_capped_but_every_rejection_is_counted() -> None:

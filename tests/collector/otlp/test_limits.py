@@ -139,6 +139,62 @@ def test_scope_name_one_over_the_limit_rejects_its_spans(char: str) -> None:
     assert _decoded_alike(request) == (False, (1, 2, errors))
 
 
+def _scoped(scope: InstrumentationScope, n: int = 2) -> ResourceSpans:
+    return ResourceSpans(scope_spans=[ScopeSpans(scope=scope, spans=_spans(n))])
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_scope_version_over_the_limit_rejects_its_spans(over: int) -> None:
+    """The version is copied into every row like the name: the same limit."""
+    version = "\u00e9" * (MAX_SCOPE_NAME + over)
+    request = ExportTraceServiceRequest(
+        resource_spans=[_scoped(InstrumentationScope(name="s", version=version))]
+    )
+    reason = f"scope version exceeds {MAX_SCOPE_NAME} characters"
+    expected = (
+        (2, 0, ())
+        if not over
+        else (0, 2, tuple(f"span {i} of resource 0: {reason}" for i in (0, 1)))
+    )
+    assert _decoded_alike(request) == (not over, expected)
+
+
+@pytest.mark.parametrize("over", [0, 1])
+def test_scope_attributes_over_the_limit_reject_their_spans(over: int) -> None:
+    """Scope attributes are JSON like the resource's: the same limit."""
+    attrs = _attrs_of_json_length("team", MAX_RESOURCE_JSON + over)
+    scope = InstrumentationScope(
+        name="s",
+        attributes=[KeyValue(key=k, value=AnyValue(string_value=v)) for k, v in attrs.items()],
+    )
+    request = ExportTraceServiceRequest(
+        resource_spans=[_scoped(scope, 1), _scoped(InstrumentationScope(name="t"), 1)]
+    )
+    reason = f"scope attributes exceed {MAX_RESOURCE_JSON} characters of JSON"
+    expected = (2, 0, ()) if not over else (1, 1, (f"span 0 of resource 0: {reason}",))
+    assert _decoded_alike(request) == (not over, expected)
+    if not over:
+        batch = decode_protobuf(request.SerializeToString(), received_ns=RECEIVED_NS)
+        assert batch.columns["scope_attributes"] == [_DUMPS(attrs), None]
+
+
+def test_scope_version_and_attributes_count_in_the_request_budget() -> None:
+    """What every row copies from its scope counts, as the scope name does."""
+    attrs = {"team": "x" * 1000}
+    scope = InstrumentationScope(
+        name="s",
+        version="v" * 1000,
+        attributes=[KeyValue(key=k, value=AnyValue(string_value=v)) for k, v in attrs.items()],
+    )
+    body = ExportTraceServiceRequest(resource_spans=[_scoped(scope, 10)]).SerializeToString()
+    per_row = 2 + 1 + 1000 + len(_DUMPS(attrs))  # resource "{}", name, version, attributes
+    assert decode_protobuf_table(body, RECEIVED_NS, max_repeated=10 * per_row) is not None
+    assert decode_protobuf_table(body, RECEIVED_NS, max_repeated=10 * per_row - 1) is None
+    with pytest.raises(OtlpTooLarge):
+        decode_protobuf(body, received_ns=RECEIVED_NS, max_repeated=10 * per_row - 1)
+    decode_protobuf(body, received_ns=RECEIVED_NS, max_repeated=10 * per_row)
+
+
 def test_the_resource_reason_comes_first_and_the_rest_is_kept() -> None:
     big = _attrs_of_json_length("service.name", MAX_RESOURCE_JSON + 1)
     request = ExportTraceServiceRequest(

@@ -194,7 +194,7 @@ def rich_request() -> ExportTraceServiceRequest:
     scope = InstrumentationScope(
         name="synclens.\u00e9",
         version="1.0",
-        attributes=[kv("a", i(1)), kv("a", i(2))],  # duplicates: not stored, not declined
+        attributes=[kv("a", i(1)), kv("b", s("\u00e9"))],
         dropped_attributes_count=4,
     )
     return ExportTraceServiceRequest(

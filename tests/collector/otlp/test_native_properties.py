@@ -229,7 +229,7 @@ def requests(draw: st.DrawFn, tame: bool) -> ExportTraceServiceRequest:
                     InstrumentationScope(
                         name=draw(TEXT),
                         version=draw(TEXT),
-                        attributes=draw(ATTRIBUTES[False]),  # duplicate keys are fine here
+                        attributes=draw(ATTRIBUTES[tame]),  # stored now: tame keys are unique
                         dropped_attributes_count=draw(UINT32),
                     )
                 )
