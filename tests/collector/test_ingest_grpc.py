@@ -263,3 +263,39 @@ def _without_sdk(node: Any) -> Any:
     if isinstance(node, list):
         return [_without_sdk(v) for v in node]
     return node
+
+
+# -- TLS -----------------------------------------------------------------------------
+
+
+def test_tls_receiver_takes_tls_calls_only(tmp_path: Path) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed: no certificate to test TLS with")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"),
+            *("-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", str(key)),
+            *("-out", str(cert), "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    settings = load_settings(
+        db=str(tmp_path / "tls.duckdb"),
+        ops_db=f"sqlite:///{tmp_path / 'ops.sqlite'}",
+        ingest=IngestSettings(decode_workers=0),
+    )
+    grpc_settings = GrpcSettings(port=free_port(), tls_cert_file=cert, tls_key_file=key)
+    with LiveServer(settings.model_copy(update={"grpc": grpc_settings})) as tls:
+        target = f"127.0.0.1:{grpc_settings.port}"
+        body = request(attempt_span(event_id="adj-tls", sku="TLS-1")).SerializeToString()
+        creds = grpc.ssl_channel_credentials(root_certificates=cert.read_bytes())
+        with grpc.secure_channel(target, creds) as channel:
+            reply = channel.unary_unary(f"/{SERVICE}/Export")(body, timeout=30)
+        assert ExportTraceServiceResponse.FromString(reply).partial_success.rejected_spans == 0
+        with grpc.insecure_channel(target) as channel, pytest.raises(grpc.RpcError) as plain:
+            channel.unary_unary(f"/{SERVICE}/Export")(body, timeout=5)
+        assert plain.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert tls.get("/api/v1/lineage", params={"sku": "TLS-1"}).json()["orphan_attempts"]
