@@ -406,6 +406,8 @@ def assemble(
                 "serial": e["serial"],
                 "reason": e["reason"],
                 "trace_id": e["trace_id"],
+                # CloudEvents extension attributes as sent (e.g. rma), {} for none
+                "extensions": json.loads(e["extensions"]) if e.get("extensions") else {},
                 "received_at": iso(e["received_ns"]),
                 "attempts_seen": bool(seen),
                 "targets": targets,

@@ -248,6 +248,11 @@ def _row(
             f"source {_show(source)} has an empty system (first path segment); "
             "expected <system>/<instance>"
         )
+    if not instance:
+        raise _Rejected(
+            f"attribute 'source' {_show(source)} names no instance; expected "
+            "<system>/<instance>, e.g. 'wms/dc-east' (SPEC 1.2)"
+        )
     if allowed_systems is not None and system not in allowed_systems:
         raise _Rejected(f"token is not allowed to send for source system {_show(system)}")
     event_type = _required(event, "type", "attribute")

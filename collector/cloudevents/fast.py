@@ -236,7 +236,11 @@ def _fast_systems(
     instances: dict[str, str] = {}
     for source in set(sources):
         system, _, instance = source.partition("/")
-        if not system or (allowed_systems is not None and system not in allowed_systems):
+        if (
+            not system
+            or not instance
+            or (allowed_systems is not None and system not in allowed_systems)
+        ):
             raise _Unusual
         systems[source] = system
         instances[source] = instance

@@ -215,12 +215,22 @@ def test_optional_fields_defaults_and_unknown_data_kept() -> None:
     assert json.loads(str(row["data"]))["color"] == "red"
 
 
-def test_source_without_instance_and_moved_event() -> None:
-    source = event(source="erp", type="inventory.moved")
-    source["data"]["to_location"] = "DC-WEST/R-01-01"
-    (row,) = rows(batch(source))
-    assert (row["system"], row["instance"]) == ("erp", "")
-    assert row["to_location"] == "DC-WEST/R-01-01"
+def test_source_without_instance_is_rejected_saying_so() -> None:
+    """SPEC 1.2: source is <system>/<instance>; without an instance the
+    event is rejected (reason code bad_source), never stored with a guess."""
+    moved = event(source="erp/s4", type="inventory.moved")
+    moved["data"]["to_location"] = "DC-WEST/R-01-01"
+    result = batch(event(source="erp", id="a"), event(source="erp/", id="b"), moved)
+    (row,) = rows(result)
+    assert (row["system"], row["instance"], row["to_location"]) == ("erp", "s4", "DC-WEST/R-01-01")
+    assert [(r.index, r.id, r.code) for r in result.rejected] == [
+        (0, "a", "bad_source"),
+        (1, "b", "bad_source"),
+    ]
+    assert result.rejected[0].reason == (
+        "attribute 'source' 'erp' names no instance; expected <system>/<instance>,"
+        " e.g. 'wms/dc-east' (SPEC 1.2)"
+    )
     (row,) = rows(batch(event(source="tpl/acme/eu/1")))
     assert (row["system"], row["instance"]) == ("tpl", "acme/eu/1")
 

@@ -272,7 +272,7 @@ def events(draw: st.DrawFn, usual: bool) -> object:
         "specversion": "1.0",
         "id": draw(texts),
         "source": draw(
-            st.sampled_from(["wms/dc-east", "erp/s4", "tpl", "tpl/acme/eu", "commerce/"])
+            st.sampled_from(["wms/dc-east", "erp/s4", "tpl/acme", "tpl/acme/eu", "commerce/eu"])
             if usual
             else st.one_of(st.sampled_from(["wms/dc-east", "/x", "erp"]), tricky_text)
         ),
@@ -468,6 +468,8 @@ BAD_EVENTS = [
     {"traceparent": "00-" + "0" * 32 + TRACEPARENT[35:]},
     {"traceparent": TRACEPARENT[:36] + "0" * 16 + "-01"},
     {"source": "/dc-east"},
+    {"source": "erp"},
+    {"source": "erp/"},
     {"data_base64": "e30="},
     {"data": {"sku": "A", "location": "L", "quantity": 1, "uom": ""}},
 ]

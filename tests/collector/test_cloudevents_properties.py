@@ -76,7 +76,7 @@ def valid_events(draw: st.DrawFn) -> dict[str, Any]:
     event: dict[str, Any] = {
         "specversion": "1.0",
         "id": draw(st.text(min_size=1, max_size=8)),
-        "source": draw(st.sampled_from(["wms/dc-east", "erp/s4", "tpl", "commerce/shop/eu"])),
+        "source": draw(st.sampled_from(["wms/dc-east", "erp/s4", "tpl/acme", "commerce/shop/eu"])),
         "type": event_type,
         "time": draw(times),
         "data": data,

@@ -452,3 +452,27 @@ def test_rpc_status_module_decodes() -> None:
         RpcStatus.FromString(b"\x08\x03\x12\x03bad")
     except DecodeError as exc:  # pragma: no cover
         raise AssertionError(exc) from exc
+
+
+def test_cloudevents_extensions_are_shown_in_lineage(service: Service) -> None:
+    """Extension attributes (an RMA number on a return) are kept as sent, in
+    structured and binary mode, and shown with their event."""
+    structured = cloudevent("ret-1", sku="EXT-1", type="return.received", quantity=2)
+    structured["rma"] = "RMA-77"
+    resp = service.post("/v1/events", content=json.dumps(structured), headers=STRUCTURED)
+    assert resp.status_code == 200 and resp.json()["accepted"] == 1, resp.text
+    binary = {
+        "ce-specversion": "1.0",
+        "ce-id": "ret-2",
+        "ce-source": "returns/loop",
+        "ce-type": "return.received",
+        "ce-time": "2026-11-20T08:16:00Z",
+        "ce-rma": "RMA-78",
+        "content-type": "application/json",
+    }
+    body = json.dumps({"sku": "EXT-1", "location": "DC-WEST/R-12-04", "quantity": 1})
+    resp = service.post("/v1/events", content=body, headers=binary)
+    assert resp.status_code == 200 and resp.json()["accepted"] == 1, resp.text
+    events = {e["id"]: e for e in _lineage(service, "EXT-1")["events"]}
+    assert events["ret-1"]["extensions"]["rma"] == "RMA-77"
+    assert events["ret-2"]["extensions"]["rma"] == "RMA-78"
