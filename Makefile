@@ -48,11 +48,17 @@ system-deps:  ## install the Debian packages the tests use (promtool, Prometheus
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-services:  ## start PostgreSQL if it is installed but stopped (its tests skip, saying why, without it)
+services:  ## start PostgreSQL and NATS (JetStream) if installed but stopped (their tests skip, saying why, without them)
 	@if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ] \
 	    && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  echo "starting PostgreSQL"; \
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
+	fi
+	@if [ -x /usr/sbin/nats-server ] && ! bash -c 'echo > /dev/tcp/127.0.0.1/4222' 2>/dev/null; then \
+	  echo "starting NATS with JetStream on 127.0.0.1:4222"; \
+	  mkdir -p /var/lib/nats-server; \
+	  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
+	    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true; \
 	fi
 
 js-deps:  ## the JavaScript OTLP exporters the tests drive (npm ci in tests/js; skipped, saying why, without Node)

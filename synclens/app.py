@@ -17,6 +17,8 @@ from collector.api import traces as traces_api
 from collector.api.deps import CollectorState
 from collector.api.grpc_traces import GrpcReceiver, TlsFiles
 from collector.auth import Authorizer
+from collector.bus.jetstream import JetStreamConsumer, JetStreamOptions
+from collector.bus.telemetry import BusMetrics, LagCollector
 from collector.clock import Clock, system_clock
 from collector.decoding import Decoder
 from collector.locations import LocationMap
@@ -158,6 +160,7 @@ def create_app(
     disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
     registry = registry or CollectorRegistry()
     metrics = IngestMetrics(registry)
+    bus_metrics = BusMetrics(registry)
     authorizer = Authorizer(
         {t.token.get_secret_value(): frozenset(t.systems) for t in settings.auth.tokens}
     )
@@ -228,10 +231,16 @@ def create_app(
         # requests (a lineage page allocates enough to trigger them).
         gc.freeze()
         receiver: GrpcReceiver | None = None
+        consumer = _nats_consumer(settings, app.state.collector, bus_metrics)
+        if consumer is not None:
+            lag = LagCollector("nats", lambda: consumer.lag)
+            registry.register(lag)
         try:  # the receiver starts in the try: a port in use still closes the store
             receiver = _grpc_receiver(settings, app.state.collector)
             if receiver is not None:
                 await receiver.start()
+            if consumer is not None:  # connects (and reconnects) in the background
+                await consumer.start()
             log.info(
                 "synclens ready on http://%s:%s, OTLP/gRPC %s (store %s, schema v%d, auth %s)",
                 settings.host,
@@ -253,6 +262,9 @@ def create_app(
             log.info("synclens stopping: flushing the ingest queue")
             if receiver is not None:  # answers the calls under way while the store takes them
                 await receiver.stop()
+            if consumer is not None:  # settles the batch under way, then disconnects
+                await consumer.stop()
+                registry.unregister(lag)
             dash_mount.detach()
             if owned:  # a compaction or derivation under way is done again next start
                 active.stop_reads()
@@ -303,6 +315,23 @@ def _grpc_receiver(settings: Settings, state: CollectorState) -> GrpcReceiver | 
     return GrpcReceiver(
         state, host=settings.host, port=grpc.port, tls=tls, grace_s=grpc.shutdown_grace_s
     )
+
+
+def _nats_consumer(
+    settings: Settings, state: CollectorState, metrics: BusMetrics
+) -> JetStreamConsumer | None:
+    nats = settings.nats
+    if not nats.url:
+        return None
+    options = JetStreamOptions(
+        nats.url,
+        stream=nats.stream,
+        subject=nats.subject,
+        durable=nats.durable,
+        batch=nats.batch,
+        ack_wait_s=nats.ack_wait_s,
+    )
+    return JetStreamConsumer(state, options, metrics)
 
 
 def _alertmanager(settings: Settings, exceptions: ExceptionStore) -> AlertmanagerPush | None:

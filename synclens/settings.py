@@ -25,6 +25,7 @@ __all__ = [
     "IngestSettings",
     "ItemClass",
     "LocationInfo",
+    "NatsSettings",
     "OwnerRoute",
     "ReconciliationSettings",
     "RetentionSettings",
@@ -149,6 +150,17 @@ class GrpcSettings(_Strict):
         return self
 
 
+class NatsSettings(_Strict):
+    """CloudEvents from NATS JetStream: a durable pull consumer (off without ``url``)."""
+
+    url: str | None = None  # e.g. nats://127.0.0.1:4222
+    stream: str = "INVENTORY"
+    subject: str = "inventory.>"  # the consumer's filter subject
+    durable: str = "synclens"
+    batch: int = Field(100, ge=1, le=10_000)
+    ack_wait_s: float = Field(30.0, gt=0)
+
+
 class ItemClass(_Strict):
     """SKUs matching ``pattern`` (a glob, e.g. ``BOLT-*``) belong to ``item_class``."""
 
@@ -219,6 +231,7 @@ class Settings(BaseSettings):
     allow_unauthenticated_public_bind: bool = False
     ingest: IngestSettings = IngestSettings()
     grpc: GrpcSettings = GrpcSettings()
+    nats: NatsSettings = NatsSettings()
     routes: tuple[Route, ...] = DEFAULT_ROUTES
     ownership: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(DEFAULT_OWNERSHIP))
     tolerances: tuple[Tolerance, ...] = ()

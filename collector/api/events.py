@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -21,6 +19,7 @@ from collector.cloudevents import (
 )
 from collector.decoding import EventMode
 from collector.store import QueueFull, StoreClosed
+from collector.telemetry import count_stored_events
 
 __all__ = ["router"]
 
@@ -100,23 +99,7 @@ async def post_events(request: Request, state: CollectorDep) -> JSONResponse:
         return fail(429, f"{exc}; retry later", retry)
     except (StoreClosed, duckdb.Error) as exc:
         return fail(503, f"store unavailable: {exc}", retry)
-    _count(state, table)
-    if result.duplicate_rows:
-        systems = table["system"].to_pylist()
-        for system, n in Counter(systems[i] for i in result.duplicate_rows).items():
-            state.metrics.events_duplicate.labels(source_system=system).inc(n)
+    count_stored_events(state.metrics, table, result)
     return JSONResponse(
         {"accepted": result.stored, "duplicates": result.duplicates, "rejected": rejected}
     )
-
-
-def _count(state: CollectorDep, table: pa.Table) -> None:
-    # grouped by Arrow, not per event in Python: this runs on the event loop
-    counts = table.group_by(["system", "type"]).aggregate([([], "count_all")])
-    for system, event_type, n in zip(
-        counts["system"].to_pylist(),
-        counts["type"].to_pylist(),
-        counts["count_all"].to_pylist(),
-        strict=True,
-    ):
-        state.metrics.events_received.labels(source_system=system, event_type=event_type).inc(n)

@@ -16,6 +16,7 @@ OPERATIONAL_ALERTS = (
     "SynclensIngestRejecting",
     "SynclensEventsRejected",
     "SynclensIngestDropping",
+    "SynclensBusLagGrowing",
     "SynclensUndeliveredGrowing",
     "SynclensDeadLetterGrowing",
     "SynclensExceptionsAged",
@@ -62,7 +63,8 @@ def operational_rules(opts: RuleOptions) -> dict[str, Any]:
             "synclens is absent from Prometheus",
             f'No target of job "{job}" exists: synclens is not deployed or not discovered.', opts),
         _op("SynclensIngestRejecting",
-            'sum by (endpoint, code) (rate(synclens_ingest_requests_rejected_total{code!~"429|503"}[5m])) > 0',
+            'sum by (endpoint, code) (rate(synclens_ingest_requests_rejected_total'
+            '{code!~"429|503|RESOURCE_EXHAUSTED|UNAVAILABLE"}[5m])) > 0',
             "15m", "ticket",
             "synclens refuses {{ $labels.endpoint }} requests with {{ $labels.code }}",
             "A sender keeps posting requests synclens refuses whole (bad body, auth, size, "
@@ -75,6 +77,12 @@ def operational_rules(opts: RuleOptions) -> dict[str, Any]:
             "page", "synclens ingest queue is full",
             "Ingest answers 429/503 because the store's writer cannot keep up; senders retry "
             "but their own queues may overflow.", opts),
+        _op("SynclensBusLagGrowing",
+            "max by (broker) (synclens_bus_consumer_lag) > 1000\n"
+            "and max by (broker) (delta(synclens_bus_consumer_lag[15m])) > 0",
+            "15m", "ticket", "synclens falls behind on {{ $labels.broker }}",
+            "More than 1000 CloudEvents wait on the broker for synclens's consumer and the "
+            "backlog keeps growing: lineage and SLIs lag behind the systems.", opts),
         _op("SynclensUndeliveredGrowing",
             "synclens:undelivered:sum > 0 and delta(synclens:undelivered:sum[30m]) > 0", "30m",
             "ticket", "Undelivered (event, target) pairs keep growing",

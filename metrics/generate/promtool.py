@@ -228,6 +228,7 @@ def operational_tests(opts: RuleOptions, rule_file: str) -> dict[str, Any]:
         {"series": 'synclens_undelivered{target="erp"}', "values": "3+0x120"},
         {"series": 'synclens_dead_lettered{target="erp"}', "values": "1+0x120"},
         {"series": "synclens_ingest_dropped_total", "values": "0+0x120"},
+        {"series": 'synclens_bus_consumer_lag{broker="nats"}', "values": "5000+0x120"},  # steady
         {"series": 'synclens_exception_oldest_age_seconds{kind="mismatch"}', "values": "600+0x120"},
     ]
 
@@ -274,6 +275,9 @@ def operational_tests(opts: RuleOptions, rule_file: str) -> dict[str, Any]:
               "30m", {"reason": "bad_time"}, "CloudEvents rejected: bad_time"),
         fires("SynclensIngestDropping", replace("synclens_ingest_dropped_total", "0+100x120"), "20m", {},
               "synclens ingest queue is full"),
+        fires("SynclensBusLagGrowing",
+              [*healthy, {"series": 'synclens_bus_consumer_lag{broker="nats"}', "values": "0+100x120"}],
+              "40m", {"broker": "nats"}, "synclens falls behind on nats"),
         fires("SynclensUndeliveredGrowing", replace('synclens_undelivered{target="erp"}', "0+2x120"),
               "90m", {}, "Undelivered (event, target) pairs keep growing"),
         fires("SynclensDeadLetterGrowing", replace('synclens_dead_lettered{target="erp"}', "0+2x120"),
