@@ -10,6 +10,7 @@ from typing import Any, Union, get_args, get_origin
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
 
+from collector.bus.telemetry import BusMetrics, LagCollector
 from collector.locations import LocationMap
 from collector.store import Store
 from collector.telemetry import IngestMetrics, QueueDepthCollector
@@ -60,6 +61,8 @@ def test_example_config_is_the_defaults() -> None:
 def test_every_metric_is_documented(tmp_path: Path, store: Store) -> None:
     registry = CollectorRegistry()
     IngestMetrics(registry)
+    BusMetrics(registry).messages.labels(broker="nats", outcome="stored")
+    registry.register(LagCollector("nats", lambda: 0))
     exceptions = ExceptionStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
     try:
         registry.register(QueueDepthCollector(store))
