@@ -48,7 +48,7 @@ system-deps:  ## install the Debian packages the tests use (promtool, Prometheus
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-services:  ## start PostgreSQL and NATS (JetStream) if installed but stopped (their tests skip, saying why, without them)
+services:  ## start PostgreSQL, NATS (JetStream) and RabbitMQ if installed but stopped (their tests skip, saying why, without them)
 	@if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ] \
 	    && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 	  echo "starting PostgreSQL"; \
@@ -59,6 +59,11 @@ services:  ## start PostgreSQL and NATS (JetStream) if installed but stopped (th
 	  mkdir -p /var/lib/nats-server; \
 	  start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- \
 	    -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log || true; \
+	fi
+	@if [ -x /usr/sbin/rabbitmq-server ] && ! bash -c 'echo > /dev/tcp/127.0.0.1/5672' 2>/dev/null; then \
+	  echo "starting RabbitMQ on 127.0.0.1:5672"; \
+	  rabbitmq-server -detached || true; \
+	  for i in $$(seq 1 30); do bash -c 'echo > /dev/tcp/127.0.0.1/5672' 2>/dev/null && break; sleep 1; done; \
 	fi
 
 js-deps:  ## the JavaScript OTLP exporters the tests drive (npm ci in tests/js; skipped, saying why, without Node)

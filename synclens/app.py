@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, disable_created_metrics
@@ -17,8 +17,7 @@ from collector.api import traces as traces_api
 from collector.api.deps import CollectorState
 from collector.api.grpc_traces import GrpcReceiver, TlsFiles
 from collector.auth import Authorizer
-from collector.bus.jetstream import JetStreamConsumer, JetStreamOptions
-from collector.bus.telemetry import BusMetrics, LagCollector
+from collector.bus.telemetry import BusMetrics
 from collector.clock import Clock, system_clock
 from collector.decoding import Decoder
 from collector.locations import LocationMap
@@ -47,6 +46,7 @@ from metrics.slis.engine import SliEngine
 from metrics.slis.parts import exceptions_part, reconciliation_part
 from metrics.slo import load_slos
 from synclens import health
+from synclens.buses import running_buses
 from synclens.scheduler import add_reconciliation_jobs, add_sli_jobs, start_scheduler
 from synclens.settings import Settings
 
@@ -231,16 +231,14 @@ def create_app(
         # requests (a lineage page allocates enough to trigger them).
         gc.freeze()
         receiver: GrpcReceiver | None = None
-        consumer = _nats_consumer(settings, app.state.collector, bus_metrics)
-        if consumer is not None:
-            lag = LagCollector("nats", lambda: consumer.lag)
-            registry.register(lag)
+        buses = AsyncExitStack()
         try:  # the receiver starts in the try: a port in use still closes the store
             receiver = _grpc_receiver(settings, app.state.collector)
             if receiver is not None:
                 await receiver.start()
-            if consumer is not None:  # connects (and reconnects) in the background
-                await consumer.start()
+            await buses.enter_async_context(  # they connect (and reconnect) in the background
+                running_buses(settings, app.state.collector, registry, bus_metrics)
+            )
             log.info(
                 "synclens ready on http://%s:%s, OTLP/gRPC %s (store %s, schema v%d, auth %s)",
                 settings.host,
@@ -262,9 +260,7 @@ def create_app(
             log.info("synclens stopping: flushing the ingest queue")
             if receiver is not None:  # answers the calls under way while the store takes them
                 await receiver.stop()
-            if consumer is not None:  # settles the batch under way, then disconnects
-                await consumer.stop()
-                registry.unregister(lag)
+            await buses.aclose()  # each consumer settles its batch under way
             dash_mount.detach()
             if owned:  # a compaction or derivation under way is done again next start
                 active.stop_reads()
@@ -315,23 +311,6 @@ def _grpc_receiver(settings: Settings, state: CollectorState) -> GrpcReceiver | 
     return GrpcReceiver(
         state, host=settings.host, port=grpc.port, tls=tls, grace_s=grpc.shutdown_grace_s
     )
-
-
-def _nats_consumer(
-    settings: Settings, state: CollectorState, metrics: BusMetrics
-) -> JetStreamConsumer | None:
-    nats = settings.nats
-    if not nats.url:
-        return None
-    options = JetStreamOptions(
-        nats.url,
-        stream=nats.stream,
-        subject=nats.subject,
-        durable=nats.durable,
-        batch=nats.batch,
-        ack_wait_s=nats.ack_wait_s,
-    )
-    return JetStreamConsumer(state, options, metrics)
 
 
 def _alertmanager(settings: Settings, exceptions: ExceptionStore) -> AlertmanagerPush | None:

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 __all__ = [
     "AlertRuleSettings",
     "AlertmanagerSettings",
+    "AmqpSettings",
     "AuthSettings",
     "ConfigError",
     "ExceptionSettings",
@@ -161,6 +162,15 @@ class NatsSettings(_Strict):
     ack_wait_s: float = Field(30.0, gt=0)
 
 
+class AmqpSettings(_Strict):
+    """CloudEvents from a RabbitMQ queue (AMQP 0-9-1; off without ``url``)."""
+
+    url: SecretStr | None = None  # e.g. amqp://user:password@127.0.0.1:5672/
+    queue: str = "synclens.events"
+    prefetch: int = Field(100, ge=1, le=65_535)
+    dead_letter_exchange: str | None = None
+
+
 class ItemClass(_Strict):
     """SKUs matching ``pattern`` (a glob, e.g. ``BOLT-*``) belong to ``item_class``."""
 
@@ -232,6 +242,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     grpc: GrpcSettings = GrpcSettings()
     nats: NatsSettings = NatsSettings()
+    amqp: AmqpSettings = AmqpSettings()
     routes: tuple[Route, ...] = DEFAULT_ROUTES
     ownership: dict[str, tuple[str, ...]] = Field(default_factory=lambda: dict(DEFAULT_OWNERSHIP))
     tolerances: tuple[Tolerance, ...] = ()

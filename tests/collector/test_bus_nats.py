@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from synclens.settings import IngestSettings, NatsSettings, load_settings
+from tests.collector.bus_checks import events_of, lineage_when, metric_at, wait_for
 from tests.collector.nats_bus import URL, Stream, binary, require_nats, structured
 from tests.collector.wire import cloudevent
 from tests.conftest import LiveServer, Service, start_process
@@ -41,29 +38,12 @@ def svc(stream: Stream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Se
         yield service
 
 
-def wait_for(check: Any, timeout: float = 20.0, every: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got or time.monotonic() > deadline:
-            return got
-        time.sleep(every)
-
-
-def _events(svc: Service, sku: str, n: int) -> dict[str, dict[str, Any]]:
-    def got() -> dict[str, dict[str, Any]] | None:
-        events = svc.get("/api/v1/lineage", params={"sku": sku}).json()["events"]
-        return {e["id"]: e for e in events} if len(events) >= n else None
-
-    return wait_for(got) or {}
-
-
 def test_structured_and_binary_events_reach_lineage(stream: Stream, svc: Service) -> None:
     first = cloudevent("nats-1", sku="NATS-1", source="returns/loop", type="return.received")
     first["rma"] = "RMA-9"
     second = cloudevent("nats-2", sku="NATS-1", time="2026-11-20T08:16:00Z")
     stream.publish([structured(first), binary(second)])
-    events = _events(svc, "NATS-1", 2)
+    events = events_of(svc, "NATS-1", 2)
     assert set(events) == {"nats-1", "nats-2"}
     assert events["nats-1"]["extensions"]["rma"] == "RMA-9"
     assert events["nats-2"]["quantity"] == -6.0
@@ -80,7 +60,7 @@ def test_a_poison_message_is_terminated_and_blocks_nothing(stream: Stream, svc: 
             structured(cloudevent("nats-after", sku="NATS-2")),
         ]
     )
-    assert set(_events(svc, "NATS-2", 1)) == {"nats-after"}
+    assert set(events_of(svc, "NATS-2", 1)) == {"nats-after"}
     assert wait_for(
         lambda: svc.metric("synclens_bus_messages_total", broker="nats", outcome="terminated") >= 2
     )
@@ -91,10 +71,10 @@ def test_a_poison_message_is_terminated_and_blocks_nothing(stream: Stream, svc: 
 def test_a_repeated_event_is_a_duplicate_stored_once(stream: Stream, svc: Service) -> None:
     event = structured(cloudevent("nats-dup", sku="NATS-3"))
     stream.publish([event])
-    _events(svc, "NATS-3", 1)
+    events_of(svc, "NATS-3", 1)
     stream.publish([event])
     assert wait_for(lambda: svc.metric("synclens_events_duplicate_total", source_system="wms") >= 1)
-    assert len(_events(svc, "NATS-3", 1)) == 1
+    assert len(events_of(svc, "NATS-3", 1)) == 1
     assert svc.metric("synclens_bus_messages_total", broker="nats", outcome="duplicate") >= 1
     assert wait_for(lambda: "synclens_bus_consumer_lag" in svc.get("/metrics").text)
 
@@ -106,53 +86,38 @@ def test_kill_9_mid_stream_loses_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     require_nats()
     own = Stream.fresh()
     try:
-        n = 1000
+        n = 400
         own.publish([structured(cloudevent(f"k9-{i:05d}", sku="NATS-KILL9")) for i in range(n)])
         for key, value in {
             "URL": URL,
             "STREAM": own.name,
             "SUBJECT": f"{own.prefix}.>",
             "DURABLE": "killed",
-            "BATCH": "20",
+            "BATCH": "10",
             "ACK_WAIT_S": "2",  # what the killed process held comes back after it
         }.items():
             monkeypatch.setenv(f"SYNCLENS_NATS__{key}", value)
         db, log = tmp_path / "k9.duckdb", tmp_path / "serve.log"
         first = start_process(db, log)
-        stored = wait_for(lambda: _bus_stored(first.url) >= 100, timeout=30)
+        stored = wait_for(
+            lambda: metric_at(first.url, "synclens_bus_messages_total", outcome="stored") >= 60,
+            timeout=30,
+        )
         first.proc.send_signal(signal.SIGKILL)
         first.proc.wait(timeout=10)
         assert stored, "nothing consumed before the kill"
         second = start_process(db, log)
         try:
-            lineage = wait_for(lambda: _lineage_if(second.url, n), timeout=60, every=0.5)
+            lineage = wait_for(
+                lambda: lineage_when(second.url, "NATS-KILL9", n), timeout=60, every=0.5
+            )
             assert lineage, "not every event arrived after the restart"
             ids = [e["id"] for e in lineage["events"]]
             assert sorted(ids) == [f"k9-{i:05d}" for i in range(n)]  # each once
-            again = _metric(second.url, "synclens_bus_messages_total", outcome="duplicate")
-            assert again == _metric(second.url, "synclens_events_duplicate_total")
+            again = metric_at(second.url, "synclens_bus_messages_total", outcome="duplicate")
+            assert again == metric_at(second.url, "synclens_events_duplicate_total")
         finally:
             second.proc.send_signal(signal.SIGTERM)
             assert second.proc.wait(timeout=30) == 0
     finally:
         own.delete()
-
-
-def _metric(url: str, name: str, **labels: str) -> float:
-    text = httpx.get(f"{url}/metrics", timeout=10).text
-    return sum(
-        s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name == name and labels.items() <= s.labels.items()
-    )
-
-
-def _bus_stored(url: str) -> float:
-    return _metric(url, "synclens_bus_messages_total", outcome="stored")
-
-
-def _lineage_if(url: str, n: int) -> dict[str, Any] | None:
-    params: dict[str, str | int] = {"sku": "NATS-KILL9", "limit": n + 10}
-    got = httpx.get(f"{url}/api/v1/lineage", params=params, timeout=30).json()
-    return dict(got) if len(got["events"]) >= n else None
