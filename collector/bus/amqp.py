@@ -29,9 +29,10 @@ from collections.abc import Mapping
 import aio_pika
 import aio_pika.exceptions
 import aiormq.exceptions
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from collector.api.deps import CollectorState
+from collector.bus.consumer import Consumer
 from collector.bus.intake import BusMessage, StoreBusy, take_events
 from collector.bus.telemetry import BusMetrics
 
@@ -40,7 +41,6 @@ __all__ = ["AmqpConsumer", "AmqpOptions", "bus_message"]
 log = logging.getLogger(__name__)
 
 _BROKER = "rabbitmq"
-_RETRY_S = 2.0
 _LAG_EVERY_S = 2.0
 _PREFIXES = ("cloudevents:", "cloudevents_")
 
@@ -78,41 +78,24 @@ def bus_message(headers: Mapping[str, object], content_type: str | None, body: b
     return BusMessage(out, body)
 
 
-class AmqpConsumer:
-    """Consumes in tasks of the event loop between :meth:`start` and :meth:`stop`."""
+class AmqpConsumer(Consumer):
+    """The consumer of ``options.queue``, in a task of the event loop; on
+    :meth:`stop`, messages prefetched but not yet taken go back to the queue."""
+
+    name = _BROKER
+    _errors = (aio_pika.exceptions.AMQPException, aiormq.exceptions.AMQPError, OSError)
 
     def __init__(self, state: CollectorState, options: AmqpOptions, metrics: BusMetrics):
-        self._state = state
+        super().__init__(state, metrics)
         self._options = options
-        self._metrics = metrics
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.lag: int | None = None  # synclens_bus_consumer_lag{broker="rabbitmq"}
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="synclens-amqp-consumer")
-
-    async def stop(self) -> None:
-        """Settle the batch under way (commit, then ack), then disconnect;
-        messages prefetched but not yet taken go back to the queue."""
-        self._stopping.set()
-        if self._task is not None:
-            await self._task
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            connection: AbstractRobustConnection | None = None
-            try:
-                connection = await aio_pika.connect_robust(self._options.url, timeout=5)
-                await self._consume(await connection.channel())
-            except (aio_pika.exceptions.AMQPException, aiormq.exceptions.AMQPError, OSError) as exc:
-                log.warning("AMQP %s: %r; retrying in %.0f s", self._options.queue, exc, _RETRY_S)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), _RETRY_S)
-            finally:
-                if connection is not None:
-                    with contextlib.suppress(Exception):  # closing what may be broken
-                        await connection.close()
+    async def _session(self) -> None:
+        connection = await aio_pika.connect_robust(self._options.url, timeout=5)
+        try:
+            await self._consume(await connection.channel())
+        finally:
+            with contextlib.suppress(*self._errors):
+                await connection.close()
 
     async def _consume(self, channel: AbstractChannel) -> None:
         opts = self._options

@@ -15,7 +15,6 @@ stops the service.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 
@@ -27,6 +26,7 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from collector.api.deps import CollectorState
+from collector.bus.consumer import Consumer
 from collector.bus.intake import BusMessage, StoreBusy, take_events
 from collector.bus.telemetry import BusMetrics
 
@@ -35,7 +35,6 @@ __all__ = ["JetStreamConsumer", "JetStreamOptions"]
 log = logging.getLogger(__name__)
 
 _BROKER = "nats"
-_RETRY_S = 2.0  # between attempts to connect or to find the stream
 
 
 class JetStreamOptions:
@@ -56,48 +55,31 @@ class JetStreamOptions:
         self.batch, self.ack_wait_s, self.fetch_wait_s = batch, ack_wait_s, fetch_wait_s
 
 
-class JetStreamConsumer:
-    """Consumes in a task of the event loop between :meth:`start` and :meth:`stop`."""
+class JetStreamConsumer(Consumer):
+    """The durable pull consumer of ``options``, in a task of the event loop."""
+
+    name = _BROKER
+    _errors = (nats.errors.Error, OSError)
 
     def __init__(self, state: CollectorState, options: JetStreamOptions, metrics: BusMetrics):
-        self._state = state
+        super().__init__(state, metrics)
         self._options = options
-        self._metrics = metrics
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.lag: int | None = None  # synclens_bus_consumer_lag
 
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="synclens-nats-consumer")
-
-    async def stop(self) -> None:
-        """Finish the batch under way (commit, then ack), then disconnect."""
-        self._stopping.set()
-        if self._task is not None:
-            await self._task
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            nc: Client | None = None
-            try:
-                nc = await nats.connect(
-                    self._options.url,
-                    name="synclens",
-                    connect_timeout=2,
-                    allow_reconnect=True,
-                    max_reconnect_attempts=-1,
-                    reconnect_time_wait=1,
-                    error_cb=_log_error,
-                )
-                await self._consume(nc)
-            except (nats.errors.Error, OSError) as exc:
-                log.warning("NATS %s: %r; retrying in %.0f s", self._options.url, exc, _RETRY_S)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), _RETRY_S)
-            finally:
-                if nc is not None and not nc.is_closed:
-                    with contextlib.suppress(nats.errors.Error, OSError):
-                        await nc.close()
+    async def _session(self) -> None:
+        nc = await nats.connect(
+            self._options.url,
+            name="synclens",
+            connect_timeout=2,
+            allow_reconnect=True,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            error_cb=_log_error,
+        )
+        try:
+            await self._consume(nc)
+        finally:
+            with contextlib.suppress(nats.errors.Error, OSError):
+                await nc.close()
 
     async def _consume(self, nc: Client) -> None:
         opts = self._options

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +10,9 @@ from pydantic import SecretStr
 
 from synclens.settings import AmqpSettings, IngestSettings, load_settings
 from tests.collector.amqp_bus import URL, Queue, binary, require_rabbitmq, structured
-from tests.collector.bus_checks import events_of, lineage_when, metric_at, wait_for
+from tests.collector.bus_checks import KILL9_EVENTS, events_of, survives_kill_9, wait_for
 from tests.collector.wire import cloudevent
-from tests.conftest import LiveServer, Service, start_process
+from tests.conftest import LiveServer, Service
 
 
 @pytest.fixture(scope="module")
@@ -79,33 +78,17 @@ def test_a_repeated_event_is_a_duplicate_stored_once(queue: Queue, svc: Service)
     assert 'synclens_bus_consumer_lag{broker="rabbitmq"}' in svc.get("/metrics").text
 
 
+@pytest.mark.slow
 def test_kill_9_mid_stream_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     require_rabbitmq()
     own = Queue.fresh()
     try:
-        n = 400
-        own.publish([structured(cloudevent(f"k9-{i:05d}", sku="AMQP-KILL9")) for i in range(n)])
+        own.publish(
+            [structured(cloudevent(f"k9-{i:05d}", sku="AMQP-KILL9")) for i in range(KILL9_EVENTS)]
+        )
         monkeypatch.setenv("SYNCLENS_AMQP__URL", URL)
         monkeypatch.setenv("SYNCLENS_AMQP__QUEUE", own.name)
         monkeypatch.setenv("SYNCLENS_AMQP__PREFETCH", "10")
-        db, log = tmp_path / "k9.duckdb", tmp_path / "serve.log"
-        first = start_process(db, log)
-        stored = wait_for(lambda: metric_at(first.url, "synclens_bus_messages_total") >= 60, 30)
-        first.proc.send_signal(signal.SIGKILL)
-        first.proc.wait(timeout=10)
-        assert stored, "nothing consumed before the kill"
-        second = start_process(db, log)
-        try:
-            lineage = wait_for(
-                lambda: lineage_when(second.url, "AMQP-KILL9", n), timeout=60, every=0.5
-            )
-            assert lineage, "not every event arrived after the restart"
-            ids = [e["id"] for e in lineage["events"]]
-            assert sorted(ids) == [f"k9-{i:05d}" for i in range(n)]  # each once
-            again = metric_at(second.url, "synclens_bus_messages_total", outcome="duplicate")
-            assert again == metric_at(second.url, "synclens_events_duplicate_total")
-        finally:
-            second.proc.send_signal(signal.SIGTERM)
-            assert second.proc.wait(timeout=30) == 0
+        survives_kill_9(tmp_path, "AMQP-KILL9")
     finally:
         own.delete()

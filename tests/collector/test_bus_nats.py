@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from synclens.settings import IngestSettings, NatsSettings, load_settings
-from tests.collector.bus_checks import events_of, lineage_when, metric_at, wait_for
+from tests.collector.bus_checks import KILL9_EVENTS, events_of, survives_kill_9, wait_for
 from tests.collector.nats_bus import URL, Stream, binary, require_nats, structured
 from tests.collector.wire import cloudevent
-from tests.conftest import LiveServer, Service, start_process
+from tests.conftest import LiveServer, Service
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +78,7 @@ def test_a_repeated_event_is_a_duplicate_stored_once(stream: Stream, svc: Servic
     assert wait_for(lambda: "synclens_bus_consumer_lag" in svc.get("/metrics").text)
 
 
+@pytest.mark.slow
 def test_kill_9_mid_stream_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``kill -9`` of ``synclens serve`` while it consumes: after a restart every
     event is stored exactly once; what was committed but not acknowledged comes
@@ -86,8 +86,9 @@ def test_kill_9_mid_stream_loses_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     require_nats()
     own = Stream.fresh()
     try:
-        n = 400
-        own.publish([structured(cloudevent(f"k9-{i:05d}", sku="NATS-KILL9")) for i in range(n)])
+        own.publish(
+            [structured(cloudevent(f"k9-{i:05d}", sku="NATS-KILL9")) for i in range(KILL9_EVENTS)]
+        )
         for key, value in {
             "URL": URL,
             "STREAM": own.name,
@@ -97,27 +98,6 @@ def test_kill_9_mid_stream_loses_nothing(tmp_path: Path, monkeypatch: pytest.Mon
             "ACK_WAIT_S": "2",  # what the killed process held comes back after it
         }.items():
             monkeypatch.setenv(f"SYNCLENS_NATS__{key}", value)
-        db, log = tmp_path / "k9.duckdb", tmp_path / "serve.log"
-        first = start_process(db, log)
-        stored = wait_for(
-            lambda: metric_at(first.url, "synclens_bus_messages_total", outcome="stored") >= 60,
-            timeout=30,
-        )
-        first.proc.send_signal(signal.SIGKILL)
-        first.proc.wait(timeout=10)
-        assert stored, "nothing consumed before the kill"
-        second = start_process(db, log)
-        try:
-            lineage = wait_for(
-                lambda: lineage_when(second.url, "NATS-KILL9", n), timeout=60, every=0.5
-            )
-            assert lineage, "not every event arrived after the restart"
-            ids = [e["id"] for e in lineage["events"]]
-            assert sorted(ids) == [f"k9-{i:05d}" for i in range(n)]  # each once
-            again = metric_at(second.url, "synclens_bus_messages_total", outcome="duplicate")
-            assert again == metric_at(second.url, "synclens_events_duplicate_total")
-        finally:
-            second.proc.send_signal(signal.SIGTERM)
-            assert second.proc.wait(timeout=30) == 0
+        survives_kill_9(tmp_path, "NATS-KILL9")
     finally:
         own.delete()
