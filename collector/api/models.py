@@ -87,6 +87,9 @@ class EventView(Model):
     serial: str | None
     reason: str | None
     trace_id: str | None
+    extensions: dict[str, Any] = Field(
+        default_factory=dict, description="CloudEvents extension attributes as sent (e.g. rma)"
+    )
     received_at: str | None
     attempts_seen: bool
     targets: list[TargetView]
@@ -149,6 +152,9 @@ class SpanNode(Model):
     end: str | None
     duration_s: float
     attributes: dict[str, Any]
+    scope_name: str | None = None
+    scope_version: str | None = None
+    scope_attributes: dict[str, Any] | None = None
     children: list[SpanNode]
 
 

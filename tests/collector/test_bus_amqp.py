@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from collector.testing.wire import cloudevent
 from synclens.settings import AmqpSettings, IngestSettings, load_settings
 from tests.collector.amqp_bus import URL, Queue, binary, require_rabbitmq, structured
 from tests.collector.bus_checks import KILL9_EVENTS, events_of, survives_kill_9, wait_for
-from tests.collector.wire import cloudevent
 from tests.conftest import LiveServer, Service
 
 

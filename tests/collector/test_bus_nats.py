@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from collector.testing.wire import cloudevent
 from synclens.settings import IngestSettings, NatsSettings, load_settings
 from tests.collector.bus_checks import KILL9_EVENTS, events_of, survives_kill_9, wait_for
 from tests.collector.nats_bus import URL, Stream, binary, require_nats, structured
-from tests.collector.wire import cloudevent
 from tests.conftest import LiveServer, Service
 
 
