@@ -8,7 +8,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["bind", "migrations", "named", "sql"]
+import duckdb
+
+__all__ = ["bind", "dict_rows", "migrations", "named", "sql"]
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -53,3 +55,10 @@ def bind(text: str, params: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise KeyError(f"query needs parameter(s) {', '.join(sorted(missing))}")
     return {name: params[name] for name in names}
+
+
+def dict_rows(result: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every row of an executed query as a dict by column name (fetches all:
+    an unfinished result would hold its transaction open)."""
+    columns = [d[0] for d in result.description or ()]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]

@@ -19,13 +19,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from collector.snapshots import (
-    _BATCH_ROWS,
-    _COLUMNS,
-    _REQUIRED,
+    BATCH_ROWS,
+    REQUIRED_COLUMNS,
+    ROW_COLUMNS,
+    RowChecker,
     RowError,
     SnapshotError,
     SnapshotHeader,
-    _Checker,
     header_from_fields,
 )
 
@@ -35,8 +35,8 @@ _IN_MEMORY_JSON_BYTES = 4 * 1024 * 1024  # JSON bodies up to this are parsed at 
 
 
 def _check_columns(names: list[str]) -> None:
-    unknown = sorted(set(names) - _COLUMNS)
-    missing = [c for c in _REQUIRED if c not in names]
+    unknown = sorted(set(names) - ROW_COLUMNS)
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing or unknown:
         parts = []
         if missing:
@@ -53,7 +53,7 @@ def _check_columns(names: list[str]) -> None:
         raise SnapshotError(422, f"wrong columns: {', '.join(dupes)} given more than once")
 
 
-def csv_batches(path: Path, checker: _Checker | None = None) -> Iterator[pa.RecordBatch]:
+def csv_batches(path: Path, checker: RowChecker | None = None) -> Iterator[pa.RecordBatch]:
     """Raw batches of a CSV file with a header line (all columns as text)."""
 
     def invalid(row: Any) -> str:
@@ -101,7 +101,7 @@ def parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
     names = pf.schema_arrow.names
     _check_columns(names)
     try:
-        yield from pf.iter_batches(batch_size=_BATCH_ROWS, columns=names)
+        yield from pf.iter_batches(batch_size=BATCH_ROWS, columns=names)
     except (pa.ArrowException, OSError) as exc:
         raise SnapshotError(400, f"not a readable Parquet file (truncated?): {exc}") from exc
 
@@ -157,7 +157,7 @@ def json_snapshot(path: Path) -> tuple[SnapshotHeader, Callable[[], Iterator[pa.
                     status.append(_text(row.get("stock_status")))
                     q = row.get("quantity")
                     qty.append(None if q is None else q if type(q) is str else str(q))
-                    if len(sku) >= _BATCH_ROWS:
+                    if len(sku) >= BATCH_ROWS:
                         yield _raw_batch(cols)
                         for c in cols:
                             c.clear()
@@ -186,8 +186,8 @@ def _json_snapshot_in_memory(
     header = header_from_fields(*(object() if isinstance(v, dict | list) else v for v in fields))
 
     def batches() -> Iterator[pa.RecordBatch]:
-        for start in range(0, max(len(rows), 1), _BATCH_ROWS):
-            chunk = [r if isinstance(r, dict) else {} for r in rows[start : start + _BATCH_ROWS]]
+        for start in range(0, max(len(rows), 1), BATCH_ROWS):
+            chunk = [r if isinstance(r, dict) else {} for r in rows[start : start + BATCH_ROWS]]
             if not chunk:
                 return
             qty = [r.get("quantity") for r in chunk]

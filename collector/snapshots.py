@@ -35,8 +35,12 @@ from collector.store import Store
 from collector.timefmt import parse_rfc3339_ns
 
 __all__ = [
+    "BATCH_ROWS",
+    "REQUIRED_COLUMNS",
+    "ROW_COLUMNS",
     "ROW_SCHEMA",
     "Format",
+    "RowChecker",
     "RowError",
     "SnapshotError",
     "SnapshotHeader",
@@ -57,9 +61,9 @@ ROW_SCHEMA = pa.schema(
         ("quantity", pa.float64()),
     ]
 )
-_REQUIRED = ("sku", "location", "quantity")
-_COLUMNS = frozenset(ROW_SCHEMA.names)
-_BATCH_ROWS = 65_536
+REQUIRED_COLUMNS = ("sku", "location", "quantity")
+ROW_COLUMNS = frozenset(ROW_SCHEMA.names)
+BATCH_ROWS = 65_536
 _NUMBER = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
 _STATUSES = pa.array(sorted(STOCK_STATUSES))
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -153,7 +157,7 @@ def header_from_fields(
 
 
 @dataclass
-class _Checker:
+class RowChecker:
     """Validates raw batches into ROW_SCHEMA batches, collecting row errors."""
 
     max_errors: int
@@ -255,7 +259,7 @@ def write_snapshot(
     fmt: Format,
     received_ns: int,
     max_errors: int = 20,
-    checker: _Checker | None = None,
+    checker: RowChecker | None = None,
     staging_dir: Path | None = None,
 ) -> SnapshotResult:
     """Validate and store a snapshot whole; nothing is stored on error.
@@ -267,7 +271,7 @@ def write_snapshot(
     ``max_errors`` bad rows and a count per kind of error, or naming the
     repeated keys.
     """
-    check = checker or _Checker(max_errors)
+    check = checker or RowChecker(max_errors)
     stage = _Stage(staging_dir)
     try:
         for raw in batches:
@@ -401,6 +405,6 @@ def prune_snapshots(cur: duckdb.DuckDBPyConnection, *, keep: int) -> int:
     return len(ids)
 
 
-def new_checker(max_errors: int = 20) -> _Checker:
+def new_checker(max_errors: int = 20) -> RowChecker:
     """A row checker to share between a reader (CSV bad rows) and the write."""
-    return _Checker(max_errors)
+    return RowChecker(max_errors)

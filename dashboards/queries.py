@@ -17,11 +17,12 @@ import pandas as pd
 from prometheus_client import CollectorRegistry
 
 from collector.clock import Clock
-from collector.lineage import LineageExtra, LineageQuery, order_lineage, sku_lineage, trace_view
+from collector.lineage import LineageExtra, LineageQuery, order_lineage, sku_lineage
 from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.timefmt import NS_PER_S
+from collector.traces import trace_view
 from dashboards import frames
 from dashboards.cache import FreshnessCache
 from metrics.exceptions import ExceptionStore

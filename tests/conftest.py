@@ -54,7 +54,7 @@ def free_port() -> int:
 
 
 def wait_ready(
-    url: str, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+    url: str, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,8 +9,9 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from collector.api.deps import CollectorDep, ReaderAuth
 from collector.api.models import OrderLineage, SkuLineage, TraceView
 from collector.api.responses import invalid, refusals
-from collector.lineage import LineageQuery, order_lineage, sku_lineage, trace_view
+from collector.lineage import LineageQuery, order_lineage, sku_lineage
 from collector.timefmt import parse_rfc3339_ns
+from collector.traces import trace_view
 
 __all__ = ["router"]
 

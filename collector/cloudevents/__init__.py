@@ -29,7 +29,7 @@ from collector.cloudevents.events import (
     EventBatch,
     EventDecodeError,
     Rejection,
-    _text,
+    body_text,
     decode_batch_text,
     decode_binary,
     decode_structured,
@@ -52,7 +52,7 @@ def decode_batch(
     body: bytes, *, received_ns: int, allowed_systems: frozenset[str] | None = None
 ) -> EventBatch:
     """A JSON array of events (``application/cloudevents-batch+json``)."""
-    text = _text(body)
+    text = body_text(body)
     if len(text) >= FAST_MIN_CHARS and not first_rejected(text, allowed_systems):
         batch = fast_batch(text, received_ns, allowed_systems)
         if batch is not None:

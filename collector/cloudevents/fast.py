@@ -29,22 +29,24 @@ from typing import cast
 import orjson
 
 from collector.cloudevents.events import (
-    _INT64_MAX,
-    _NOT_EXTENSIONS,
-    _USUAL_EXTENSIONS,
-    _USUAL_EXTENSIONS_JSON,
     EVENT_TYPES,
+    NOT_EXTENSIONS,
     STOCK_STATUSES,
+    USUAL_EXTENSIONS,
+    USUAL_EXTENSIONS_JSON,
     EventBatch,
     Rejection,
-    _check_content_type,
-    _decode_events,
-    _dumps,
-    _optional,
-    _Rejected,
-    _row,
-    _sequence,
-    _traceparent,
+    decode_event_objects,
+    event_row,
+)
+from collector.cloudevents.fields import (
+    INT64_MAX,
+    EventRejected,
+    check_content_type,
+    json_dumps,
+    optional_field,
+    sequence_of,
+    trace_context,
 )
 from collector.timefmt import parse_rfc3339_ns_list
 
@@ -60,7 +62,7 @@ _ONLY_STR = frozenset({str})
 _STR_OR_NONE = frozenset({str, NoneType})
 _INT_OR_NONE = frozenset({int, NoneType})
 _NUMBERS = frozenset({int, float})
-_SCALARS = frozenset({str, int, bool, NoneType})  # orjson writes them exactly as _dumps does
+_SCALARS = frozenset({str, int, bool, NoneType})  # orjson writes them exactly as json_dumps does
 _CONTENT_TYPE_KINDS = frozenset({str, NoneType, EllipsisType})  # ... for absent
 _STATUSES_OR_NONE: frozenset[str | None] = frozenset({*STOCK_STATUSES, None})
 _DATA_FIELDS = frozenset(
@@ -112,8 +114,8 @@ def first_rejected(text: str, allowed_systems: frozenset[str] | None) -> bool:
     if type(first) is not dict:
         return True
     try:
-        _row(first, allowed_systems, True)
-    except _Rejected:
+        event_row(first, allowed_systems, True)
+    except EventRejected:
         return True
     return False
 
@@ -151,7 +153,7 @@ def fast_batch(
             if not _narrow(part):
                 return None
             failed += 1
-            decoded = _decode_events(part, received_ns, allowed_systems, False)
+            decoded = decode_event_objects(part, received_ns, allowed_systems, False)
             columns = decoded.columns
             rejected.extend(replace(r, index=start + r.index) for r in decoded.rejected)
         parts.append(columns)
@@ -163,11 +165,11 @@ def fast_batch(
 def _fast_columns(
     events: list[object], received_ns: int, allowed_systems: frozenset[str] | None
 ) -> dict[str, list[object]] | None:
-    """What ``_decode_events`` gives for orjson-parsed ``events`` when none is
+    """What ``decode_event_objects`` gives for orjson-parsed ``events`` when none is
     rejected, or None when any would be or is out of the fast path's reach."""
     try:
         return _fast(events, received_ns, allowed_systems)
-    except (_Unusual, _Rejected):
+    except (_Unusual, EventRejected):
         return None
 
 
@@ -248,7 +250,7 @@ def _fast_systems(
 
 
 def _fast_traceparents(values: list[object]) -> tuple[list[object], list[object]]:
-    """(trace ids, parent span ids) as ``_traceparent`` gives them, null for null."""
+    """(trace ids, parent span ids) as ``trace_context`` gives them, null for null."""
     n = len(values)
     if set(map(type, values)) == _ONLY_STR:
         texts = cast(list[str], values)
@@ -259,14 +261,14 @@ def _fast_traceparents(values: list[object]) -> tuple[list[object], list[object]
             span_ids = [text[36:52] for text in texts]
             if _ZERO_TRACE_ID not in trace_ids and _ZERO_SPAN_ID not in span_ids:
                 return cast(list[object], trace_ids), cast(list[object], span_ids)
-    pairs = [_NO_TRACE if value is None else _traceparent(value) for value in values]
+    pairs = [_NO_TRACE if value is None else trace_context(value) for value in values]
     return [pair[0] for pair in pairs], [pair[1] for pair in pairs]
 
 
 def _fast_extensions(events: list[dict[str, object]], names: set[str]) -> list[object]:
-    """The ``extensions`` column; checks ``datacontenttype`` as ``_row`` does."""
+    """The ``extensions`` column; checks ``datacontenttype`` as ``event_row`` does."""
     n = len(events)
-    if names <= _NOT_EXTENSIONS:
+    if names <= NOT_EXTENSIONS:
         return [None] * n
     content_types = list(map(dict.get, events, repeat("datacontenttype", n), repeat(..., n)))
     if not set(map(type, content_types)) <= _CONTENT_TYPE_KINDS:
@@ -277,25 +279,25 @@ def _fast_extensions(events: list[dict[str, object]], names: set[str]) -> list[o
             texts[value] = None
         else:
             if value is not None:
-                _check_content_type(value)
+                check_content_type(value)
             extensions = {"datacontenttype": value}
             texts[value] = (
-                _USUAL_EXTENSIONS_JSON if extensions == _USUAL_EXTENSIONS else _dumps(extensions)
+                USUAL_EXTENSIONS_JSON if extensions == USUAL_EXTENSIONS else json_dumps(extensions)
             )
-    if names <= _NOT_EXTENSIONS | {"datacontenttype"}:
+    if names <= NOT_EXTENSIONS | {"datacontenttype"}:
         return list(map(texts.__getitem__, content_types))
     return [_fast_extensions_text(event) for event in events]  # other extension attributes
 
 
 def _fast_extensions_text(event: dict[str, object]) -> str | None:
-    extensions = {key: value for key, value in event.items() if key not in _NOT_EXTENSIONS}
+    extensions = {key: value for key, value in event.items() if key not in NOT_EXTENSIONS}
     if not extensions:
         return None
-    if extensions == _USUAL_EXTENSIONS:
-        return _USUAL_EXTENSIONS_JSON
+    if extensions == USUAL_EXTENSIONS:
+        return USUAL_EXTENSIONS_JSON
     if not _narrow(extensions):
         raise _Unusual
-    return _dumps(extensions)
+    return json_dumps(extensions)
 
 
 def _fast_data(
@@ -350,12 +352,12 @@ def _fast_data(
 
 
 def _fast_optional(values: list[object] | None, name: str, integers: bool, n: int) -> list[object]:
-    """``_optional`` of each value (``_Rejected`` as it does)."""
+    """``optional_field`` of each value (``EventRejected`` as it does)."""
     if values is None:
         return [None] * n
     if set(map(type, values)) <= _STR_OR_NONE:
         return values if all(values) else [value or None for value in values]
-    return [_optional(value, name, integers) for value in values]
+    return [optional_field(value, name, integers) for value in values]
 
 
 def _fast_default(
@@ -384,9 +386,9 @@ def _fast_sequence(values: list[object] | None, plain: bool, n: int) -> list[obj
     if values is None:
         return [None] * n
     if not plain:
-        return [_sequence(value) for value in values]  # rejects floats of 2**63 or more
+        return [sequence_of(value) for value in values]  # rejects floats of 2**63 or more
     numbers = cast(list[int], [value for value in values if value is not None])
-    if numbers and (min(numbers) < 0 or max(numbers) > _INT64_MAX):
+    if numbers and (min(numbers) < 0 or max(numbers) > INT64_MAX):
         raise _Unusual
     return values
 
@@ -396,13 +398,13 @@ def _fast_data_text(data: dict[str, object]) -> str:
         return orjson.dumps(data).decode()
     if not _narrow(data):
         raise _Unusual
-    return _dumps(data)
+    return json_dumps(data)
 
 
 def _narrow(value: object, depth: int = 0) -> bool:
     """No float in ``value`` may have been an integer literal beyond 64 bits
     (2**63 or more in magnitude; nor is any infinite), and it nests at most
-    ``_DEPTH`` deep, far from where ``json`` or ``_dumps`` run out of recursion."""
+    ``_DEPTH`` deep, far from where ``json`` or ``json_dumps`` run out of recursion."""
     kind = type(value)
     if kind is float:
         return -_WIDE < cast(float, value) < _WIDE

@@ -12,15 +12,38 @@ import pyarrow as pa
 from collector.schema import SPAN_COLUMNS, SPAN_SCHEMA, empty_columns
 
 __all__ = [
+    "DUMPS",
+    "INT32_MAX",
+    "INT32_MIN",
+    "INT64_MAX",
+    "INT64_MIN",
+    "MAX_DEPTH",
     "MAX_ERRORS",
     "MAX_REPEATED_BYTES",
     "MAX_RESOURCE_JSON",
     "MAX_SCOPE_NAME",
+    "PB_SCALARS",
+    "PLAIN_STRING_COLUMNS",
     "ROW_FORMAT",
+    "SLOT_DEFAULTS",
+    "SLOT_KIND",
+    "SPECIAL",
+    "STRING_SLOT",
+    "UINT64_MAX",
+    "ZERO_SPAN",
+    "ZERO_TRACE",
     "OtlpDecodeError",
     "OtlpTooLarge",
     "SpanBatch",
+    "SpanRejected",
+    "decimal_int",
+    "nonfinite",
+    "put_special",
+    "resource_limits_error",
+    "scope_limits_error",
     "span_attributes",
+    "span_batch",
+    "too_much_repeated",
 ]
 
 MAX_ERRORS = 10
@@ -39,15 +62,15 @@ MAX_REPEATED_BYTES = 256 * 1024 * 1024
 # say the same): 2 = the `attributes` JSON leaves out what the special
 # attribute columns hold exactly (see span_attributes).
 ROW_FORMAT = 2
-_INT64_MAX = (1 << 63) - 1
-_INT64_MIN = -(1 << 63)
-_UINT64_MAX = (1 << 64) - 1
-_INT32_MAX = (1 << 31) - 1
-_INT32_MIN = -(1 << 31)
-_MAX_DEPTH = 32  # nesting of array/kvlist attribute values (OTLP/JSON)
-_ZERO_TRACE = bytes(16)
-_ZERO_SPAN = bytes(8)
-_DUMPS = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+INT64_MAX = (1 << 63) - 1
+INT64_MIN = -(1 << 63)
+UINT64_MAX = (1 << 64) - 1
+INT32_MAX = (1 << 31) - 1
+INT32_MIN = -(1 << 31)
+MAX_DEPTH = 32  # nesting of array/kvlist attribute values (OTLP/JSON)
+ZERO_TRACE = bytes(16)
+ZERO_SPAN = bytes(8)
+DUMPS = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 # Span attributes with a column of their own (SPEC 1.1).  The columns are
 # contiguous in SPAN_SCHEMA, so a span carries them as one list of "slots"
@@ -67,25 +90,25 @@ _ATTRIBUTE_COLUMNS = {
     "http.response.status_code": "http_status",
 }
 _FIRST_SLOT = SPAN_COLUMNS.index("event_id")
-_SPECIAL: dict[str, int] = {
+SPECIAL: dict[str, int] = {
     attr: SPAN_COLUMNS.index(col) - _FIRST_SLOT for attr, col in _ATTRIBUTE_COLUMNS.items()
 }
-assert sorted(_SPECIAL.values()) == list(range(len(_SPECIAL))), "attribute columns not contiguous"
+assert sorted(SPECIAL.values()) == list(range(len(SPECIAL))), "attribute columns not contiguous"
 # "s" string, "i" int64, "b" bool, by slot.
-_SLOT_KIND = tuple(
+SLOT_KIND = tuple(
     {pa.string(): "s", pa.int64(): "i", pa.bool_(): "b"}[SPAN_SCHEMA.field(_FIRST_SLOT + k).type]
-    for k in range(len(_SPECIAL))
+    for k in range(len(SPECIAL))
 )
-_STRING_SLOT = tuple(kind == "s" for kind in _SLOT_KIND)
+STRING_SLOT = tuple(kind == "s" for kind in SLOT_KIND)
 # The AnyValue kind whose value a slot's column holds exactly, so that the
 # `attributes` JSON need not repeat it (bools: only true, as false is also
 # what the column says when the attribute is absent).
 _HELD_KIND = tuple(
-    {"s": "string_value", "i": "int_value", "b": "bool_value"}[kind] for kind in _SLOT_KIND
+    {"s": "string_value", "i": "int_value", "b": "bool_value"}[kind] for kind in SLOT_KIND
 )
-_SLOT_DEFAULTS: list[object] = [False if kind == "b" else None for kind in _SLOT_KIND]
+SLOT_DEFAULTS: list[object] = [False if kind == "b" else None for kind in SLOT_KIND]
 # String columns not written by json.dumps (which escapes surrogates).
-_PLAIN_STRING_COLUMNS = tuple(
+PLAIN_STRING_COLUMNS = tuple(
     k
     for k, field in enumerate(SPAN_SCHEMA)
     if field.type == pa.string()
@@ -93,19 +116,17 @@ _PLAIN_STRING_COLUMNS = tuple(
 )
 _BOOL_STRINGS = {"true": True, "false": False}
 # AnyValue kinds read with a plain getattr (no conversion needed).
-_PB_SCALARS = frozenset(("string_value", "int_value", "bool_value"))
+PB_SCALARS = frozenset(("string_value", "int_value", "bool_value"))
 
 
-def _special(
+def put_special(
     attrs: dict[str, object], sv: list[object], slot: int, which: str | None, pv: object, key: str
 ) -> None:
     """Special attribute ``key`` into its column's slot ``sv[slot]``, and into
     ``attrs`` (the `attributes` JSON) only when the column does not hold it
     exactly; a later value of a key replaces an earlier one in both."""
-    sv[slot] = (
-        pv if which == "string_value" and _STRING_SLOT[slot] else _typed(slot, which, pv, key)
-    )
-    if which == _HELD_KIND[slot] and (pv is True or _SLOT_KIND[slot] != "b"):
+    sv[slot] = pv if which == "string_value" and STRING_SLOT[slot] else _typed(slot, which, pv, key)
+    if which == _HELD_KIND[slot] and (pv is True or SLOT_KIND[slot] != "b"):
         attrs.pop(key, None)
     else:
         attrs[key] = pv
@@ -156,14 +177,14 @@ class SpanBatch:
     errors: tuple[str, ...]  # reasons of the first MAX_ERRORS rejected spans
 
 
-class _Reject(Exception):
+class SpanRejected(Exception):
     """One span cannot be stored; ``str()`` is the reason."""
 
 
 # --------------------------------------------------------------------------- shared
 
 
-def _batch(rows: list[tuple[object, ...]], rejected: int, errors: list[str]) -> SpanBatch:
+def span_batch(rows: list[tuple[object, ...]], rejected: int, errors: list[str]) -> SpanBatch:
     if rows:
         columns = dict(zip(SPAN_COLUMNS, map(list, zip(*rows, strict=True)), strict=True))
     else:
@@ -171,14 +192,14 @@ def _batch(rows: list[tuple[object, ...]], rejected: int, errors: list[str]) -> 
     return SpanBatch(columns, len(rows), rejected, tuple(errors))
 
 
-def _resource_error(resource: str) -> str | None:
+def resource_limits_error(resource: str) -> str | None:
     """Why every span of a resource whose attributes are this JSON is rejected, or None."""
     if len(resource) > MAX_RESOURCE_JSON:
         return f"resource attributes exceed {MAX_RESOURCE_JSON} characters of JSON"
     return None
 
 
-def _scope_error(
+def scope_limits_error(
     scope: str | None, version: str | None = None, attributes: str | None = None
 ) -> str | None:
     """Why every span of a scope with this name, version and attributes JSON
@@ -192,7 +213,7 @@ def _scope_error(
     return None
 
 
-def _too_much_repeated(budget: int) -> OtlpTooLarge:
+def too_much_repeated(budget: int) -> OtlpTooLarge:
     """The error of a request whose spans repeat more than ``budget`` characters."""
     return OtlpTooLarge(
         f"the spans of this request repeat more than {budget} bytes of resource and scope"
@@ -200,35 +221,35 @@ def _too_much_repeated(budget: int) -> OtlpTooLarge:
     )
 
 
-def _nonfinite(d: float) -> object:
+def nonfinite(d: float) -> object:
     """JSON has no NaN/Infinity: spell them as proto3 JSON does."""
     if math.isfinite(d):
         return d
     return "NaN" if math.isnan(d) else ("Infinity" if d > 0 else "-Infinity")
 
 
-def _decimal(x: object, what: str, lo: int = _INT64_MIN, hi: int = _INT64_MAX) -> int:
+def decimal_int(x: object, what: str, lo: int = INT64_MIN, hi: int = INT64_MAX) -> int:
     """An OTLP/JSON 64-bit integer: a JSON integer or a string of decimal digits."""
     if type(x) is int:
         n = x
     elif type(x) is str and len(x) <= 20 and x.isascii() and x.removeprefix("-").isdigit():
         n = int(x)
     else:
-        raise _Reject(f"{what} must be an integer")
+        raise SpanRejected(f"{what} must be an integer")
     if not lo <= n <= hi:
-        raise _Reject(f"{what} out of range")
+        raise SpanRejected(f"{what} out of range")
     return n
 
 
 def _typed(slot: int, which: str | None, pv: object, key: str) -> object:
-    """The column value of special attribute ``key``, or _Reject if mistyped."""
-    kind = _SLOT_KIND[slot]
+    """The column value of special attribute ``key``, or SpanRejected if mistyped."""
+    kind = SLOT_KIND[slot]
     if kind == "s":
         if which == "string_value":
             return pv
         if which == "int_value":  # e.g. a numeric order id
             return str(pv)
-        raise _Reject(f"attribute {key} must be a string")
+        raise SpanRejected(f"attribute {key} must be a string")
     if kind == "i":
         n: object = None
         if which == "int_value":
@@ -236,9 +257,9 @@ def _typed(slot: int, which: str | None, pv: object, key: str) -> object:
         elif which == "string_value" and type(pv) is str and pv.isascii() and pv.isdigit():
             n = int(pv) if len(pv) <= 18 else None
         if type(n) is not int:
-            raise _Reject(f"attribute {key} must be an integer")
+            raise SpanRejected(f"attribute {key} must be an integer")
         if key == "sync.attempt" and n < 1:
-            raise _Reject(f"attribute {key} must be an integer >= 1")
+            raise SpanRejected(f"attribute {key} must be an integer >= 1")
         return n
     if which == "bool_value":
         return pv
@@ -246,4 +267,4 @@ def _typed(slot: int, which: str | None, pv: object, key: str) -> object:
         b = _BOOL_STRINGS.get(pv.lower())
         if b is not None:
             return b
-    raise _Reject(f"attribute {key} must be a boolean")
+    raise SpanRejected(f"attribute {key} must be a boolean")

@@ -11,29 +11,29 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from opentelemetry.proto.trace.v1.trace_pb2 import Status as SpanStatus
 
 from collector.otlp.common import (
-    _DUMPS,
-    _INT32_MAX,
-    _INT32_MIN,
-    _MAX_DEPTH,
-    _PLAIN_STRING_COLUMNS,
-    _SLOT_DEFAULTS,
-    _SPECIAL,
-    _STRING_SLOT,
-    _UINT64_MAX,
-    _ZERO_SPAN,
-    _ZERO_TRACE,
+    DUMPS,
+    INT32_MAX,
+    INT32_MIN,
+    MAX_DEPTH,
     MAX_ERRORS,
     MAX_REPEATED_BYTES,
+    PLAIN_STRING_COLUMNS,
+    SLOT_DEFAULTS,
+    SPECIAL,
+    STRING_SLOT,
+    UINT64_MAX,
+    ZERO_SPAN,
+    ZERO_TRACE,
     OtlpDecodeError,
     SpanBatch,
-    _batch,
-    _decimal,
-    _nonfinite,
-    _Reject,
-    _resource_error,
-    _scope_error,
-    _special,
-    _too_much_repeated,
+    SpanRejected,
+    decimal_int,
+    nonfinite,
+    put_special,
+    resource_limits_error,
+    scope_limits_error,
+    span_batch,
+    too_much_repeated,
 )
 
 __all__ = ["decode_json"]
@@ -64,7 +64,7 @@ def _json_any(v: object, depth: int) -> tuple[str | None, object]:
     if v is None:
         return None, None
     if type(v) is not dict:
-        raise _Reject("value must be an object")
+        raise SpanRejected("value must be an object")
     which = x = None
     for k, val in v.items():
         which = _JSON_KINDS.get(k)
@@ -75,13 +75,13 @@ def _json_any(v: object, depth: int) -> tuple[str | None, object]:
         return None, None
     if which == "string_value":
         if type(x) is not str:
-            raise _Reject("stringValue must be a string")
+            raise SpanRejected("stringValue must be a string")
         return which, x
     if which == "int_value":
-        return which, _decimal(x, "intValue")
+        return which, decimal_int(x, "intValue")
     if which == "bool_value":
         if type(x) is not bool:
-            raise _Reject("boolValue must be true or false")
+            raise SpanRejected("boolValue must be true or false")
         return which, x
     if which == "double_value":
         try:
@@ -89,24 +89,24 @@ def _json_any(v: object, depth: int) -> tuple[str | None, object]:
         except (ValueError, OverflowError):
             d = None
         if d is None:
-            raise _Reject("doubleValue must be a number")
-        return which, _nonfinite(d)
-    if depth >= _MAX_DEPTH:
-        raise _Reject("value nested too deeply")
+            raise SpanRejected("doubleValue must be a number")
+        return which, nonfinite(d)
+    if depth >= MAX_DEPTH:
+        raise SpanRejected("value nested too deeply")
     if which == "bytes_value":
         if type(x) is not str:
-            raise _Reject("bytesValue must be a base64 string")
+            raise SpanRejected("bytesValue must be a base64 string")
         s = x.replace("-", "+").replace("_", "/")
         try:
             raw = base64.b64decode(s + "=" * (-len(s) % 4), validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise _Reject("bytesValue must be a base64 string") from exc
+            raise SpanRejected("bytesValue must be a base64 string") from exc
         return which, base64.b64encode(raw).decode("ascii")
     values = x.get("values") if type(x) is dict else x
     if values is None:
         values = []
     elif type(values) is not list:
-        raise _Reject(
+        raise SpanRejected(
             f"{'arrayValue' if which == 'array_value' else 'kvlistValue'} must hold a list"
         )
     if which == "array_value":
@@ -118,15 +118,15 @@ def _json_attrs(kvs: object, depth: int = 0) -> dict[str, object]:
     if kvs is None:
         return {}
     if type(kvs) is not list:
-        raise _Reject("attributes must be a list")
+        raise SpanRejected("attributes must be a list")
     out: dict[str, object] = {}
     for kv in kvs:
         if type(kv) is not dict or type(key := kv.get("key", "")) is not str:
-            raise _Reject("attribute must be an object with a string key")
+            raise SpanRejected("attribute must be an object with a string key")
         try:
             out[key] = _json_any(kv.get("value"), depth)[1]
-        except _Reject as exc:
-            raise _Reject(f"attribute {key}: {exc}") from None
+        except SpanRejected as exc:
+            raise SpanRejected(f"attribute {key}: {exc}") from None
     return out
 
 
@@ -138,17 +138,17 @@ def _json_id(x: object, what: str, size: int) -> bytes:
             b = b""
         if len(b) == size and len(x) == 2 * size:
             return b
-    raise _Reject(f"{what} must be {2 * size} hex digits")
+    raise SpanRejected(f"{what} must be {2 * size} hex digits")
 
 
 def _json_enum(x: object, names: dict[str, int], what: str) -> int:
     if x is None:
         return 0
-    if type(x) is int and _INT32_MIN <= x <= _INT32_MAX:
+    if type(x) is int and INT32_MIN <= x <= INT32_MAX:
         return x
     if type(x) is str and x in names:
         return names[x]
-    raise _Reject(f"{what} must be an enum number or name")
+    raise SpanRejected(f"{what} must be an enum number or name")
 
 
 def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tuple[object, ...]:
@@ -158,53 +158,53 @@ def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tup
     resource) of the enclosing scope.
     """
     if type(span) is not dict:
-        raise _Reject("span must be an object")
+        raise SpanRejected("span must be an object")
     g = span.get
     tid = _json_id(g("traceId", g("trace_id")), "traceId", 16)
-    if tid == _ZERO_TRACE:
-        raise _Reject("traceId is all zero")
+    if tid == ZERO_TRACE:
+        raise SpanRejected("traceId is all zero")
     sid = _json_id(g("spanId", g("span_id")), "spanId", 8)
-    if sid == _ZERO_SPAN:
-        raise _Reject("spanId is all zero")
+    if sid == ZERO_SPAN:
+        raise SpanRejected("spanId is all zero")
     pid = g("parentSpanId", g("parent_span_id"))
     parent = None
     if pid:
         pid = _json_id(pid, "parentSpanId", 8)
-        parent = None if pid == _ZERO_SPAN else pid.hex()
+        parent = None if pid == ZERO_SPAN else pid.hex()
     start = g("startTimeUnixNano", g("start_time_unix_nano"))
-    start = 0 if start is None else _decimal(start, "startTimeUnixNano", 0)
+    start = 0 if start is None else decimal_int(start, "startTimeUnixNano", 0)
     end = g("endTimeUnixNano", g("end_time_unix_nano"))
-    end = 0 if end is None else _decimal(end, "endTimeUnixNano", 0)
+    end = 0 if end is None else decimal_int(end, "endTimeUnixNano", 0)
     if start == 0:
-        raise _Reject("startTimeUnixNano is 0")
+        raise SpanRejected("startTimeUnixNano is 0")
     if end < start:
-        raise _Reject("end_time before start_time")
+        raise SpanRejected("end_time before start_time")
     name = g("name")
     if name is None:
         name = ""
     elif type(name) is not str:
-        raise _Reject("name must be a string")
+        raise SpanRejected("name must be a string")
     kind = _json_enum(g("kind"), _SPAN_KIND_NAMES, "kind")
 
     status = g("status")
     code, message = 0, None
     if status is not None:
         if type(status) is not dict:
-            raise _Reject("status must be an object")
+            raise SpanRejected("status must be an object")
         code = _json_enum(status.get("code"), _STATUS_CODE_NAMES, "status.code")
         message = status.get("message") or None
         if message is not None and type(message) is not str:
-            raise _Reject("status.message must be a string")
+            raise SpanRejected("status.message must be a string")
 
     attrs: dict[str, object] = {}
-    sv = _SLOT_DEFAULTS[:]
+    sv = SLOT_DEFAULTS[:]
     kvs = g("attributes")
     if kvs is not None:
         if type(kvs) is not list:
-            raise _Reject("attributes must be a list")
+            raise SpanRejected("attributes must be a list")
         for kv in kvs:
             if type(kv) is not dict or type(key := kv.get("key", "")) is not str:
-                raise _Reject("attribute must be an object with a string key")
+                raise SpanRejected("attribute must be an object with a string key")
             v = kv.get("value")
             pv = v.get("stringValue") if type(v) is dict and len(v) == 1 else None
             which: str | None
@@ -213,64 +213,64 @@ def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tup
             else:
                 try:
                     which, pv = _json_any(v, 0)
-                except _Reject as exc:
-                    raise _Reject(f"attribute {key}: {exc}") from None
-            slot = _SPECIAL.get(key)
+                except SpanRejected as exc:
+                    raise SpanRejected(f"attribute {key}: {exc}") from None
+            slot = SPECIAL.get(key)
             if slot is None:
                 attrs[key] = pv
-            elif which == "string_value" and _STRING_SLOT[slot]:
-                sv[slot] = pv  # the common case of _special, inline
+            elif which == "string_value" and STRING_SLOT[slot]:
+                sv[slot] = pv  # the common case of put_special, inline
                 attrs.pop(key, None)
             else:
-                _special(attrs, sv, slot, which, pv, key)
+                put_special(attrs, sv, slot, which, pv, key)
 
     events = links = None
     evs = g("events")
     if evs:
         if type(evs) is not list:
-            raise _Reject("events must be a list")
+            raise SpanRejected("events must be a list")
         out = []
         for e in evs:
             if type(e) is not dict:
-                raise _Reject("event must be an object")
+                raise SpanRejected("event must be an object")
             t = e.get("timeUnixNano", e.get("time_unix_nano"))
             ename = e.get("name")
             if ename is None:
                 ename = ""
             elif type(ename) is not str:
-                raise _Reject("event name must be a string")
+                raise SpanRejected("event name must be a string")
             out.append(
                 {
                     "name": ename,
                     "time_ns": 0
                     if t is None
-                    else _decimal(t, "event timeUnixNano", 0, _UINT64_MAX),
+                    else decimal_int(t, "event timeUnixNano", 0, UINT64_MAX),
                     "attributes": _json_attrs(e.get("attributes")),
                 }
             )
-        events = _DUMPS(out)
+        events = DUMPS(out)
     lks = g("links")
     if lks:
         if type(lks) is not list:
-            raise _Reject("links must be a list")
+            raise SpanRejected("links must be a list")
         out = []
         for lk in lks:
             if type(lk) is not dict:
-                raise _Reject("link must be an object")
+                raise SpanRejected("link must be an object")
             ltid = lk.get("traceId", lk.get("trace_id"))
             lsid = lk.get("spanId", lk.get("span_id"))
             ltid = "" if ltid is None else ltid  # absent = empty, as in protobuf
             lsid = "" if lsid is None else lsid
             if type(ltid) is not str or type(lsid) is not str:
-                raise _Reject("link traceId/spanId must be hex strings")
+                raise SpanRejected("link traceId/spanId must be hex strings")
             try:
                 ltid, lsid = bytes.fromhex(ltid).hex(), bytes.fromhex(lsid).hex()
             except ValueError as exc:
-                raise _Reject("link traceId/spanId must be hex strings") from exc
+                raise SpanRejected("link traceId/spanId must be hex strings") from exc
             out.append(
                 {"trace_id": ltid, "span_id": lsid, "attributes": _json_attrs(lk.get("attributes"))}
             )
-        links = _DUMPS(out)
+        links = DUMPS(out)
     service, scope_name, scope_version, scope_attrs, resource = scope
     return (
         tid.hex(),
@@ -287,7 +287,7 @@ def _json_span(span: object, scope: tuple[object, ...], received_ns: int) -> tup
         scope_version,
         scope_attrs,
         *sv,
-        _DUMPS(attrs),
+        DUMPS(attrs),
         resource,
         links,
         events,
@@ -312,10 +312,10 @@ def _json_scope(
         return None, None, None, "scope.version must be a string"
     try:
         attrs = _json_attrs(scope.get("attributes"))
-    except (_Reject, OtlpDecodeError) as exc:
+    except (SpanRejected, OtlpDecodeError) as exc:
         return None, None, None, f"scope: {exc}"
-    attributes = _DUMPS(attrs) if attrs else None
-    return name, version, attributes, _scope_error(name, version, attributes)
+    attributes = DUMPS(attrs) if attrs else None
+    return name, version, attributes, scope_limits_error(name, version, attributes)
 
 
 def _json_list(d: dict[str, Any], camel: str, snake: str, where: str) -> list[Any]:
@@ -335,7 +335,7 @@ def _json_object(x: object, where: str) -> dict[str, Any]:
 
 def _has_lone_surrogate(row: tuple[object, ...]) -> bool:
     """Whether a string column of ``row`` holds an unpaired surrogate (Arrow rejects it)."""
-    for k in _PLAIN_STRING_COLUMNS:
+    for k in PLAIN_STRING_COLUMNS:
         x = row[k]
         if type(x) is str:
             try:
@@ -382,11 +382,11 @@ def decode_json(
             service = res_attrs.get("service.name")
             if type(service) is not str:
                 service = None
-            resource = _DUMPS(res_attrs)
-        except (_Reject, OtlpDecodeError) as exc:
+            resource = DUMPS(res_attrs)
+        except (SpanRejected, OtlpDecodeError) as exc:
             res_error = f"resource: {exc}"
         else:
-            res_error = _resource_error(resource)
+            res_error = resource_limits_error(resource)
         i = -1
         for s, ss in enumerate(_json_list(rs, "scopeSpans", "scope_spans", f"{where}.")):
             swhere = f"{where}.scopeSpans[{s}]"
@@ -404,16 +404,16 @@ def decode_json(
                 i += 1
                 try:
                     if scope_error is not None:
-                        raise _Reject(scope_error)
+                        raise SpanRejected(scope_error)
                     row = _json_span(span, context, received_ns)
                     if check_surrogates and _has_lone_surrogate(row):
-                        raise _Reject("string with an unpaired UTF-16 surrogate")
+                        raise SpanRejected("string with an unpaired UTF-16 surrogate")
                     repeated += repeats
                     if repeated > max_repeated:
-                        raise _too_much_repeated(max_repeated)
+                        raise too_much_repeated(max_repeated)
                     rows.append(row)
-                except _Reject as exc:
+                except SpanRejected as exc:
                     rejected += 1
                     if len(errors) < MAX_ERRORS:
                         errors.append(f"span {i} of resource {r}: {exc}")
-    return _batch(rows, rejected, errors)
+    return span_batch(rows, rejected, errors)

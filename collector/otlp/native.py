@@ -24,13 +24,13 @@ import pyarrow as pa
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from collector.otlp.common import (
-    _INT64_MAX,
-    _INT64_MIN,
-    _SPECIAL,
+    INT64_MAX,
+    INT64_MIN,
     MAX_REPEATED_BYTES,
     MAX_RESOURCE_JSON,
     MAX_SCOPE_NAME,
     ROW_FORMAT,
+    SPECIAL,
     SpanBatch,
 )
 from collector.schema import SPAN_SCHEMA
@@ -67,7 +67,7 @@ def native_decoder() -> ModuleType | None:
     except ImportError:
         return None
     columns = tuple((field.name, str(field.type)) for field in SPAN_SCHEMA)
-    special = tuple(sorted(_SPECIAL, key=_SPECIAL.__getitem__))
+    special = tuple(sorted(SPECIAL, key=SPECIAL.__getitem__))
     limits = tuple(
         getattr(module, name, None)
         for name in ("MAX_RESOURCE_JSON", "MAX_SCOPE_NAME", "MAX_REPEATED_BYTES", "ROW_FORMAT")
@@ -87,7 +87,7 @@ def decode_protobuf_table(
     """The spans of ``body`` and their counts (columns left empty), or None:
     then decode the body with ``decode_protobuf`` (the same ``max_repeated``)."""
     native = native_decoder()
-    if native is None or not _INT64_MIN <= received_ns <= _INT64_MAX or max_repeated < 0:
+    if native is None or not INT64_MIN <= received_ns <= INT64_MAX or max_repeated < 0:
         return None
     decoded: tuple[int, list[tuple[Any, ...]]] | None = native.decode(
         bytes(body), received_ns, max_repeated

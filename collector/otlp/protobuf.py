@@ -10,74 +10,77 @@ from google.protobuf.message import DecodeError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from collector.otlp.common import (
-    _DUMPS,
-    _INT64_MAX,
-    _PB_SCALARS,
-    _SLOT_DEFAULTS,
-    _SPECIAL,
-    _STRING_SLOT,
-    _ZERO_SPAN,
-    _ZERO_TRACE,
+    DUMPS,
+    INT64_MAX,
     MAX_ERRORS,
     MAX_REPEATED_BYTES,
+    PB_SCALARS,
+    SLOT_DEFAULTS,
+    SPECIAL,
+    STRING_SLOT,
+    ZERO_SPAN,
+    ZERO_TRACE,
     OtlpDecodeError,
     SpanBatch,
-    _batch,
-    _nonfinite,
-    _Reject,
-    _resource_error,
-    _scope_error,
-    _special,
-    _too_much_repeated,
+    SpanRejected,
+    nonfinite,
+    put_special,
+    resource_limits_error,
+    scope_limits_error,
+    span_batch,
+    too_much_repeated,
 )
 
-__all__ = ["decode_protobuf"]
+__all__ = [
+    "decode_protobuf",
+    "pb_attrs",
+]
 
 
 def _pb_any(v: Any, which: str | None) -> object:
     """Plain JSON value of an AnyValue whose kind is not a plain scalar."""
     if which == "double_value":
-        return _nonfinite(v.double_value)
+        return nonfinite(v.double_value)
     if which == "array_value":
         return [
-            getattr(x, w) if w in _PB_SCALARS else _pb_any(x, w)
+            getattr(x, w) if w in PB_SCALARS else _pb_any(x, w)
             for x in v.array_value.values
             for w in (x.WhichOneof("value"),)
         ]
     if which == "kvlist_value":
-        return _pb_attrs(v.kvlist_value.values)
+        return pb_attrs(v.kvlist_value.values)
     if which == "bytes_value":
         return base64.b64encode(v.bytes_value).decode("ascii")
     if which is None:
         return None
-    return getattr(v, which) if which in _PB_SCALARS else None  # string_value_strindex
+    return getattr(v, which) if which in PB_SCALARS else None  # string_value_strindex
 
 
-def _pb_attrs(kvs: Iterable[Any]) -> dict[str, object]:
+def pb_attrs(kvs: Iterable[Any]) -> dict[str, object]:
     out: dict[str, object] = {}
     for kv in kvs:
         v = kv.value
         which = v.WhichOneof("value")
-        out[kv.key] = getattr(v, which) if which in _PB_SCALARS else _pb_any(v, which)
+        out[kv.key] = getattr(v, which) if which in PB_SCALARS else _pb_any(v, which)
     return out
 
 
 def _pb_events_links(span: Any) -> tuple[str | None, str | None]:
     events = links = None
     if span.events:
-        events = _DUMPS(
+        events = DUMPS(
             [
-                {"name": e.name, "time_ns": e.time_unix_nano, "attributes": _pb_attrs(e.attributes)}
+                {"name": e.name, "time_ns": e.time_unix_nano, "attributes": pb_attrs(e.attributes)}
                 for e in span.events
             ]
         )
     if span.links:
-        links = _DUMPS(
+        links = DUMPS(
             [
                 {
                     "trace_id": lk.trace_id.hex(),
                     "span_id": lk.span_id.hex(),
-                    "attributes": _pb_attrs(lk.attributes),
+                    "attributes": pb_attrs(lk.attributes),
                 }
                 for lk in span.links
             ]
@@ -105,58 +108,58 @@ def decode_protobuf(
     add_row = rows.append
     errors: list[str] = []
     rejected = 0
-    special_get = _SPECIAL.get
-    special = _special
-    string_slot = _STRING_SLOT
-    zero_trace, zero_span, int64_max = _ZERO_TRACE, _ZERO_SPAN, _INT64_MAX
-    dumps = _DUMPS
+    special_get = SPECIAL.get
+    special = put_special
+    string_slot = STRING_SLOT
+    zero_trace, zero_span, int64_max = ZERO_TRACE, ZERO_SPAN, INT64_MAX
+    dumps = DUMPS
     repeated = 0  # characters copied into the rows so far from resources and scopes
 
     for r, rs in enumerate(request.resource_spans):
-        res_attrs = _pb_attrs(rs.resource.attributes)
+        res_attrs = pb_attrs(rs.resource.attributes)
         service = res_attrs.get("service.name")
         if type(service) is not str:
             service = None
         resource = dumps(res_attrs)
-        res_error = _resource_error(resource)
+        res_error = resource_limits_error(resource)
         res_repeats = len(resource) + len(service or "")
         i = -1
         for ss in rs.scope_spans:
             scope = ss.scope.name or None
             version = ss.scope.version or None
-            scope_attrs = dumps(_pb_attrs(ss.scope.attributes)) if ss.scope.attributes else None
-            scope_error = res_error or _scope_error(scope, version, scope_attrs)
+            scope_attrs = dumps(pb_attrs(ss.scope.attributes)) if ss.scope.attributes else None
+            scope_error = res_error or scope_limits_error(scope, version, scope_attrs)
             # what each row of this scope copies
             repeats = res_repeats + len(scope or "") + len(version or "") + len(scope_attrs or "")
             for span in ss.spans:
                 i += 1
                 try:
                     if scope_error is not None:
-                        raise _Reject(scope_error)
+                        raise SpanRejected(scope_error)
                     tid = span.trace_id
                     if len(tid) != 16 or tid == zero_trace:
-                        raise _Reject("trace_id must be 16 bytes, not all zero")
+                        raise SpanRejected("trace_id must be 16 bytes, not all zero")
                     sid = span.span_id
                     if len(sid) != 8 or sid == zero_span:
-                        raise _Reject("span_id must be 8 bytes, not all zero")
+                        raise SpanRejected("span_id must be 8 bytes, not all zero")
                     pid = span.parent_span_id
                     if not pid or pid == zero_span:
                         parent = None
                     elif len(pid) == 8:
                         parent = pid.hex()
                     else:
-                        raise _Reject("parent_span_id must be 8 bytes or empty")
+                        raise SpanRejected("parent_span_id must be 8 bytes or empty")
                     start = span.start_time_unix_nano
                     end = span.end_time_unix_nano
                     if start == 0:
-                        raise _Reject("start_time_unix_nano is 0")
+                        raise SpanRejected("start_time_unix_nano is 0")
                     if end < start:
-                        raise _Reject("end_time before start_time")
+                        raise SpanRejected("end_time before start_time")
                     if end > int64_max:
-                        raise _Reject("end_time_unix_nano out of range")
+                        raise SpanRejected("end_time_unix_nano out of range")
 
                     attrs: dict[str, object] = {}
-                    sv = _SLOT_DEFAULTS[:]
+                    sv = SLOT_DEFAULTS[:]
                     for kv in span.attributes:
                         key = kv.key
                         v = kv.value
@@ -173,7 +176,7 @@ def decode_protobuf(
                         if slot is None:
                             attrs[key] = pv
                         elif which == "string_value" and string_slot[slot]:
-                            sv[slot] = pv  # the common case of _special, inline
+                            sv[slot] = pv  # the common case of put_special, inline
                             attrs.pop(key, None)
                         else:
                             special(attrs, sv, slot, which, pv, key)
@@ -184,7 +187,7 @@ def decode_protobuf(
                         events = links = None
                     repeated += repeats
                     if repeated > max_repeated:
-                        raise _too_much_repeated(max_repeated)
+                        raise too_much_repeated(max_repeated)
                     status = span.status
                     add_row(
                         (
@@ -209,8 +212,8 @@ def decode_protobuf(
                             received_ns,
                         )
                     )
-                except _Reject as exc:
+                except SpanRejected as exc:
                     rejected += 1
                     if len(errors) < MAX_ERRORS:
                         errors.append(f"span {i} of resource {r}: {exc}")
-    return _batch(rows, rejected, errors)
+    return span_batch(rows, rejected, errors)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from google.rpc.status_pb2 import Status
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from collector.otlp.common import _DUMPS, SpanBatch
+from collector.otlp.common import DUMPS, SpanBatch
 
 __all__ = ["export_response", "status_body"]
 
@@ -17,7 +17,7 @@ def export_response(batch: SpanBatch, *, as_json: bool) -> bytes:
         if batch.rejected <= 0:
             return b"{}"
         partial = {"rejectedSpans": str(batch.rejected), "errorMessage": message}
-        return _DUMPS({"partialSuccess": partial}).encode()
+        return DUMPS({"partialSuccess": partial}).encode()
     response = ExportTraceServiceResponse()
     if batch.rejected > 0:
         response.partial_success.rejected_spans = batch.rejected
@@ -29,6 +29,6 @@ def export_response(batch: SpanBatch, *, as_json: bool) -> bytes:
 def status_body(code: int, message: str, *, as_json: bool) -> bytes:
     """A ``google.rpc.Status`` body (``code`` is a google.rpc.Code number)."""
     if as_json:
-        return _DUMPS({"code": code, "message": message}).encode()
+        return DUMPS({"code": code, "message": message}).encode()
     body: bytes = Status(code=code, message=message).SerializeToString()
     return body

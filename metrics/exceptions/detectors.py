@@ -32,7 +32,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.locations import LocationMap
-from collector.queries import named
+from collector.queries import bind, dict_rows, named
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.timefmt import NS_PER_S
@@ -96,9 +96,7 @@ def _rows(
     cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
     text = sql(name)
-    result = cur.execute(text, {k: v for k, v in params.items() if f"${k}" in text})
-    cols = [d[0] for d in result.description or ()]
-    return [dict(zip(cols, row, strict=True)) for row in result.fetchall()]
+    return dict_rows(cur.execute(text, bind(text, params)))
 
 
 def _traces(row: dict[str, Any]) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import duckdb
 
 from collector.locations import LocationMap
-from collector.queries import bind, named
+from collector.queries import bind, dict_rows, named
 from collector.timefmt import NS_PER_S, iso
 
 sql = named("metrics.slis")
@@ -70,9 +70,7 @@ def _rows(
     cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
     text = sql(name)
-    result = cur.execute(text, bind(text, params))
-    columns = [d[0] for d in result.description or ()]
-    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
+    return dict_rows(cur.execute(text, bind(text, params)))
 
 
 def _pair_slis(row: dict[str, Any] | None) -> dict[str, Any]:

@@ -60,7 +60,7 @@ def body_of(events: list[object], ascii_only: bool = True, spaced: bool = True) 
 def reference(body: bytes, allowed: frozenset[str] | None) -> object:
     """The per-event path, which the fast path must match exactly."""
     try:
-        text = per_event._text(body)
+        text = per_event.body_text(body)
         return per_event.decode_batch_text(text, RECEIVED, allowed)
     except EventDecodeError as exc:
         return f"EventDecodeError: {exc}"

@@ -23,7 +23,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Sp
 from collector import decoding
 from collector.otlp import OtlpDecodeError, OtlpTooLarge, decode_json, decode_protobuf
 from collector.otlp.common import (
-    _DUMPS,
+    DUMPS,
     MAX_REPEATED_BYTES,
     MAX_RESOURCE_JSON,
     MAX_SCOPE_NAME,
@@ -71,9 +71,9 @@ def _attrs_of_json_length(key: str, length: int) -> dict[str, str]:
     """Attributes ``{key: value}`` whose JSON is ``length`` characters; the value
     has escapes and non-ASCII, so characters of JSON are not those of the value."""
     head = 'e\u00e9"\n\U0001f600'
-    filler = length - len(_DUMPS({key: head}))
+    filler = length - len(DUMPS({key: head}))
     attrs = {key: head + "a" * filler}
-    assert len(_DUMPS(attrs)) == length
+    assert len(DUMPS(attrs)) == length
     return attrs
 
 
@@ -175,7 +175,7 @@ def test_scope_attributes_over_the_limit_reject_their_spans(over: int) -> None:
     assert _decoded_alike(request) == (not over, expected)
     if not over:
         batch = decode_protobuf(request.SerializeToString(), received_ns=RECEIVED_NS)
-        assert batch.columns["scope_attributes"] == [_DUMPS(attrs), None]
+        assert batch.columns["scope_attributes"] == [DUMPS(attrs), None]
 
 
 def test_scope_version_and_attributes_count_in_the_request_budget() -> None:
@@ -187,7 +187,7 @@ def test_scope_version_and_attributes_count_in_the_request_budget() -> None:
         attributes=[KeyValue(key=k, value=AnyValue(string_value=v)) for k, v in attrs.items()],
     )
     body = ExportTraceServiceRequest(resource_spans=[_scoped(scope, 10)]).SerializeToString()
-    per_row = 2 + 1 + 1000 + len(_DUMPS(attrs))  # resource "{}", name, version, attributes
+    per_row = 2 + 1 + 1000 + len(DUMPS(attrs))  # resource "{}", name, version, attributes
     assert decode_protobuf_table(body, RECEIVED_NS, max_repeated=10 * per_row) is not None
     assert decode_protobuf_table(body, RECEIVED_NS, max_repeated=10 * per_row - 1) is None
     with pytest.raises(OtlpTooLarge):
@@ -376,7 +376,7 @@ def _repeated(request: ExportTraceServiceRequest) -> int:
     total = 0
     for rs in request.resource_spans:
         attrs = {kv.key: kv.value.string_value for kv in rs.resource.attributes}
-        per_span = len(_DUMPS(attrs)) + len(attrs.get("service.name", ""))
+        per_span = len(DUMPS(attrs)) + len(attrs.get("service.name", ""))
         for ss in rs.scope_spans:
             total += len(ss.spans) * (per_span + len(ss.scope.name))
     return total
@@ -442,7 +442,7 @@ def amplifying_request(spans: int = ATTACK_SPANS) -> ExportTraceServiceRequest:
     tiny spans (about 49 bytes each on the wire), each copying 16,388 characters:
     a body of 0.8 MB that would decode into 256 MiB and more."""
     attrs = {"service.name": "svc", "host.name": ""}
-    attrs["host.name"] = "x" * (MAX_RESOURCE_JSON - len(_DUMPS(attrs)))
+    attrs["host.name"] = "x" * (MAX_RESOURCE_JSON - len(DUMPS(attrs)))
     request = _resource_spans(attrs, ("s", 0))
     out = ExportTraceServiceRequest(resource_spans=[request])
     scope = out.resource_spans[0].scope_spans[0]

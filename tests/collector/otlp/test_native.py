@@ -235,7 +235,7 @@ def test_the_extension_is_built_and_fits_the_installed_protos() -> None:
         from collector.otlp import _native  # type: ignore[attr-defined]
 
         assert frozenset(_native.WIRE) == wire_layout(), "opentelemetry-proto changed"
-        raise AssertionError("collector.otlp._native does not fit SPAN_SCHEMA / _SPECIAL / limits")
+        raise AssertionError("collector.otlp._native does not fit SPAN_SCHEMA / SPECIAL / limits")
     assert module.__name__ == "collector.otlp._native"
 
 

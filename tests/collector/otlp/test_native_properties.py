@@ -25,8 +25,8 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
 
 from collector.otlp import common, decode_protobuf
-from collector.otlp.common import _SLOT_KIND, _SPECIAL
-from collector.otlp.protobuf import _pb_attrs
+from collector.otlp.common import SLOT_KIND, SPECIAL
+from collector.otlp.protobuf import pb_attrs
 from tests.collector.otlp.checks import assert_native_exact
 from tests.collector.otlp.protowire import reencode, same_message
 from tests.collector.otlp.test_native import RICH
@@ -106,7 +106,7 @@ def _digits(lo: int) -> st.SearchStrategy[str]:
 
 def _typed_value(key: str) -> st.SearchStrategy[AnyValue]:
     """A value of special attribute ``key`` that common._typed stores."""
-    kind = _SLOT_KIND[_SPECIAL[key]]
+    kind = SLOT_KIND[SPECIAL[key]]
     if kind == "s":
         return TEXT.map(lambda v: AnyValue(string_value=v)) | INT64.map(
             lambda v: AnyValue(int_value=v)
@@ -126,16 +126,16 @@ def _typed_value(key: str) -> st.SearchStrategy[AnyValue]:
     )
 
 
-TYPED_VALUES = {key: _typed_value(key) for key in _SPECIAL}
-WILD_SPAN_ATTRIBUTES = attributes(False, st.sampled_from(sorted(_SPECIAL)) | TEXT)
-OTHER_ATTRIBUTES = attributes(True, TEXT.filter(lambda k: k not in _SPECIAL))
+TYPED_VALUES = {key: _typed_value(key) for key in SPECIAL}
+WILD_SPAN_ATTRIBUTES = attributes(False, st.sampled_from(sorted(SPECIAL)) | TEXT)
+OTHER_ATTRIBUTES = attributes(True, TEXT.filter(lambda k: k not in SPECIAL))
 
 
 @st.composite
 def span_attributes(draw: st.DrawFn, tame: bool) -> list[KeyValue]:
     if not tame:
         return draw(WILD_SPAN_ATTRIBUTES)
-    special = draw(st.lists(st.sampled_from(sorted(_SPECIAL)), unique=True))
+    special = draw(st.lists(st.sampled_from(sorted(SPECIAL)), unique=True))
     kvs = [KeyValue(key=k, value=draw(TYPED_VALUES[k])) for k in special]
     return draw(st.permutations(kvs + draw(OTHER_ATTRIBUTES)))
 
@@ -271,10 +271,10 @@ def test_random_bytes_decode_alike_or_are_declined(body: bytes) -> None:
 def spans_repeating_keys(draw: st.DrawFn) -> Span:
     """A valid span whose attributes repeat keys, special ones included."""
     span = draw(spans(tame=True))
-    keys = draw(st.lists(st.sampled_from(sorted(_SPECIAL)) | TEXT, max_size=8))
+    keys = draw(st.lists(st.sampled_from(sorted(SPECIAL)) | TEXT, max_size=8))
     del span.attributes[:]
     span.attributes.extend(
-        KeyValue(key=k, value=draw(TYPED_VALUES[k] if k in _SPECIAL else ANY_VALUES[True]))
+        KeyValue(key=k, value=draw(TYPED_VALUES[k] if k in SPECIAL else ANY_VALUES[True]))
         for k in keys
     )
     return span
@@ -291,4 +291,4 @@ def test_stored_rows_give_back_every_attribute_as_sent(span: Span) -> None:
     batch = decode_protobuf(request.SerializeToString(), received_ns=1)
     assert batch.accepted == 1, batch.errors
     row = {k: v[0] for k, v in batch.columns.items()}
-    assert common.span_attributes(str(row["attributes"]), row) == _pb_attrs(span.attributes)
+    assert common.span_attributes(str(row["attributes"]), row) == pb_attrs(span.attributes)
