@@ -1,13 +1,8 @@
 """The exception workflow: the operational store, owner routing, migrations."""
 
+from metrics.exceptions.model import Candidate, InvalidTransition, NotFound, SyncResult
 from metrics.exceptions.owners import OwnerRouter, OwnerRule
-from metrics.exceptions.store import (
-    Candidate,
-    ExceptionStore,
-    InvalidTransition,
-    NotFound,
-    SyncResult,
-)
+from metrics.exceptions.store import ExceptionStore
 
 __all__ = [
     "Candidate",

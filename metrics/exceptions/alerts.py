@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 
 import httpx
 
-from metrics.exceptions.store import ExceptionStore, SyncResult
+from metrics.exceptions.model import SyncResult
+from metrics.exceptions.store import ExceptionStore
 
 __all__ = ["AlertmanagerPush", "to_alert"]
 

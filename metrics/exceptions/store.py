@@ -12,115 +12,33 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     Connection,
-    Engine,
     and_,
-    create_engine,
-    event,
     func,
     insert,
     select,
     update,
 )
-from sqlalchemy.engine import make_url
 
+from metrics.exceptions.database import open_engine, upgrade
+from metrics.exceptions.model import (
+    SEVERITY,
+    Candidate,
+    InvalidTransition,
+    NotFound,
+    SyncResult,
+)
 from metrics.exceptions.owners import OwnerRouter
 from metrics.exceptions.tables import KINDS, audit, detector_state, exception_orders, exceptions
 
-__all__ = [
-    "SEVERITY",
-    "Candidate",
-    "ExceptionStore",
-    "InvalidTransition",
-    "NotFound",
-    "SyncResult",
-    "upgrade",
-]
+__all__ = ["ExceptionStore"]
 
 log = logging.getLogger(__name__)
 
-SEVERITY: dict[str, str] = {
-    "mismatch": "warning",
-    "undelivered": "critical",
-    "dead_lettered": "critical",
-    "double_apply": "critical",
-    "out_of_sequence": "warning",
-    "sequence_gap": "critical",
-    "ownership_violation": "warning",
-}
 _MAX_IDS = 200  # evidence ids kept per exception (order ids are all kept in exception_orders)
-
-
-class NotFound(LookupError):
-    pass
-
-
-class InvalidTransition(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """What a detector found: one exception's identity and evidence."""
-
-    kind: str
-    identity: str
-    reason: str
-    sku: str | None = None
-    location: str | None = None
-    warehouse: str | None = None
-    target: str | None = None
-    stock_status: str | None = None
-    source: str | None = None
-    event_ids: Sequence[str] = ()
-    trace_ids: Sequence[str] = ()
-    order_ids: Sequence[str] = ()
-    detail: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class SyncResult:
-    opened: list[int] = field(default_factory=list)
-    updated: int = 0
-    resolved: list[int] = field(default_factory=list)
-
-
-def upgrade(engine: Engine) -> None:
-    """Apply the Alembic migrations (``metrics/exceptions/migrations``) up to head."""
-    cfg = Config()
-    cfg.set_main_option(
-        "script_location", str(resources.files("metrics.exceptions").joinpath("migrations"))
-    )
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-
-
-def _engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cur = dbapi_conn.cursor()
-            if parsed.database and parsed.database != ":memory:":
-                cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
 
 
 def _dump(values: Iterable[str]) -> str:
@@ -132,7 +50,7 @@ class ExceptionStore:
 
     def __init__(self, url: str, *, router: OwnerRouter | None = None) -> None:
         self.url = url
-        self.engine = _engine(url)
+        self.engine = open_engine(url)
         upgrade(self.engine)
         self.router = router or OwnerRouter()
 

@@ -1,5 +1,5 @@
 """Alembic environment: run on the connection handed over by
-:func:`metrics.exceptions.store.upgrade`, or on ``sqlalchemy.url`` when run
+:func:`metrics.exceptions.database.upgrade`, or on ``sqlalchemy.url`` when run
 as ``alembic -c alembic.ini upgrade head``."""
 
 from __future__ import annotations
