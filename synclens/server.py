@@ -9,7 +9,9 @@ answers (the demo stops its simulator there, which sends to this server).
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
@@ -37,11 +39,13 @@ def configure_logging(level: str) -> None:
 def preflight(settings: Settings) -> None:
     """What must hold before the service starts (ConfigError, one line, if not):
     a non-loopback address needs auth unless explicitly allowed; the OTLP
-    protobuf decoder ``ingest.native_decoder`` asks for is there."""
+    protobuf decoder ``ingest.native_decoder`` asks for is there; the OTLP/gRPC
+    port is free and its TLS files readable."""
     try:
         use_native(settings.ingest.native_decoder)
     except NativeUnavailable as exc:
         raise ConfigError(str(exc)) from exc
+    _check_grpc(settings)
     loopback = settings.host in ("127.0.0.1", "localhost", "::1") or settings.host.startswith(
         "127."
     )
@@ -54,6 +58,28 @@ def preflight(settings: Settings) -> None:
             f"refusing to listen on {settings.host} without auth tokens: configure auth.tokens "
             "or pass --allow-unauthenticated (SYNCLENS_ALLOW_UNAUTHENTICATED_PUBLIC_BIND=true)"
         )
+
+
+def _check_grpc(settings: Settings) -> None:
+    """One line instead of a start-up traceback (the receiver binds in the
+    app's lifespan); a port taken between this check and then still stops
+    start-up, with the traceback."""
+    grpc, host = settings.grpc, settings.host
+    if not grpc.port:
+        return
+    for path in (grpc.tls_cert_file, grpc.tls_key_file):
+        if path is not None and not os.access(path, os.R_OK):
+            raise ConfigError(f"grpc TLS file {path} is not readable")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, grpc.port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen for OTLP/gRPC on {host}:{grpc.port}: {exc.strerror}; "
+                "choose another --grpc-port (0: no gRPC receiver)"
+            ) from exc
 
 
 class _Server(uvicorn.Server):

@@ -78,4 +78,5 @@ def test_grpc_port_in_use_stops_start_up_saying_so(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError, match="exited early"):
             start_process(tmp_path / "p.duckdb", tmp_path / "serve.log", "--grpc-port", str(port))
     log = (tmp_path / "serve.log").read_text()
-    assert f"cannot listen for OTLP/gRPC on 127.0.0.1:{port}" in log
+    assert f"synclens: cannot listen for OTLP/gRPC on 127.0.0.1:{port}: " in log
+    assert "Traceback" not in log  # one line, no start-up traceback
