@@ -14,11 +14,17 @@ the interpreter lock, so protobuf bodies are decoded in a thread even when
 there is a pool: the pool is for the Python-heavy paths (CloudEvents,
 OTLP/JSON), where it keeps decoding off the writer's and the event loop's
 interpreter.
+
+A decode process that dies (``kill -9``, the OOM killer) breaks its pool:
+every request waiting on it gets :class:`DecoderUnavailable` (ingest answers
+a retryable 503), the pool is replaced at once by a fresh one, and
+:attr:`Decoder.ready` is False until the new process has started.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 import signal
@@ -26,6 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from typing import Literal, TypeVar, cast
 
@@ -41,6 +48,7 @@ __all__ = [
     "DecodedEvents",
     "DecodedSpans",
     "Decoder",
+    "DecoderUnavailable",
     "EventMode",
     "NativeChoice",
     "NativeUnavailable",
@@ -52,6 +60,13 @@ __all__ = [
 EventMode = Literal["structured", "batch", "binary"]
 NativeChoice = Literal["auto", "on", "off"]
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+
+class DecoderUnavailable(Exception):
+    """No decode process could take the body (one died and is being
+    replaced): retry shortly."""
 
 
 class NativeUnavailable(RuntimeError):
@@ -161,37 +176,87 @@ class Decoder:
     """Decodes OTLP and CloudEvents bodies; ``workers`` processes, or threads when 0.
 
     Decode errors (``OtlpDecodeError``, ``EventDecodeError``) reach the caller
-    unchanged either way.
+    unchanged either way.  A broken pool (a decode process died) raises
+    :class:`DecoderUnavailable` and is replaced; :attr:`restarts` counts the
+    replacements.
     """
 
     def __init__(self, workers: int = 0, *, native: NativeChoice = "auto") -> None:
         self.workers = workers
+        self.restarts = 0
         self._native = use_native(native)  # NativeUnavailable: "on" but not built
+        self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self._warming: Future[bool] | None = None
         if workers > 0:
-            # spawn, not fork: the server process has threads (store writer, DuckDB)
-            self._pool = ProcessPoolExecutor(
-                workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_follow_parent,
-                initargs=(os.getpid(),),
-            )
+            self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the server process has threads (store writer, DuckDB)
+        pool = ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_follow_parent,
+            initargs=(os.getpid(),),
+        )
+        self._warming = pool.submit(_warm)
+        return pool
 
     async def start(self) -> None:
         """Start the worker processes now rather than on the first request."""
-        if self._pool is not None:
-            await _wrap(self._pool.submit(_warm))
+        if self._warming is not None:
+            await _wrap(self._warming)
+
+    @property
+    def ready(self) -> bool:
+        """False while no decode process can serve: the pool broke and its
+        replacement has not started yet (a broken pool is replaced here too,
+        so readiness does not wait for the next request to notice)."""
+        if self._pool is None:
+            return True
+        pool = self._pool
+        try:
+            pool.submit(_warm)  # raises at once when the pool is broken
+        except BrokenProcessPool:
+            self._replace(pool)
+            return False
+        except RuntimeError:  # shut down: the server is stopping
+            return False
+        warming = self._warming
+        return warming is None or (warming.done() and warming.exception() is None)
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Swap in a fresh pool, once per broken one."""
+        with self._lock:
+            if self._pool is not broken:
+                return  # another request replaced it already
+            self._pool = self._new_pool()
+            self.restarts += 1
+        log.warning(
+            "decode process died; started a new pool of %d (restart %d)",
+            self.workers,
+            self.restarts,
+        )
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    async def _in_pool(self, pool: ProcessPoolExecutor, *args: object) -> tuple[object, bytes]:
+        try:
+            return await _wrap(pool.submit(_in_worker, *args))  # type: ignore[arg-type]
+        except BrokenProcessPool as exc:
+            self._replace(pool)
+            raise DecoderUnavailable("a decode process died; it is being replaced") from exc
+        except RuntimeError as exc:  # submit after shutdown
+            raise DecoderUnavailable("the decoder is shutting down") from exc
 
     async def spans(self, body: bytes, *, as_json: bool, received_ns: int) -> DecodedSpans:
         # the native protobuf decoder releases the interpreter lock: a thread
         # runs it beside everything else without the pool's copies
-        if self._pool is None or (not as_json and self._native):
+        pool = self._pool
+        if pool is None or (not as_json and self._native):
             return await anyio.to_thread.run_sync(
                 decode_spans, body, as_json, received_ns, self._native
             )
-        batch, data = await _wrap(
-            self._pool.submit(_in_worker, decode_spans, body, as_json, received_ns, False)
-        )
+        batch, data = await self._in_pool(pool, decode_spans, body, as_json, received_ns, False)
         return DecodedSpans(cast(SpanBatch, batch), _from_ipc(data))
 
     async def events(
@@ -203,14 +268,13 @@ class Decoder:
         received_ns: int,
         allowed: frozenset[str] | None,
     ) -> DecodedEvents:
-        if self._pool is None:
+        pool = self._pool
+        if pool is None:
             return await anyio.to_thread.run_sync(
                 decode_events, mode, headers, body, received_ns, allowed
             )
-        batch, data = await _wrap(
-            self._pool.submit(
-                _in_worker, decode_events, mode, dict(headers), body, received_ns, allowed
-            )
+        batch, data = await self._in_pool(
+            pool, decode_events, mode, dict(headers), body, received_ns, allowed
         )
         return DecodedEvents(cast(EventBatch, batch), _from_ipc(data))
 
@@ -222,8 +286,10 @@ class Decoder:
         return f"OTLP protobuf: {protobuf}; OTLP/JSON and CloudEvents: Python in {where}"
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 async def _wrap(future: Future[T]) -> T:

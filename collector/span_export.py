@@ -10,12 +10,13 @@ acknowledgement (it returns only once the spans are committed).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Literal
 
 import duckdb
 
+from collector.api.commit import commit
 from collector.api.deps import CollectorState
+from collector.decoding import DecoderUnavailable
 from collector.otlp import OtlpDecodeError, OtlpTooLarge, SpanBatch
 from collector.store import QueueFull, StoreClosed
 
@@ -51,8 +52,10 @@ async def export_spans(state: CollectorState, body: bytes, *, as_json: bool) -> 
         raise ExportRefused("too_large", str(exc)) from exc
     except OtlpDecodeError as exc:
         raise ExportRefused("invalid", str(exc)) from exc
+    except DecoderUnavailable as exc:  # a decode process died: it is being replaced
+        raise ExportRefused("unavailable", str(exc)) from exc
     try:
-        result = await asyncio.wrap_future(state.store.submit("spans", decoded.table))
+        result = await commit(state, "spans", decoded.table)
     except QueueFull as exc:
         state.metrics.dropped.inc(decoded.batch.accepted)
         raise ExportRefused("queue_full", f"{exc}; retry later") from exc

@@ -26,6 +26,23 @@ Two DuckDB details the writer depends on:
   Rows are not updated in place, and row groups whose rows are all deleted
   (what compaction and retention leave behind) are still dropped; the small
   row groups of recent ingest become full ones when compaction rewrites them.
+
+When the disk fails under it (full, I/O error) the store never loses an
+acknowledged row and never leaves a submitter waiting:
+
+- A failed *commit* (the WAL cannot be written) rolls back; DuckDB goes on.
+  Every submitter of the group gets the error, :attr:`Store.write_error`
+  says why until a later commit succeeds, and while it is set the writer
+  tries a one-row probe commit every ``probe_interval_s`` so that the store
+  notices by itself when space returns, even with no ingest arriving.
+  Scheduled checkpoints are skipped meanwhile (see the next point).
+- A failed *checkpoint* (explicit, at close, or DuckDB's automatic one after
+  a commit) invalidates the database instance for good (DuckDB 1.x/2.x:
+  ``FatalException``, "database has been invalidated"): the rows committed so
+  far are durable in the WAL, but nothing more can be read or written until
+  the database is opened again.  The store then refuses everything
+  (:class:`StoreFailed`) and calls ``on_fatal``; the server exits non-zero so
+  that its supervisor starts it again (``docs/operations.md``).
 """
 
 from __future__ import annotations
@@ -48,7 +65,7 @@ import pyarrow.compute as pc
 from collector.queries import migrations, sql
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 
-__all__ = ["QueueFull", "Store", "StoreClosed", "Task", "WriteResult"]
+__all__ = ["QueueFull", "Store", "StoreClosed", "StoreFailed", "Task", "WriteResult"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +79,28 @@ class QueueFull(Exception):
 
 class StoreClosed(Exception):
     """The store is shutting down and takes no more writes."""
+
+
+class StoreFailed(StoreClosed):
+    """A fatal DuckDB error (a failed checkpoint) invalidated the database:
+    nothing more can be written until the process opens it again."""
+
+
+def _io_failure(exc: BaseException) -> bool:
+    """A write the disk refused (full, I/O error), not one the data refused."""
+    text = str(exc)
+    return isinstance(exc, duckdb.IOException | duckdb.FatalException) or any(
+        marker in text for marker in ("Could not write", "No space left", "Input/output error")
+    )
+
+
+def _settle(future: Future[Any], result: Any = None, exc: BaseException | None = None) -> None:
+    if future.done():  # the submitter gave up waiting (cancelled)
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +137,8 @@ class Store:
         extra_migrations: tuple[str, ...] = (),
         memory_limit: str | None = None,
         checkpoint_threshold: str | None = None,
+        probe_interval_s: float = 2.0,
+        on_fatal: Callable[[str], None] | None = None,
     ) -> None:
         self.path = str(path)
         # not merging row groups at checkpoints: see the module docstring
@@ -122,6 +163,11 @@ class Store:
         self._pending_rows = 0
         self._closing = False
         self._paused = 0
+        self._probe_interval_s = probe_interval_s
+        self._on_fatal = on_fatal
+        self.write_error: str | None = None  # the last commit failed: why
+        self.fatal_error: str | None = None  # the database was invalidated: why
+        self.write_failures = 0  # commits and checkpoints the disk refused
         self._cond = threading.Condition()
         self._conn_lock = threading.Lock()
         self._conn_closed = False
@@ -180,8 +226,7 @@ class Store:
             item.future.set_result(WriteResult(0, 0))
             return item.future
         with self._cond:
-            if self._closing:
-                raise StoreClosed("the store is shutting down")
+            self._check_open()
             if self._pending_rows and self._pending_rows + rows > self._queue_max_rows:
                 raise QueueFull(f"ingest queue full ({self._pending_rows} rows waiting)")
             self._pending.append(item)
@@ -197,16 +242,32 @@ class Store:
         """
         item = _Pending("task", _NO_ROWS, task=task)
         with self._cond:
-            if self._closing:
-                raise StoreClosed("the store is shutting down")
+            self._check_open()
             self._pending.append(item)
             self._cond.notify()
         return item.future
 
+    def _check_open(self) -> None:  # under self._cond
+        if self.fatal_error is not None:
+            raise StoreFailed(f"the store failed and must be reopened: {self.fatal_error}")
+        if self._closing or not self._writer.is_alive():
+            raise StoreClosed("the store is shutting down")
+
     @property
     def accepting(self) -> bool:
         """True while the writer runs and the store takes writes."""
-        return not self._closing and self._writer.is_alive()
+        return not self._closing and self.fatal_error is None and self._writer.is_alive()
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why the store cannot take writes now (``None``: it can)."""
+        if self.fatal_error is not None:
+            return f"store failed, restart needed: {self.fatal_error}"
+        if self.write_error is not None:
+            return f"store writes failing: {self.write_error}"
+        if not self.accepting:
+            return "store closed"
+        return None
 
     @property
     def queue_rows(self) -> int:
@@ -229,7 +290,11 @@ class Store:
     def _take_group(self) -> list[_Pending] | None:
         with self._cond:
             while (not self._pending or self._paused) and not self._closing:
-                self._cond.wait()
+                if self.write_error is not None and self.fatal_error is None and not self._paused:
+                    if not self._cond.wait(self._probe_interval_s) and not self._pending:
+                        return [_Pending("task", _NO_ROWS, task=_probe)]
+                else:
+                    self._cond.wait()
             if not self._pending:
                 return None
             if self._pending[0].kind == "task":
@@ -251,25 +316,58 @@ class Store:
             cur = self._conn.cursor()
         while (group := self._take_group()) is not None:
             try:
+                if self.fatal_error is not None:
+                    raise StoreFailed(f"the store failed and must be reopened: {self.fatal_error}")
                 if group[0].task is not None:
                     results: list[Any] = [group[0].task(cur)]
                 else:
                     results = self._write_group(cur, group)
             except Exception as exc:  # reported to every waiting submitter, never swallowed
-                log.exception("store writer: %d request(s) failed; rolled back", len(group))
-                _rollback(cur)
+                if group[0].task is _probe:
+                    log.debug("store: the probe commit failed again: %s", exc)
+                    self._failed(cur, exc)
+                elif not isinstance(exc, StoreFailed):
+                    log.exception("store writer: %d request(s) failed; rolled back", len(group))
+                    self._failed(cur, exc)
                 for item in group:
-                    item.future.set_exception(exc)
+                    _settle(item.future, exc=exc)
             else:
+                if group[0].task is None or group[0].task is _probe:
+                    self._recovered()
                 for item, result in zip(group, results, strict=True):
-                    item.future.set_result(result)
+                    _settle(item.future, result)
             finally:
                 # a task may leave a result unread (fetchone); DuckDB refuses
                 # other work on the cursor until it is run to its end
-                cur.complete()
+                if self.fatal_error is None:
+                    try:
+                        cur.complete()
+                    except duckdb.Error as exc:
+                        log.exception("store writer: cannot reset its cursor")
+                        self._failed(cur, exc)
                 with self._cond:
                     self._pending_rows -= sum(item.table.num_rows for item in group)
         cur.close()
+
+    def _failed(self, cur: duckdb.DuckDBPyConnection, exc: BaseException) -> None:
+        """Record a failure of the writer: a refused write, or the end of the database."""
+        if isinstance(exc, duckdb.FatalException) or "invalidated" in str(exc):
+            if self.fatal_error is None:
+                self.fatal_error = str(exc).splitlines()[0]
+                self.write_failures += 1
+                log.critical("store: the database is invalidated: %s", self.fatal_error)
+                if self._on_fatal is not None:
+                    self._on_fatal(self.fatal_error)
+            return
+        _rollback(cur)
+        if _io_failure(exc):
+            self.write_failures += 1
+            self.write_error = str(exc).splitlines()[0]
+
+    def _recovered(self) -> None:
+        if self.write_error is not None:
+            log.warning("store: writes succeed again (after: %s)", self.write_error)
+            self.write_error = None
 
     def _write_group(
         self, cur: duckdb.DuckDBPyConnection, group: list[_Pending]
@@ -335,6 +433,9 @@ class Store:
         checkpoint cannot run beside another writing transaction."""
 
         def run(cur: duckdb.DuckDBPyConnection) -> bool:
+            if self.write_error is not None:  # a checkpoint failing now would be fatal
+                log.warning("checkpoint skipped: writes are failing (%s)", self.write_error)
+                return False
             if not self._beside_lock.acquire(blocking=False):
                 log.info("checkpoint skipped: maintenance is rewriting rows; next time")
                 return False
@@ -420,10 +521,18 @@ class Store:
         with self._conn_lock:
             self._conn_closed = True
             try:
-                self._conn.execute("CHECKPOINT")
+                if self.fatal_error is None and self.write_error is None:
+                    self._conn.execute("CHECKPOINT")
+            except duckdb.Error:  # committed rows stay in the WAL, replayed at the next open
+                log.exception("store: the checkpoint at close failed; the WAL keeps the rows")
             finally:
                 self._conn.close()
         log.info("store closed: %s", self.path)
+
+
+def _probe(cur: duckdb.DuckDBPyConnection) -> None:
+    """A one-row commit: does the disk take writes again?"""
+    cur.execute(sql("store_probe"))
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:

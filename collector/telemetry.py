@@ -11,12 +11,13 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 from prometheus_client import CollectorRegistry, Counter
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from collector.decoding import Decoder
 from collector.store import Store, WriteResult
 
-__all__ = ["IngestMetrics", "QueueDepthCollector", "count_stored_events"]
+__all__ = ["IngestMetrics", "PipelineHealthCollector", "QueueDepthCollector", "count_stored_events"]
 
 
 class IngestMetrics:
@@ -104,4 +105,31 @@ class QueueDepthCollector(Collector):
             "synclens_ingest_queue_depth",
             "Rows queued for the store's writer, not yet committed.",
             value=self._store.queue_rows,
+        )
+
+
+class PipelineHealthCollector(Collector):
+    """Faults the service healed or reports: decode processes replaced,
+    commits and checkpoints the disk refused, read at scrape time."""
+
+    def __init__(self, store: Store, decoder: Decoder) -> None:
+        self._store = store
+        self._decoder = decoder
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "synclens_decode_restarts",
+            "Decode process pools replaced because a decode process died.",
+            value=self._decoder.restarts,
+        )
+        yield CounterMetricFamily(
+            "synclens_store_write_failures",
+            "Store commits and checkpoints that failed on the disk (full, I/O error).",
+            value=self._store.write_failures,
+        )
+        failing = self._store.write_error is not None or self._store.fatal_error is not None
+        yield GaugeMetricFamily(
+            "synclens_store_write_failing",
+            "1 while the store's last commit failed on the disk (ingest answers 503), else 0.",
+            value=1 if failing else 0,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
@@ -23,7 +23,7 @@ from collector.decoding import Decoder
 from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
-from collector.telemetry import IngestMetrics, QueueDepthCollector
+from collector.telemetry import IngestMetrics, PipelineHealthCollector, QueueDepthCollector
 from dashboards.app import create_dash
 from dashboards.mount import DashMount
 from dashboards.queries import DashboardQueries
@@ -63,7 +63,9 @@ __all__ = [
 log = logging.getLogger("synclens")
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, on_fatal: Callable[[str], None] | None = None) -> Store:
+    """The DuckDB store; ``on_fatal`` is called (writer thread) if DuckDB
+    invalidates the database (a failed checkpoint): the server exits then."""
     return Store(
         settings.db,
         queue_max_rows=settings.ingest.queue_max_rows,
@@ -71,6 +73,7 @@ def open_store(settings: Settings) -> Store:
         extra_migrations=STORE_MIGRATIONS,
         memory_limit=settings.store.memory_limit,
         checkpoint_threshold=settings.store.checkpoint_threshold,
+        on_fatal=on_fatal,
     )
 
 
@@ -154,9 +157,11 @@ def create_app(
     store: Store | None = None,
     clock: Clock = system_clock,
     registry: CollectorRegistry | None = None,
+    on_store_fatal: Callable[[str], None] | None = None,
 ) -> FastAPI:
     """Build the service.  The store is opened at start-up (or ``store`` is
-    used as given, and then left open at shutdown: its owner closes it)."""
+    used as given, and then left open at shutdown: its owner closes it);
+    ``on_store_fatal`` is told when DuckDB invalidates the store."""
     disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
     registry = registry or CollectorRegistry()
     metrics = IngestMetrics(registry)
@@ -170,7 +175,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
-        active = open_store(settings) if store is None else store
+        active = open_store(settings, on_store_fatal) if store is None else store
         registry.register(QueueDepthCollector(active))
         exceptions = open_exceptions(settings)
         facts = refresher(settings, active)
@@ -190,6 +195,8 @@ def create_app(
         decoder = Decoder(settings.ingest.decode_workers, native=settings.ingest.native_decoder)
         log.info("decoders: %s", decoder.description)
         await decoder.start()
+        health_metrics = PipelineHealthCollector(active, decoder)
+        registry.register(health_metrics)
         app.state.collector = CollectorState(
             store=active,
             decoder=decoder,
@@ -200,6 +207,7 @@ def create_app(
             clock=clock,
             max_body_bytes=settings.ingest.max_body_bytes,
             retry_after_s=settings.ingest.retry_after_s,
+            write_timeout_s=settings.ingest.write_timeout_s,
             lineage_extras=(lineage_exceptions(exceptions, facts.derivation.locations),),
         )
         dash_mount.attach(
@@ -269,6 +277,7 @@ def create_app(
             registry.unregister(exception_metrics)
             registry.unregister(run_metrics)
             registry.unregister(sync_metrics)
+            registry.unregister(health_metrics)
             if pusher is not None:
                 pusher.close()
             exceptions.close()

@@ -16,12 +16,25 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness: the store is open and takes writes")
+@router.get(
+    "/readyz",
+    summary="Readiness: the store takes writes and a decoder can serve",
+    responses={503: {"description": '{"status", "reason"}: why ingest cannot be served now'}},
+)
 def readyz(request: Request) -> JSONResponse:
     collector = getattr(request.app.state, "collector", None)
-    if collector is None or not collector.store.accepting:
-        return JSONResponse({"status": "starting or stopping"}, status_code=503)
+    if collector is None:
+        return _unready("starting or stopping")
+    reason = collector.store.unavailable
+    if reason is not None:
+        return _unready(reason)
+    if not collector.decoder.ready:
+        return _unready("no decode process can serve: one died and is being replaced")
     return JSONResponse({"status": "ready", "queue_rows": collector.store.queue_rows})
+
+
+def _unready(reason: str) -> JSONResponse:
+    return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -13,6 +13,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from types import FrameType
@@ -23,7 +24,11 @@ from collector.decoding import NativeUnavailable, use_native
 from synclens.app import create_app
 from synclens.settings import ConfigError, Settings
 
-__all__ = ["configure_logging", "preflight", "run_app", "serve"]
+__all__ = ["EXIT_STORE_FAILED", "configure_logging", "preflight", "run_app", "serve"]
+
+#: exit status after DuckDB invalidated the store (sysexits EX_TEMPFAIL: start again)
+EXIT_STORE_FAILED = 75
+_FATAL_GRACE_S = 1.0
 
 
 def configure_logging(level: str) -> None:
@@ -120,17 +125,37 @@ class _Server(uvicorn.Server):
             self._captured_signals.clear()
 
 
+def _exit_store_failed(reason: str) -> None:
+    """The store cannot go on (``docs/operations.md``): answer what is under
+    way (503) for a moment, then exit non-zero for the supervisor to restart
+    the service; every acknowledged row is in the WAL, replayed at start."""
+    log = logging.getLogger("synclens")
+    log.critical(
+        "store failed (%s); exiting with status %d in %.0f s for a restart",
+        reason,
+        EXIT_STORE_FAILED,
+        _FATAL_GRACE_S,
+    )
+
+    def exit_soon() -> None:
+        time.sleep(_FATAL_GRACE_S)
+        logging.shutdown()
+        os._exit(EXIT_STORE_FAILED)
+
+    threading.Thread(target=exit_soon, name="synclens-store-failed", daemon=True).start()
+
+
 def run_app(settings: Settings, *, before_stop: Callable[[], None] | None = None) -> None:
     """Run the app under uvicorn until SIGTERM/SIGINT; ``before_stop`` runs
     on the signal, while the server still answers, and the stop follows."""
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, on_store_fatal=_exit_store_failed),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
         lifespan="on",
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=5,  # SIGTERM exits within 10 s in every state
     )
     _Server(config, before_stop).run()
 

@@ -131,6 +131,7 @@ class IngestSettings(_Strict):
     max_body_bytes: int = Field(20 * MiB, gt=0)
     queue_max_rows: int = Field(500_000, gt=0)
     retry_after_s: int = Field(1, ge=1)
+    write_timeout_s: float = Field(8.0, gt=0)
     max_group_rows: int = Field(200_000, gt=0)
     decode_workers: int = Field(1, ge=0, le=64)
     native_decoder: Literal["auto", "on", "off"] = "auto"

@@ -11,9 +11,10 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
 
 from collector.bus.telemetry import BusMetrics, LagCollector
+from collector.decoding import Decoder
 from collector.locations import LocationMap
 from collector.store import Store
-from collector.telemetry import IngestMetrics, QueueDepthCollector
+from collector.telemetry import IngestMetrics, PipelineHealthCollector, QueueDepthCollector
 from metrics.exceptions import ExceptionStore
 from metrics.exceptions.telemetry import ExceptionMetrics
 from metrics.exposition import SyncMetrics
@@ -66,6 +67,7 @@ def test_every_metric_is_documented(tmp_path: Path, store: Store) -> None:
     exceptions = ExceptionStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
     try:
         registry.register(QueueDepthCollector(store))
+        registry.register(PipelineHealthCollector(store, Decoder(0)))
         registry.register(ExceptionMetrics(store, exceptions, lambda: 0, LocationMap()))
         registry.register(SyncMetrics(store, lambda: 0))
         registry.register(ReconciliationMetrics(store))

@@ -31,6 +31,7 @@ class CollectorState:
     clock: Clock
     max_body_bytes: int
     retry_after_s: int
+    write_timeout_s: float = 8.0
     lineage_extras: tuple[LineageExtra, ...] = ()
 
 

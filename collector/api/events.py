@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import duckdb
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from collector.api.body import BodyError, media_type, read_body
+from collector.api.commit import commit
 from collector.api.deps import CollectorDep
 from collector.api.models import EventsAccepted, EventsRefused
 from collector.api.responses import refusals
@@ -17,7 +17,7 @@ from collector.auth import Unauthorized
 from collector.cloudevents import (
     EventDecodeError,
 )
-from collector.decoding import EventMode
+from collector.decoding import DecoderUnavailable, EventMode
 from collector.store import QueueFull, StoreClosed
 from collector.telemetry import count_stored_events
 
@@ -78,12 +78,15 @@ async def post_events(request: Request, state: CollectorDep) -> JSONResponse:
     except BodyError as exc:
         return fail(exc.status, str(exc))
     mode: EventMode = _mode(ctype, headers, body[:64]) or "structured"
+    retry = {"Retry-After": str(state.retry_after_s)}
     try:
         decoded = await state.decoder.events(
             mode, headers, body, received_ns=state.clock(), allowed=allowed
         )
     except EventDecodeError as exc:
         return fail(400, str(exc))
+    except DecoderUnavailable as exc:
+        return fail(503, str(exc), retry)
     batch, table = decoded.batch, decoded.table
     for rejection in batch.rejected:
         state.metrics.events_rejected.labels(reason=rejection.code).inc()
@@ -91,9 +94,8 @@ async def post_events(request: Request, state: CollectorDep) -> JSONResponse:
     if mode != "batch" and table.num_rows == 0:
         reason = batch.rejected[0].reason if batch.rejected else "no event in body"
         return fail(400, reason, accepted=0, duplicates=0, rejected=rejected)
-    retry = {"Retry-After": str(state.retry_after_s)}
     try:
-        result = await asyncio.wrap_future(state.store.submit("events", table))
+        result = await commit(state, "events", table)
     except QueueFull as exc:
         state.metrics.dropped.inc(table.num_rows)
         return fail(429, f"{exc}; retry later", retry)

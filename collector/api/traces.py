@@ -59,7 +59,7 @@ _REFUSED: dict[Refusal, tuple[int, int]] = {  # HTTP status, google.rpc.Code
         ),
         415: _otlp(RpcStatus, "content type other than application/x-protobuf or application/json"),
         429: _otlp(RpcStatus, "ingest queue full; retry after Retry-After seconds"),
-        503: _otlp(RpcStatus, "the store is unavailable; retry after Retry-After seconds"),
+        503: _otlp(RpcStatus, "decoder or store unavailable; retry after Retry-After seconds"),
     },
 )
 async def export_traces(request: Request, state: CollectorDep) -> Response:

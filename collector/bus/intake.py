@@ -10,7 +10,6 @@ already stored (a redelivery after a crash) is a duplicate, stored once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -19,6 +18,7 @@ import anyio
 import duckdb
 import pyarrow as pa
 
+from collector.api.commit import commit
 from collector.api.deps import CollectorState
 from collector.cloudevents import EventDecodeError
 from collector.decoding import EventMode, decode_events
@@ -87,7 +87,7 @@ async def take_events(state: CollectorState, messages: Sequence[BusMessage]) -> 
     if decoded.tables:
         table = pa.concat_tables([t for _, t in decoded.tables])
         try:
-            result = await asyncio.wrap_future(state.store.submit("events", table))
+            result = await commit(state, "events", table)
         except QueueFull as exc:
             state.metrics.dropped.inc(table.num_rows)
             raise StoreBusy(f"{exc}; redelivering later") from exc

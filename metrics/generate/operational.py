@@ -17,6 +17,7 @@ OPERATIONAL_ALERTS = (
     "SynclensEventsRejected",
     "SynclensIngestDropping",
     "SynclensBusLagGrowing",
+    "SynclensStoreWriteFailing",
     "SynclensUndeliveredGrowing",
     "SynclensDeadLetterGrowing",
     "SynclensExceptionsAged",
@@ -48,7 +49,8 @@ def _op(
 
 
 def operational_rules(opts: RuleOptions) -> dict[str, Any]:
-    """Alerts on the pipeline itself: down, refusing data, backlogs, stale reconciliation."""
+    """Alerts on the pipeline itself: down, refusing data, a failing disk,
+    backlogs, stale reconciliation."""
     job = opts.job
     stale_s = int(max(900.0, 3 * opts.reconciliation_interval_s))
     recording = [
@@ -83,6 +85,13 @@ def operational_rules(opts: RuleOptions) -> dict[str, Any]:
             "15m", "ticket", "synclens falls behind on {{ $labels.broker }}",
             "More than 1000 CloudEvents wait on the broker for synclens's consumer and the "
             "backlog keeps growing: lineage and SLIs lag behind the systems.", opts),
+        _op("SynclensStoreWriteFailing",
+            "max(synclens_store_write_failing) > 0\n"
+            "or sum(increase(synclens_store_write_failures_total[10m])) > 0", "1m", "page",
+            "synclens cannot write its store",
+            "Commits or checkpoints of the DuckDB store fail on the disk (full, I/O error): ingest "
+            "answers 503 and senders retry; /readyz says why. Free space: ingest resumes by itself, "
+            "or the service exits and its supervisor restarts it.", opts),
         _op("SynclensUndeliveredGrowing",
             "synclens:undelivered:sum > 0 and delta(synclens:undelivered:sum[30m]) > 0", "30m",
             "ticket", "Undelivered (event, target) pairs keep growing",

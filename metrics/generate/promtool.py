@@ -229,6 +229,8 @@ def operational_tests(opts: RuleOptions, rule_file: str) -> dict[str, Any]:
         {"series": 'synclens_dead_lettered{target="erp"}', "values": "1+0x120"},
         {"series": "synclens_ingest_dropped_total", "values": "0+0x120"},
         {"series": 'synclens_bus_consumer_lag{broker="nats"}', "values": "5000+0x120"},  # steady
+        {"series": "synclens_store_write_failing", "values": "0+0x120"},
+        {"series": "synclens_store_write_failures_total", "values": "0+0x120"},
         {"series": 'synclens_exception_oldest_age_seconds{kind="mismatch"}', "values": "600+0x120"},
     ]
 
@@ -278,6 +280,8 @@ def operational_tests(opts: RuleOptions, rule_file: str) -> dict[str, Any]:
         fires("SynclensBusLagGrowing",
               [*healthy, {"series": 'synclens_bus_consumer_lag{broker="nats"}', "values": "0+100x120"}],
               "40m", {"broker": "nats"}, "synclens falls behind on nats"),
+        fires("SynclensStoreWriteFailing", replace("synclens_store_write_failing", "0x10 1x110"), "15m", {},
+              "synclens cannot write its store"),
         fires("SynclensUndeliveredGrowing", replace('synclens_undelivered{target="erp"}', "0+2x120"),
               "90m", {}, "Undelivered (event, target) pairs keep growing"),
         fires("SynclensDeadLetterGrowing", replace('synclens_dead_lettered{target="erp"}', "0+2x120"),
