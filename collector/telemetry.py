@@ -15,6 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from collector.decoding import Decoder
+from collector.labels import LabelBounds
 from collector.store import Store, WriteResult
 
 __all__ = ["IngestMetrics", "PipelineHealthCollector", "QueueDepthCollector", "count_stored_events"]
@@ -76,21 +77,29 @@ class IngestMetrics:
         )
 
 
-def count_stored_events(metrics: IngestMetrics, table: pa.Table, result: WriteResult) -> None:
+def count_stored_events(
+    metrics: IngestMetrics, table: pa.Table, result: WriteResult, labels: LabelBounds
+) -> None:
     """Count a committed table of events, whichever door it came in by:
-    received by source system and type, duplicates by source system.  Grouped
-    by Arrow, not per event in Python (this runs on the event loop)."""
+    received by source system and type, duplicates by source system, each
+    label bounded by the configuration (``other`` else).  Grouped by Arrow,
+    not per event in Python (this runs on the event loop)."""
     counts = table.group_by(["system", "type"]).aggregate([([], "count_all")])
+    bound = labels.bound
+    received: Tally[tuple[str, str]] = Tally()
     for system, event_type, n in zip(
         counts["system"].to_pylist(),
         counts["type"].to_pylist(),
         counts["count_all"].to_pylist(),
         strict=True,
     ):
+        received[(bound("system", system), bound("event_type", event_type))] += n
+    for (system, event_type), n in received.items():
         metrics.events_received.labels(source_system=system, event_type=event_type).inc(n)
     if result.duplicate_rows:
         systems = table["system"].to_pylist()
-        for system, n in Tally(systems[i] for i in result.duplicate_rows).items():
+        duplicates = Tally(bound("system", systems[i]) for i in result.duplicate_rows)
+        for system, n in duplicates.items():
             metrics.events_duplicate.labels(source_system=system).inc(n)
 
 

@@ -20,6 +20,7 @@ from collector.auth import Authorizer
 from collector.bus.telemetry import BusMetrics
 from collector.clock import Clock, system_clock
 from collector.decoding import Decoder
+from collector.labels import LabelBounds
 from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
@@ -52,6 +53,7 @@ from synclens.settings import Settings
 
 __all__ = [
     "create_app",
+    "label_bounds",
     "location_map",
     "open_exceptions",
     "open_store",
@@ -74,6 +76,27 @@ def open_store(settings: Settings, on_fatal: Callable[[str], None] | None = None
         memory_limit=settings.store.memory_limit,
         checkpoint_threshold=settings.store.checkpoint_threshold,
         on_fatal=on_fatal,
+    )
+
+
+def label_bounds(settings: Settings) -> LabelBounds:
+    """The label values ``/metrics`` may carry: every name the configuration
+    uses, plus ``labels.*``; anything else is counted under ``other``."""
+    systems = {s for r in settings.routes for s in (r.source_system, *r.targets) if s}
+    systems |= {s for owners in settings.ownership.values() for s in owners}
+    systems |= {s for t in settings.auth.tokens for s in t.systems if s != "*"}
+    systems |= {r.target for r in settings.exceptions.routing if r.target}
+    warehouses = {info.warehouse for info in settings.locations.values()}
+    warehouses |= {t.warehouse for t in settings.tolerances if t.warehouse}
+    warehouses |= {r.warehouse for r in settings.exceptions.routing if r.warehouse}
+    labels = settings.labels
+    return LabelBounds(
+        {
+            "system": systems | set(labels.systems),
+            "event_type": {r.event_type for r in settings.routes} | set(labels.event_types),
+            "warehouse": warehouses | set(labels.warehouses),
+            "channel": {t.channel for t in settings.tolerances if t.channel} | set(labels.channels),
+        }
     )
 
 
@@ -166,6 +189,8 @@ def create_app(
     registry = registry or CollectorRegistry()
     metrics = IngestMetrics(registry)
     bus_metrics = BusMetrics(registry)
+    labels = label_bounds(settings)
+    registry.register(labels)
     authorizer = Authorizer(
         {t.token.get_secret_value(): frozenset(t.systems) for t in settings.auth.tokens}
     )
@@ -186,11 +211,11 @@ def create_app(
             service.on_change.append(pusher)
         exception_metrics = ExceptionMetrics(active, exceptions, clock, facts.derivation.locations)
         registry.register(exception_metrics)
-        run_metrics = ReconciliationMetrics(active)
+        run_metrics = ReconciliationMetrics(active, labels)
         registry.register(run_metrics)
         engine = sli_engine(settings, active, exceptions, clock, facts)
         app.state.slis = engine
-        sync_metrics = SyncMetrics(active, clock)
+        sync_metrics = SyncMetrics(active, clock, labels)
         registry.register(sync_metrics)
         decoder = Decoder(settings.ingest.decode_workers, native=settings.ingest.native_decoder)
         log.info("decoders: %s", decoder.description)
@@ -208,6 +233,7 @@ def create_app(
             max_body_bytes=settings.ingest.max_body_bytes,
             retry_after_s=settings.ingest.retry_after_s,
             write_timeout_s=settings.ingest.write_timeout_s,
+            labels=labels,
             lineage_extras=(lineage_exceptions(exceptions, facts.derivation.locations),),
         )
         dash_mount.attach(

@@ -25,6 +25,7 @@ __all__ = [
     "GrpcSettings",
     "IngestSettings",
     "ItemClass",
+    "LabelSettings",
     "LocationInfo",
     "NatsSettings",
     "OwnerRoute",
@@ -221,6 +222,16 @@ class AlertRuleSettings(_Strict):
     job: str = "synclens"
 
 
+class LabelSettings(_Strict):
+    """Label values allowed on ``/metrics`` besides those the configuration
+    names already (routes, ownership, tokens, locations, tolerances)."""
+
+    systems: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    warehouses: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+
+
 class AlertmanagerSettings(_Strict):
     url: str | None = None
     timeout_s: float = Field(5.0, gt=0)
@@ -257,6 +268,7 @@ class Settings(BaseSettings):
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     slis: SliSettings = SliSettings()
     alerts: AlertRuleSettings = AlertRuleSettings()
+    labels: LabelSettings = LabelSettings()
 
     @field_validator("routes")
     @classmethod

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from collector.bus.telemetry import BusMetrics, LagCollector
 from collector.decoding import Decoder
+from collector.labels import LabelBounds
 from collector.locations import LocationMap
 from collector.store import Store
 from collector.telemetry import IngestMetrics, PipelineHealthCollector, QueueDepthCollector
@@ -68,6 +69,7 @@ def test_every_metric_is_documented(tmp_path: Path, store: Store) -> None:
     try:
         registry.register(QueueDepthCollector(store))
         registry.register(PipelineHealthCollector(store, Decoder(0)))
+        registry.register(LabelBounds({}))
         registry.register(ExceptionMetrics(store, exceptions, lambda: 0, LocationMap()))
         registry.register(SyncMetrics(store, lambda: 0))
         registry.register(ReconciliationMetrics(store))

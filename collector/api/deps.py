@@ -3,7 +3,7 @@ app factory and handed to routes as ``Annotated`` dependencies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from collector.auth import Authorizer, Unauthorized
 from collector.clock import Clock
 from collector.decoding import Decoder
+from collector.labels import LabelBounds
 from collector.lineage import LineageExtra
 from collector.locations import LocationMap
 from collector.routing import RouteTable
@@ -32,6 +33,7 @@ class CollectorState:
     max_body_bytes: int
     retry_after_s: int
     write_timeout_s: float = 8.0
+    labels: LabelBounds = field(default_factory=lambda: LabelBounds({}))
     lineage_extras: tuple[LineageExtra, ...] = ()
 
 

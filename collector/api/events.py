@@ -101,7 +101,7 @@ async def post_events(request: Request, state: CollectorDep) -> JSONResponse:
         return fail(429, f"{exc}; retry later", retry)
     except (StoreClosed, duckdb.Error) as exc:
         return fail(503, f"store unavailable: {exc}", retry)
-    count_stored_events(state.metrics, table, result)
+    count_stored_events(state.metrics, table, result, state.labels)
     return JSONResponse(
         {"accepted": result.stored, "duplicates": result.duplicates, "rejected": rejected}
     )

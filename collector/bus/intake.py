@@ -93,7 +93,7 @@ async def take_events(state: CollectorState, messages: Sequence[BusMessage]) -> 
             raise StoreBusy(f"{exc}; redelivering later") from exc
         except (StoreClosed, duckdb.Error) as exc:
             raise StoreBusy(f"store unavailable: {exc}") from exc
-        count_stored_events(state.metrics, table, result)
+        count_stored_events(state.metrics, table, result, state.labels)
         duplicates = set(result.duplicate_rows)
         for row, (i, _) in enumerate(decoded.tables):
             outcomes[i] = "duplicate" if row in duplicates else "stored"

@@ -2,13 +2,15 @@
 
 A scrape reads the small running-total tables that :mod:`metrics.facts`
 keeps current (never the raw spans), so it stays fast at any data size.
-Labels are low-cardinality only: target, outcome, kind, event type.
+Labels are low-cardinality only: target, outcome, kind, event type; a
+target or event type the configuration does not name is counted under
+``other`` (:class:`collector.labels.LabelBounds`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 import duckdb
@@ -21,6 +23,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from collector.clock import Clock
+from collector.labels import LabelBounds
 from collector.queries import named
 from collector.store import Store
 from collector.timefmt import NS_PER_S
@@ -36,9 +39,13 @@ log = logging.getLogger(__name__)
 class SyncMetrics(Collector):
     """``synclens_sync_*``, ``synclens_undelivered`` and ``synclens_dead_lettered``."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, labels: LabelBounds | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._labels = labels or LabelBounds({})
+
+    def _target(self, value: str) -> str:
+        return self._labels.bound("system", value)
 
     def collect(self) -> Iterator[Metric]:
         try:
@@ -54,8 +61,11 @@ class SyncMetrics(Collector):
             "Delivery attempts by target, outcome (success|failure) and kind (first|retry|replay).",
             labels=["target", "outcome", "kind"],
         )
+        by_attempt: Counter[tuple[str, str, str]] = Counter()
         for target, outcome, kind, n in cur.execute(sql("expose_attempts")).fetchall():
-            attempts.add_metric([target, outcome, kind], n)
+            by_attempt[(self._target(target), outcome, kind)] += n
+        for attempt_labels, n in sorted(by_attempt.items()):
+            attempts.add_metric(list(attempt_labels), n)
         yield attempts
 
         pairs = CounterMetricFamily(
@@ -63,8 +73,11 @@ class SyncMetrics(Collector):
             "(event, target) pairs with at least one attempt, by whether the first attempt succeeded.",
             labels=["target", "first_pass"],
         )
+        by_pair: Counter[tuple[str, str]] = Counter()
         for target, first_pass, n in cur.execute(sql("expose_pairs")).fetchall():
-            pairs.add_metric([target, "true" if first_pass else "false"], n)
+            by_pair[(self._target(target), "true" if first_pass else "false")] += n
+        for pair_labels, n in sorted(by_pair.items()):
+            pairs.add_metric(list(pair_labels), n)
         yield pairs
 
         latency = HistogramMetricFamily(
@@ -77,8 +90,9 @@ class SyncMetrics(Collector):
         )
         sums: dict[tuple[str, str], float] = defaultdict(float)
         for target, event_type, bucket, n, sum_ns in cur.execute(sql("expose_latency")).fetchall():
-            counts[(target, event_type)][min(int(bucket), len(LATENCY_BOUNDS_S))] += n
-            sums[(target, event_type)] += sum_ns / NS_PER_S
+            key = (self._target(target), self._labels.bound("event_type", event_type))
+            counts[key][min(int(bucket), len(LATENCY_BOUNDS_S))] += n
+            sums[key] += sum_ns / NS_PER_S
         for key, per_bucket in sorted(counts.items()):
             cumulative, buckets = 0, []
             for bound, n in zip((*LATENCY_BOUNDS_S, float("inf")), per_bucket, strict=True):
@@ -97,9 +111,14 @@ class SyncMetrics(Collector):
             "(event, target) pairs whose last dead letter was not followed by a success.",
             labels=["target"],
         )
+        open_pairs: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for target, n_undelivered, n_dead in cur.execute(
             sql("expose_open_pairs"), {"now": self._clock()}
         ).fetchall():
+            both = open_pairs[self._target(target)]
+            both[0] += n_undelivered
+            both[1] += n_dead
+        for target, (n_undelivered, n_dead) in sorted(open_pairs.items()):
             undelivered.add_metric([target], n_undelivered)
             dead.add_metric([target], n_dead)
         yield undelivered

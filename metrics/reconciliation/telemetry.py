@@ -1,7 +1,9 @@
 """Reconciliation gauges, read from the stored runs at scrape time (SPEC 6).
 
 - ``synclens_reconciliation_keys{warehouse,channel,result}``: the keys
-  compared in the latest run, every result present (0 included);
+  compared in the latest run, every result present (0 included); a
+  warehouse or channel the configuration does not name is counted under
+  ``other`` (:class:`collector.labels.LabelBounds`);
 - ``synclens_reconciliation_last_run_timestamp_seconds``: when the latest
   run happened; absent before the first (the operational alert
   ``SynclensReconciliationNotRun`` treats an absent series as "never ran").
@@ -16,6 +18,7 @@ import duckdb
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from collector.labels import LabelBounds
 from collector.store import Store
 from collector.timefmt import NS_PER_S
 from metrics.reconciliation.results import latest_counts, runs
@@ -27,8 +30,9 @@ _RESULTS = ("match", "transient", "mismatch")
 
 
 class ReconciliationMetrics(Collector):
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, labels: LabelBounds | None = None) -> None:
         self._store = store
+        self._labels = labels or LabelBounds({})
 
     def collect(self) -> Iterator[Metric]:
         keys = GaugeMetricFamily(
@@ -48,8 +52,10 @@ class ReconciliationMetrics(Collector):
             log.warning("reconciliation results unavailable for this scrape", exc_info=True)
             return
         seen: dict[tuple[str, str], dict[str, int]] = {}
+        bound = self._labels.bound
         for warehouse, channel, result, n in counts:
-            seen.setdefault((warehouse, channel), dict.fromkeys(_RESULTS, 0))[result] = n
+            key = (bound("warehouse", warehouse), bound("channel", channel))
+            seen.setdefault(key, dict.fromkeys(_RESULTS, 0))[result] += n
         for (warehouse, channel), by_result in sorted(seen.items()):
             for result, n in by_result.items():
                 keys.add_metric([warehouse, channel, result], n)

@@ -11,7 +11,7 @@ import pytest
 from collector.testing.clock import ManualClock
 from collector.testing.wire import attempt_span
 from collector.timefmt import iso
-from synclens.settings import load_settings
+from synclens.settings import LabelSettings, load_settings
 from tests.conftest import LiveServer, Service
 from tests.metrics.feed import NS, T0, event, send_events, send_spans, snapshot
 
@@ -26,7 +26,9 @@ def clock() -> ManualClock:
 @pytest.fixture
 def svc(tmp_path: Path, clock: ManualClock, ops_url: str) -> Iterator[Service]:
     """A live service whose operational store is SQLite, then the machine's PostgreSQL."""
-    settings = load_settings(db=str(tmp_path / "s.duckdb"), ops_db=ops_url)
+    # /metrics labels a warehouse only when the configuration names it
+    labels = LabelSettings(warehouses=("DC-EAST",))
+    settings = load_settings(db=str(tmp_path / "s.duckdb"), ops_db=ops_url, labels=labels)
     with LiveServer(settings, clock=clock) as service:
         yield service
 
