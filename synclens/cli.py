@@ -212,20 +212,31 @@ def _base_settings(args: argparse.Namespace) -> Settings:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command == "serve":
-            from synclens.server import configure_logging, serve
+def _run_service(args: argparse.Namespace) -> int:
+    """``serve`` or ``demo``; a store that cannot be opened is one line, exit 2."""
+    from synclens.startup import StartupError
 
-            settings = _settings(args)
-            configure_logging(settings.log_level)
-            serve(settings)
-            return 0
+    settings = _settings(args)
+    try:
         if args.command == "demo":
             from synclens.demo import run_demo
 
-            return run_demo(args, _settings(args))
+            return run_demo(args, settings)
+        from synclens.server import configure_logging, serve
+
+        configure_logging(settings.log_level)
+        serve(settings)
+    except StartupError as exc:
+        print(f"synclens: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command in ("serve", "demo"):
+            return _run_service(args)
         if args.command == "reconcile":
             return _reconcile(args)
         if args.command in ("alerts", "grafana"):

@@ -19,6 +19,7 @@ import httpx
 
 from synclens.server import configure_logging, preflight, run_app
 from synclens.settings import ConfigError, Settings
+from synclens.startup import check_stores
 
 __all__ = ["run_demo"]
 
@@ -92,6 +93,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     settings = _fresh_settings(args, settings)
     configure_logging(settings.log_level)
     preflight(settings)
+    check_stores(settings)
     url = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.port}"
     stop = threading.Event()
     feeder = threading.Thread(target=_feed, args=(url, args, stop), name="synclens-demo-feed")

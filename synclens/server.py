@@ -23,6 +23,7 @@ import uvicorn
 from collector.decoding import NativeUnavailable, use_native
 from synclens.app import create_app
 from synclens.settings import ConfigError, Settings
+from synclens.startup import check_stores
 
 __all__ = ["EXIT_STORE_FAILED", "configure_logging", "preflight", "run_app", "serve"]
 
@@ -161,6 +162,8 @@ def run_app(settings: Settings, *, before_stop: Callable[[], None] | None = None
 
 
 def serve(settings: Settings) -> None:
-    """``synclens serve``: refuse an unsafe bind, then run until a signal."""
+    """``synclens serve``: refuse an unsafe bind or stores that cannot be
+    opened (one line each, :mod:`synclens.startup`), then run until a signal."""
     preflight(settings)
+    check_stores(settings)
     run_app(settings)

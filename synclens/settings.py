@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 __all__ = [
@@ -311,7 +319,9 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         except OSError as exc:
             raise ConfigError(f"cannot read config file {config}: {exc.strerror}") from exc
         except yaml.YAMLError as exc:
-            raise ConfigError(f"config file {config} is not valid YAML: {exc}") from exc
+            raise ConfigError(
+                f"config file {config} is not valid YAML: {_yaml_problem(exc)}"
+            ) from exc
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"config file {config} must hold a mapping at the top level")
         data = loaded or {}
@@ -319,7 +329,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         settings = Settings(**data)
     except ValueError as exc:
         where = f"config file {config}" if config else "configuration"
-        raise ConfigError(f"invalid {where}: {exc}") from exc
+        raise ConfigError(f"invalid {where}: {_problems(exc)}") from exc
     updates = {key: value for key, value in overrides.items() if value is not None}
     unknown = set(updates) - set(Settings.model_fields)
     if unknown:
@@ -329,5 +339,21 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         settings = Settings.model_validate({**settings.model_dump(), **updates})
     except ValueError as exc:
         where = f"config file {config}" if config else "configuration"
-        raise ConfigError(f"invalid {where}: {exc}") from exc
+        raise ConfigError(f"invalid {where}: {_problems(exc)}") from exc
     return settings
+
+
+def _problems(exc: ValueError) -> str:
+    """One line: ``key.path: message; ...`` (pydantic's own text spans lines)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(part) for part in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+    return " ".join(str(exc).split())
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem

@@ -18,14 +18,22 @@ __all__ = ["Acks", "small_fs"]
 
 
 @contextlib.contextmanager
-def small_fs(where: Path, size_mb: int) -> Iterator[Path]:
-    """Mount a tmpfs of ``size_mb`` at ``where``; skip (saying why) where the
-    test may not mount one."""
+def small_fs(where: Path, size_mb: int, *, read_only: bool = False) -> Iterator[Path]:
+    """Mount a tmpfs of ``size_mb`` (read-only if asked) at ``where``; skip
+    (saying why) where the test may not mount one."""
     where.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root; disk-full faults not tested")
+        pytest.skip("mounting a small tmpfs needs root; disk faults not tested")
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(where)],
+        [
+            "mount",
+            "-t",
+            "tmpfs",
+            "-o",
+            f"{'ro,' if read_only else ''}size={size_mb}m",
+            "tmpfs",
+            str(where),
+        ],
         capture_output=True,
         text=True,
         check=False,
