@@ -46,7 +46,7 @@ from metrics.reconciliation.telemetry import ReconciliationMetrics
 from metrics.slis.engine import SliEngine
 from metrics.slis.parts import exceptions_part, reconciliation_part
 from metrics.slo import load_slos
-from synclens import health
+from synclens import admin, health
 from synclens.buses import running_buses
 from synclens.scheduler import add_reconciliation_jobs, add_sli_jobs, start_scheduler
 from synclens.settings import Settings
@@ -332,6 +332,7 @@ def create_app(
     app.include_router(reconciliations_api.router)
     app.include_router(exceptions_api.router)
     app.include_router(health.router)
+    app.include_router(admin.router)
     app.mount("/dashboards", dash_mount)  # the Dash app, attached at start-up
     return app
 

@@ -1,4 +1,5 @@
-"""The ``synclens`` command: serve, demo, simulate, reconcile, alerts / grafana generate."""
+"""The ``synclens`` command: serve, demo, simulate, reconcile, backup, restore,
+alerts / grafana generate."""
 
 from __future__ import annotations
 
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--url", default="http://127.0.0.1:4318", help="service base URL")
     reconcile.add_argument("--token", help="bearer token, when the service has auth on")
 
+    _backup_commands(commands)
     _generate_commands(commands)
 
     simulate = commands.add_parser(
@@ -96,6 +98,65 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(simulate)
     return parser
+
+
+def _backup_commands(commands: Any) -> None:
+    """``synclens backup`` (asks the running service) and ``synclens restore`` (offline)."""
+    backup = commands.add_parser(
+        "backup",
+        help="back up a running service's store and operational store",
+        description="Ask a running synclens service for a consistent backup "
+        "(POST /api/v1/admin/backup) while it ingests; it writes DIR on its own host.",
+    )
+    backup.add_argument("--to", type=Path, required=True, help="a new or empty directory")
+    backup.add_argument("--url", default="http://127.0.0.1:4318", help="service base URL")
+    backup.add_argument("--token", help="bearer token for every system ('*'), when auth is on")
+    restore = commands.add_parser(
+        "restore",
+        help="restore a backup into a new store (the service stopped)",
+        description="Import a backup made by `synclens backup` into a new DuckDB file "
+        "and, when it holds one, a new SQLite operational store.",
+    )
+    restore.add_argument("--from", dest="source", type=Path, required=True, help="backup dir")
+    restore.add_argument("--db", type=Path, required=True, help="the new DuckDB file")
+    restore.add_argument("--ops-db", help="SQLAlchemy URL of the new operational store")
+
+
+def _post_to_service(
+    args: argparse.Namespace, path: str, timeout: float, json_body: Any = None
+) -> int:
+    """``synclens reconcile|backup``: POST to the running service, print its JSON."""
+    import json
+
+    import httpx
+
+    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
+    try:
+        resp = httpx.post(
+            f"{args.url.rstrip('/')}{path}", json=json_body, headers=headers, timeout=timeout
+        )
+    except httpx.HTTPError as exc:
+        print(f"synclens {args.command}: cannot reach {args.url}: {exc}", file=sys.stderr)
+        return 1
+    if resp.status_code != 200:
+        print(f"synclens {args.command}: {resp.status_code} {resp.text[:500]}", file=sys.stderr)
+        return 1
+    print(json.dumps(resp.json(), indent=2))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    import json
+
+    from synclens.backup import BackupError, restore
+
+    try:
+        manifest = restore(args.source, args.db, args.ops_db)
+    except BackupError as exc:
+        print(f"synclens restore: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(manifest, indent=2))
+    return 0
 
 
 def _generate_commands(commands: Any) -> None:
@@ -180,26 +241,6 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _reconcile(args: argparse.Namespace) -> int:
-    import json
-
-    import httpx
-
-    headers = {"Authorization": f"Bearer {args.token}"} if args.token else {}
-    try:
-        resp = httpx.post(
-            f"{args.url.rstrip('/')}/api/v1/reconciliations", headers=headers, timeout=600
-        )
-    except httpx.HTTPError as exc:
-        print(f"synclens reconcile: cannot reach {args.url}: {exc}", file=sys.stderr)
-        return 1
-    if resp.status_code != 200:
-        print(f"synclens reconcile: {resp.status_code} {resp.text[:500]}", file=sys.stderr)
-        return 1
-    print(json.dumps(resp.json(), indent=2))
-    return 0
-
-
 def _base_settings(args: argparse.Namespace) -> Settings:
     return load_settings(
         args.config,
@@ -238,7 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("serve", "demo"):
             return _run_service(args)
         if args.command == "reconcile":
-            return _reconcile(args)
+            return _post_to_service(args, "/api/v1/reconciliations", 600)
+        if args.command == "backup":
+            body = {"to": str(args.to.resolve())}
+            return _post_to_service(args, "/api/v1/admin/backup", 3600, body)
+        if args.command == "restore":
+            return _restore(args)
         if args.command in ("alerts", "grafana"):
             return _generate(args)
         from simulator.cli import run

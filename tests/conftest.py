@@ -172,7 +172,12 @@ def start_process(db: Path, log: Path, *extra: str, command: str = "serve") -> S
             env=env,
         )
     url = f"http://127.0.0.1:{port}"
-    wait_ready(url, proc=proc)
+    try:
+        wait_ready(url, proc=proc)
+    except (RuntimeError, TimeoutError):
+        proc.kill()  # not left serving after the test gave up on it
+        proc.wait()
+        raise
     return ServiceProcess(url, proc, db, log)
 
 
