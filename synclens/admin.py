@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from collector.api.deps import CollectorDep
+from collector.api.responses import Model, refusals
 from collector.auth import Unauthorized
 from collector.store import StoreClosed
 from synclens.backup import BackupError, backup
@@ -25,28 +26,40 @@ class BackupRequest(BaseModel):
     to: str = Field(description="absolute path of a new or empty directory, on the service's host")
 
 
+class BackupManifest(Model):
+    """What a backup holds (also written to its ``manifest.json``)."""
+
+    created: str
+    rows: dict[str, int]
+    last_events_seq: int | None
+    store: str
+    ops: str | None
+    ops_note: str | None
+    seconds: float
+
+
 @router.post(
     "/backup",
     summary="Back up the store and the operational store while ingest goes on",
-    responses={
-        200: {"description": "the backup's manifest (rows, created, seconds)"},
-        400: {"description": "the directory is not absolute or not empty"},
-        401: {"description": "missing or invalid bearer token"},
-        403: {"description": "the token may not speak for every system (not an admin)"},
-        503: {"description": "the store cannot be read now; retry after Retry-After seconds"},
-    },
+    response_model=BackupManifest,
+    responses=refusals(
+        (400, "the directory is not absolute or not empty"),
+        401,
+        (403, "the token may not speak for every system ('*'): not an admin"),
+        (503, "the store cannot be read or the backup written now; retry after Retry-After"),
+    ),
 )
 def post_backup(body: BackupRequest, request: Request, state: CollectorDep) -> Any:
     try:
         systems = state.authorizer.systems_for(request.headers.get("authorization"))
     except Unauthorized as exc:
-        return JSONResponse({"error": str(exc)}, 401, headers={"WWW-Authenticate": "Bearer"})
+        return JSONResponse({"detail": str(exc)}, 401, headers={"WWW-Authenticate": "Bearer"})
     if systems is not None:
-        return JSONResponse({"error": "backups need a token for every system ('*')"}, 403)
+        return JSONResponse({"detail": "backups need a token for every system ('*')"}, 403)
     try:
         return backup(state.store, request.app.state.settings.ops_db, Path(body.to), state.clock)
     except BackupError as exc:
-        return JSONResponse({"error": str(exc)}, 400)
+        return JSONResponse({"detail": str(exc)}, 400)
     except (StoreClosed, duckdb.Error, OSError) as exc:
         retry = {"Retry-After": str(state.retry_after_s)}
-        return JSONResponse({"error": f"backup failed: {exc}"}, 503, headers=retry)
+        return JSONResponse({"detail": f"backup failed: {exc}"}, 503, headers=retry)

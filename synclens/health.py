@@ -6,9 +6,18 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from collector.api.responses import Model
+
 __all__ = ["router"]
 
 router = APIRouter(tags=["operations"])
+
+
+class Unready(Model):
+    """``/readyz`` refuses: ``reason`` names what keeps ingest from being served."""
+
+    status: str
+    reason: str
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -19,7 +28,7 @@ def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="Readiness: the store takes writes and a decoder can serve",
-    responses={503: {"description": '{"status", "reason"}: why ingest cannot be served now'}},
+    responses={503: {"model": Unready, "description": "ingest cannot be served now: why"}},
 )
 def readyz(request: Request) -> JSONResponse:
     collector = getattr(request.app.state, "collector", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import subprocess
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ import pytest
 
 from collector.testing.wire import BATCH, batch_body, cloudevent
 
-__all__ = ["Acks", "small_fs"]
+__all__ = ["Acks", "fill", "small_fs"]
 
 
 @contextlib.contextmanager
@@ -46,6 +47,18 @@ def small_fs(where: Path, size_mb: int, *, read_only: bool = False) -> Iterator[
         yield where
     finally:
         subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(path: Path) -> None:
+    """Write ``path`` until its filesystem has not one byte left."""
+    with path.open("ab", buffering=0) as out:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1):
+            try:
+                while True:
+                    out.write(b"\0" * size)
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
 
 
 class Acks:

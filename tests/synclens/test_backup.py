@@ -16,10 +16,10 @@ import httpx
 from pydantic import SecretStr
 
 from collector.store import Store
+from collector.testing.wire import BATCH, batch_body, cloudevent
 from metrics import STORE_MIGRATIONS
 from metrics.exceptions import ExceptionStore
 from synclens.settings import AuthSettings, Token
-from tests.collector.wire import BATCH, batch_body, cloudevent
 from tests.conftest import ServiceProcess
 
 
@@ -123,6 +123,6 @@ def test_backup_is_admin_only_and_never_over_files(make_service: Any, tmp_path: 
         (tmp_path / "full").mkdir()
         (tmp_path / "full" / "x").write_text("keep")
         resp = svc.post(url, json={"to": str(tmp_path / "full")}, headers=admin)
-        assert resp.status_code == 400 and "not empty" in resp.json()["error"]
+        assert resp.status_code == 400 and "not empty" in resp.json()["detail"]
         assert svc.post(url, json={"to": "relative/dir"}, headers=admin).status_code == 400
         assert svc.post(url, json={"to": str(tmp_path / "b")}, headers=admin).status_code == 200
