@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 NATIVE := setup.py collector/otlp/_native.c
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(NATIVE) | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo serve test pytest lint format bench clean services generate rules system-deps screenshots js-deps
+.PHONY: help install run demo serve test pytest lint format bench soak clean services generate rules system-deps screenshots js-deps
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -90,6 +90,9 @@ test: lint rules pytest  ## everything CI runs: lint, types, rules, tests
 
 bench: $(STAMP)  ## benchmarks (see bench/README.md)
 	$(BIN)/python -m bench.run
+
+soak: $(STAMP)  ## 30 min at half the maximum ingest, queries beside it (see bench/README.md)
+	$(BIN)/python -m bench.soak
 
 clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules
