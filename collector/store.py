@@ -495,6 +495,8 @@ class Store:
         Raises :class:`StoreClosed` once the store is closed or
         :meth:`stop_reads` was called."""
         with self._conn_lock:  # the parent connection takes one call at a time
+            if self.fatal_error is not None:  # DuckDB refuses every read now too
+                raise StoreFailed(f"the store failed and must be reopened: {self.fatal_error}")
             if self._conn_closed:
                 raise StoreClosed("the store is closed")
             if self._reads_stopped:

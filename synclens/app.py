@@ -7,7 +7,8 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from collector.api import events as events_api
@@ -23,7 +24,7 @@ from collector.decoding import Decoder
 from collector.labels import LabelBounds
 from collector.locations import LocationMap
 from collector.routing import RouteTable
-from collector.store import Store
+from collector.store import Store, StoreClosed
 from collector.telemetry import IngestMetrics, PipelineHealthCollector, QueueDepthCollector
 from dashboards.app import create_dash
 from dashboards.mount import DashMount
@@ -322,6 +323,7 @@ def create_app(
     app.state.snapshot_limits = snapshots_api.SnapshotLimits(
         settings.snapshots.max_body_bytes, settings.snapshots.max_errors
     )
+    app.add_exception_handler(StoreClosed, _store_unavailable)
     app.include_router(traces_api.router)
     app.include_router(events_api.router)
     app.include_router(lineage_api.router)
@@ -335,6 +337,14 @@ def create_app(
     app.include_router(admin.router)
     app.mount("/dashboards", dash_mount)  # the Dash app, attached at start-up
     return app
+
+
+async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A query that meets a closing or failed store: retryable 503, never a 500."""
+    retry = str(request.app.state.settings.ingest.retry_after_s)
+    return JSONResponse(
+        {"detail": f"store unavailable: {exc}"}, status_code=503, headers={"Retry-After": retry}
+    )
 
 
 def _grpc_receiver(settings: Settings, state: CollectorState) -> GrpcReceiver | None:

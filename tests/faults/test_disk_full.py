@@ -60,6 +60,8 @@ def test_ingest_refuses_while_the_disk_is_full_and_resumes_by_itself(tmp_path: P
             metrics = httpx.get(f"{sp.url}/metrics", timeout=5).text
             assert "synclens_store_write_failing 1.0" in metrics
             assert acks.post().status_code == 503  # still refused, still not hanging
+            lineage = httpx.get(f"{sp.url}/api/v1/lineage", params={"sku": "DISK-1"}, timeout=30)
+            assert lineage.status_code == 200  # reads go on while writes fail
 
             filler.unlink()  # space returns: the store notices by itself (probe)
             wait_ready(sp.url, timeout=10)
