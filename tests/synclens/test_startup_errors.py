@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.collector.disk import small_fs
 from tests.conftest import ServiceProcess, free_port
-from tests.faults.disk import small_fs
 
 
 def _serve(*args: str) -> subprocess.CompletedProcess[str]:

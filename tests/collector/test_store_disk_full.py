@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 
 from synclens.server import EXIT_STORE_FAILED
+from tests.collector.disk import Acks, fill, small_fs
 from tests.conftest import ServiceProcess, start_process, wait_ready
-from tests.faults.disk import Acks, fill, small_fs
 
 WRITE_TIMEOUT_S = 3.0
 
