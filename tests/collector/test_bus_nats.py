@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from collector.testing.wire import cloudevent
-from synclens.settings import IngestSettings, NatsSettings, load_settings
+from synclens.settings import IngestSettings, LabelSettings, NatsSettings, load_settings
 from tests.collector.bus_checks import KILL9_EVENTS, events_of, survives_kill_9, wait_for
 from tests.collector.nats_bus import URL, Stream, binary, require_nats, structured
 from tests.conftest import LiveServer, Service
@@ -29,6 +29,7 @@ def svc(stream: Stream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Se
         db=str(tmp / "synclens.duckdb"),
         ops_db=f"sqlite:///{tmp / 'ops.sqlite'}",
         ingest=IngestSettings(decode_workers=0),
+        labels=LabelSettings(systems=("returns",)),  # /metrics names configured systems only
     )
     nats = NatsSettings(
         url=URL, stream=stream.name, subject=f"{stream.prefix}.>", durable=f"d{stream.prefix[5:]}"
