@@ -28,21 +28,12 @@ Two DuckDB details the writer depends on:
   row groups of recent ingest become full ones when compaction rewrites them.
 
 When the disk fails under it (full, I/O error) the store never loses an
-acknowledged row and never leaves a submitter waiting:
-
-- A failed *commit* (the WAL cannot be written) rolls back; DuckDB goes on.
-  Every submitter of the group gets the error, :attr:`Store.write_error`
-  says why until a later commit succeeds, and while it is set the writer
-  tries a one-row probe commit every ``probe_interval_s`` so that the store
-  notices by itself when space returns, even with no ingest arriving.
-  Scheduled checkpoints are skipped meanwhile (see the next point).
-- A failed *checkpoint* (explicit, at close, or DuckDB's automatic one after
-  a commit) invalidates the database instance for good (DuckDB 1.x/2.x:
-  ``FatalException``, "database has been invalidated"): the rows committed so
-  far are durable in the WAL, but nothing more can be read or written until
-  the database is opened again.  The store then refuses everything
-  (:class:`StoreFailed`) and calls ``on_fatal``; the server exits non-zero so
-  that its supervisor starts it again (``docs/operations.md``).
+acknowledged row and never leaves a submitter waiting: a failed commit rolls
+back, is reported to its submitters and in :attr:`Store.write_error`, and a
+one-row probe commit notices when space returns; a failed checkpoint
+invalidates the database (DuckDB's ``FatalException``), so the store refuses
+everything (:class:`StoreFailed`) and calls ``on_fatal`` for a restart.
+docs/operations.md says what the operator sees and does.
 """
 
 from __future__ import annotations
@@ -60,10 +51,12 @@ from typing import Any, Literal
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from collector.queries import migrations, sql
+from collector.group_commit import WriteResult, write_events, write_spans
+from collector.migrate import migrate
+from collector.queries import sql
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
+from collector.store_errors import QueueFull, StoreClosed, StoreFailed, io_failure
 
 __all__ = ["QueueFull", "Store", "StoreClosed", "StoreFailed", "Task", "WriteResult"]
 
@@ -73,27 +66,6 @@ Kind = Literal["spans", "events", "task"]
 Task = Callable[[duckdb.DuckDBPyConnection], Any]
 
 
-class QueueFull(Exception):
-    """The ingest queue holds ``queue_max_rows`` already: retry later."""
-
-
-class StoreClosed(Exception):
-    """The store is shutting down and takes no more writes."""
-
-
-class StoreFailed(StoreClosed):
-    """A fatal DuckDB error (a failed checkpoint) invalidated the database:
-    nothing more can be written until the process opens it again."""
-
-
-def _io_failure(exc: BaseException) -> bool:
-    """A write the disk refused (full, I/O error), not one the data refused."""
-    text = str(exc)
-    return isinstance(exc, duckdb.IOException | duckdb.FatalException) or any(
-        marker in text for marker in ("Could not write", "No space left", "Input/output error")
-    )
-
-
 def _settle(future: Future[Any], result: Any = None, exc: BaseException | None = None) -> None:
     if future.done():  # the submitter gave up waiting (cancelled)
         return
@@ -101,13 +73,6 @@ def _settle(future: Future[Any], result: Any = None, exc: BaseException | None =
         future.set_exception(exc)
     else:
         future.set_result(result)
-
-
-@dataclass(frozen=True, slots=True)
-class WriteResult:
-    stored: int
-    duplicates: int
-    duplicate_rows: tuple[int, ...] = ()  # row numbers in the submitted table
 
 
 @dataclass(slots=True)
@@ -152,7 +117,7 @@ class Store:
             config["temp_directory"] = f"{self.path}.tmp"
         self._conn = duckdb.connect(self.path, config=config)
         for package in ("collector", *extra_migrations):
-            self._migrate(package)
+            migrate(self._conn, package)
         self._conn.execute(sql("pair_facts_macros"))  # SPEC 2's pair facts, defined once
         # fetchall: a result left unfinished keeps its transaction open
         rows = self._conn.execute(sql("last_seq")).fetchall()
@@ -178,27 +143,6 @@ class Store:
         self._writer.start()
 
     # -- schema -------------------------------------------------------------
-
-    def _migrate(self, package: str) -> None:
-        con = self._conn
-        con.execute(sql("migrations_table"))
-        done = {
-            row[0]
-            for row in con.execute(
-                "SELECT version FROM schema_migrations WHERE package = ?", [package]
-            ).fetchall()
-        }
-        for version, name, text in migrations(package):
-            if version in done:
-                continue
-            log.info("applying store migration %s %04d_%s", package, version, name)
-            con.begin()
-            con.execute(text)
-            con.execute(
-                "INSERT INTO schema_migrations (package, version, name) VALUES (?, ?, ?)",
-                [package, version, name],
-            )
-            con.commit()
 
     @property
     def schema_version(self) -> int:
@@ -360,7 +304,7 @@ class Store:
                     self._on_fatal(self.fatal_error)
             return
         _rollback(cur)
-        if _io_failure(exc):
+        if io_failure(exc):
             self.write_failures += 1
             self.write_error = str(exc).splitlines()[0]
 
@@ -378,51 +322,13 @@ class Store:
         for kind in ("spans", "events"):
             items = [(i, item) for i, item in enumerate(group) if item.kind == kind]
             if items:
-                writer = self._write_spans if kind == "spans" else self._write_events
+                writer = write_spans if kind == "spans" else write_events
                 written = writer(cur, [item.table for _, item in items], seq)
                 for (i, _), result in zip(items, written, strict=True):
                     results[i] = result
         cur.commit()
         self._seq = seq
         return [results[i] for i in range(len(group))]
-
-    def _write_spans(
-        self, cur: duckdb.DuckDBPyConnection, tables: list[pa.Table], seq: int
-    ) -> list[WriteResult]:
-        incoming = pa.concat_tables(tables)
-        bounds = pc.min_max(incoming["start_ns"])
-        cur.register("incoming", incoming)
-        existing = cur.execute(
-            sql("spans_existing"), {"lo": bounds["min"].as_py(), "hi": bounds["max"].as_py()}
-        ).fetchall()
-        mask = _keep_mask(incoming, "trace_id", "span_id", existing)
-        fresh = incoming if mask is None else incoming.filter(pa.array(mask))
-        cur.register("fresh", fresh)
-        cur.execute(sql("spans_insert"), {"seq": seq})
-        cur.unregister("incoming")
-        cur.unregister("fresh")
-        return _per_request(tables, mask)
-
-    def _write_events(
-        self, cur: duckdb.DuckDBPyConnection, tables: list[pa.Table], seq: int
-    ) -> list[WriteResult]:
-        incoming = pa.concat_tables(tables)
-        cur.register("incoming", incoming)
-        existing = cur.execute(sql("events_existing")).fetchall()
-        mask = _keep_mask(incoming, "source", "id", existing)
-        if mask is None:
-            fresh = incoming
-        else:
-            keep = pa.array(mask)
-            fresh = incoming.filter(keep)
-            cur.register("repeated", incoming.filter(pc.invert(keep)))
-            cur.execute(sql("duplicates_insert"), {"seq": seq})
-            cur.unregister("repeated")
-        cur.register("fresh", fresh)
-        cur.execute(sql("events_insert"), {"seq": seq})
-        cur.unregister("incoming")
-        cur.unregister("fresh")
-        return _per_request(tables, mask)
 
     def checkpoint(self) -> Future[bool]:
         """Fold the write-ahead log into the database file, between group
@@ -541,48 +447,3 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     # the failure may have happened outside a transaction: nothing to undo then
     with contextlib.suppress(duckdb.TransactionException):
         cur.rollback()
-
-
-def _keep_mask(
-    incoming: pa.Table, first: str, second: str, existing: list[tuple[Any, ...]]
-) -> list[bool] | None:
-    """Which incoming rows to store: not already stored, not earlier in the
-    group.  The common case (nothing stored, all keys distinct) is decided
-    by Arrow without a Python loop over the rows."""
-    if not existing:
-        joined = pc.binary_join_element_wise(incoming[first], incoming[second], "\x00")
-        if pc.count_distinct(joined).as_py() == incoming.num_rows:
-            return None
-    keys = zip(incoming[first].to_pylist(), incoming[second].to_pylist(), strict=True)
-    return _first_unseen(keys, {(row[0], row[1]) for row in existing})
-
-
-def _first_unseen(keys: Iterator[tuple[str, str]], seen: set[tuple[str, str]]) -> list[bool] | None:
-    """Keep-mask of rows whose key is neither stored nor earlier in the group.
-
-    ``None`` means "keep all", the common case, so no filter is built.
-    """
-    mask: list[bool] = []
-    dropped = False
-    add = seen.add
-    for key in keys:
-        if key in seen:
-            mask.append(False)
-            dropped = True
-        else:
-            add(key)
-            mask.append(True)
-    return mask if dropped else None
-
-
-def _per_request(tables: list[pa.Table], mask: list[bool] | None) -> list[WriteResult]:
-    results, offset = [], 0
-    for table in tables:
-        n = table.num_rows
-        if mask is None:
-            results.append(WriteResult(stored=n, duplicates=0))
-        else:
-            dropped = tuple(i for i, keep in enumerate(mask[offset : offset + n]) if not keep)
-            results.append(WriteResult(n - len(dropped), len(dropped), dropped))
-        offset += n
-    return results
