@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import duckdb
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,7 +22,16 @@ from metrics.reconciliation.service import ReconcileService
 from metrics.slis.engine import SliEngine
 from synclens.settings import RetentionSettings, StoreSettings
 
-__all__ = ["add_reconciliation_jobs", "add_sli_jobs", "apply_retention", "start_scheduler"]
+if TYPE_CHECKING:
+    from collector.lake import LakeService
+
+__all__ = [
+    "add_lake_jobs",
+    "add_reconciliation_jobs",
+    "add_sli_jobs",
+    "apply_retention",
+    "start_scheduler",
+]
 
 log = logging.getLogger(__name__)
 
@@ -132,4 +142,29 @@ def add_sli_jobs(scheduler: BackgroundScheduler, engine: SliEngine, *, interval_
         seconds=interval_s,
         id="pair-facts",
         name="derive pair facts from new spans and events",
+    )
+
+
+def add_lake_jobs(
+    scheduler: BackgroundScheduler,
+    lake: LakeService,
+    clock: Clock,
+    *,
+    export_interval_s: float,
+    maintenance_interval_s: float,
+) -> None:
+    """Export settled rows to the lake; compact, expire and prune it."""
+    scheduler.add_job(
+        _until_shutdown("lake-export", lambda: lake.export(now_ns=clock())),
+        "interval",
+        seconds=export_interval_s,
+        id="lake-export",
+        name="export settled rows to the Iceberg lake",
+    )
+    scheduler.add_job(
+        _until_shutdown("lake-maintenance", lambda: lake.maintain(now_ns=clock())),
+        "interval",
+        seconds=maintenance_interval_s,
+        id="lake-maintenance",
+        name="compact the lake's small files, expire old snapshots, apply lake retention",
     )
