@@ -28,6 +28,7 @@ from tests.conftest import Service
 from tests.pg import fresh_database, pg_reason
 
 HOUR = 3600 * NS
+STEP = 24 * 60 * NS  # between events: 240 events over four days
 EVENTS = 240
 SKUS = [f"LAKE-{i:02d}" for i in range(12)]
 
@@ -57,12 +58,12 @@ def lake_config(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lake
 
 
 def fill(svc: Service, *, events: int = EVENTS) -> None:
-    """Events over ten days, two attempts each, in several group commits; two
+    """Events over four days, two attempts each, in several group commits; two
     stock snapshots and a reconciliation run; the pair facts derived."""
     for lo in range(0, events, 40):
         evs, spans = [], []
         for n in range(lo, min(lo + 40, events)):
-            sku, t = SKUS[n % len(SKUS)], T0 + n * HOUR
+            sku, t = SKUS[n % len(SKUS)], T0 + n * STEP
             evs.append(cloudevent(f"lake-{n}", sku=sku, time=iso(t), order_id=f"SO-{n % 9}"))
             for attempt in (1, 2):
                 spans.append(
@@ -88,7 +89,7 @@ def fill(svc: Service, *, events: int = EVENTS) -> None:
             }
             for i, sku in enumerate(SKUS)
         ]
-        snap = {"system": system, "instance": instance, "taken_at": iso(T0 + 240 * HOUR),
+        snap = {"system": system, "instance": instance, "taken_at": iso(T0 + 96 * HOUR),
                 "channel": None, "rows": rows}  # fmt: skip
         resp = svc.post(
             "/v1/snapshots",
