@@ -58,7 +58,7 @@ TABLES: tuple[LakeTable, ...] = (
             "status_code:i status_message:s service_name:s scope_name:s event_id:s "
             "event_source:s sku:s location:s order_id:s target:s attempt:l replay:b "
             "dead_lettered:b duplicate:b error_type:s http_status:l attributes:s resource:s "
-            "links:s span_events:s received_ns:l seq:l"
+            "links:s span_events:s received_ns:l seq:l scope_version:s scope_attributes:s"
         ),
         "start_ns",
     ),

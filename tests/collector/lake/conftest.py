@@ -13,8 +13,7 @@ import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 
 from collector.lake import LakeConfig
-from collector.timefmt import iso
-from tests.collector.wire import (
+from collector.testing.wire import (
     BATCH,
     NS,
     PROTOBUF,
@@ -24,12 +23,13 @@ from tests.collector.wire import (
     cloudevent,
     request,
 )
+from collector.timefmt import iso
 from tests.conftest import Service
 from tests.pg import fresh_database, pg_reason
 
 HOUR = 3600 * NS
-STEP = 24 * 60 * NS  # between events: 240 events over four days
-EVENTS = 240
+STEP = 24 * 60 * NS  # between events: 120 events over two days
+EVENTS = 120
 SKUS = [f"LAKE-{i:02d}" for i in range(12)]
 
 # Each lake table and the columns that identify one of its rows.
@@ -58,11 +58,11 @@ def lake_config(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Lake
 
 
 def fill(svc: Service, *, events: int = EVENTS) -> None:
-    """Events over four days, two attempts each, in several group commits; two
+    """Events over two days, two attempts each, in several group commits; two
     stock snapshots and a reconciliation run; the pair facts derived."""
-    for lo in range(0, events, 40):
+    for lo in range(0, events, 30):
         evs, spans = [], []
-        for n in range(lo, min(lo + 40, events)):
+        for n in range(lo, min(lo + 30, events)):
             sku, t = SKUS[n % len(SKUS)], T0 + n * STEP
             evs.append(cloudevent(f"lake-{n}", sku=sku, time=iso(t), order_id=f"SO-{n % 9}"))
             for attempt in (1, 2):

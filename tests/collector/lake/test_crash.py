@@ -13,8 +13,7 @@ import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 
 from collector.lake import LakeConfig
-from collector.timefmt import iso
-from tests.collector.wire import (
+from collector.testing.wire import (
     BATCH,
     NS,
     PROTOBUF,
@@ -24,6 +23,7 @@ from tests.collector.wire import (
     cloudevent,
     request,
 )
+from collector.timefmt import iso
 from tests.conftest import start_process
 
 EVENTS = 400
@@ -48,6 +48,9 @@ def _lake_counts(config: LakeConfig) -> dict[str, tuple[int, int]]:
 
 def _export_lines(log: Path) -> int:
     return log.read_text(errors="replace").count("lake: exported")
+
+
+pytestmark = pytest.mark.slow
 
 
 def test_kill_9_during_export_leaves_every_row_once(

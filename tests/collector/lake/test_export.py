@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from collector.lake import LakeConfig, LakeService, watermark
+from collector.testing.wire import T0
 from tests.collector.lake.conftest import EVENTS, HOUR, fill, hot_keys, read_outside
-from tests.collector.wire import T0
 
 NOW = T0 + 30 * 24 * HOUR
 DAY = 24 * HOUR
@@ -21,7 +21,7 @@ def test_every_row_reaches_the_lake_once_and_upkeep_keeps_it(
         lake = LakeService(
             svc.store,
             lake_config,
-            export_max_rows=100,
+            export_max_rows=70,
             pair_facts_settle_s=3600,
             compact_min_files=2,
             snapshot_keep_s=0.001,
@@ -51,8 +51,8 @@ def test_every_row_reaches_the_lake_once_and_upkeep_keeps_it(
         assert read_outside(lake_config) == hot
         assert [e.rows for e in lake.export(now_ns=NOW)] == [0] * 6
 
-        # lake retention: the days before NOW - 28 days go, the rest stays
-        LakeService(svc.store, lake_config, retention_days=28).maintain(now_ns=NOW)
+        # lake retention: the days before NOW - 29 days go, the rest stays
+        LakeService(svc.store, lake_config, retention_days=29).maintain(now_ns=NOW)
         kept = lake.tables.table("events").scan().to_arrow()
         assert 0 < kept.num_rows < EVENTS
-        assert min(kept.column("time_ns").to_pylist()) >= (NOW // DAY - 28) * DAY
+        assert min(kept.column("time_ns").to_pylist()) >= (NOW // DAY - 29) * DAY

@@ -6,15 +6,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pyarrow import fs
 
 from collector.lake import LakeConfig, LakeService
+from collector.testing.wire import T0
 from tests.collector.lake.conftest import fill, hot_keys, read_outside
 from tests.collector.lake.seaweed import seaweed_s3
-from tests.collector.wire import T0
 
 NOW = T0 + 30 * 86_400 * 1_000_000_000
 KEY, SECRET = "synclens", "synclens-secret"
+
+
+pytestmark = pytest.mark.slow
 
 
 def test_warehouse_on_s3(make_service: Any, tmp_path: Path) -> None:
@@ -43,7 +47,7 @@ def test_warehouse_on_s3(make_service: Any, tmp_path: Path) -> None:
             s3_secret_access_key=SECRET,
         )
         with make_service() as svc:
-            fill(svc, events=80)
+            fill(svc, events=60)
             LakeService(svc.store, config, pair_facts_settle_s=3600).export(now_ns=NOW)
             with svc.store.reader() as cur:
                 hot = hot_keys(cur)
