@@ -26,7 +26,7 @@ from typing import Any
 
 import duckdb
 
-from bench.dataset import DAY_NS, T_END, build_store
+from bench.dataset import DAY_NS, T_END, build_store, dataset_sql
 from bench.report import Table, machine, summary_ms, write_result
 from collector.lake import LakeConfig, ensure_tables, export_all, open_catalog
 from collector.lake.tables import LakeTables
@@ -54,14 +54,16 @@ def _sli_28d(lake: LakeTables, con: duckdb.DuckDBPyConnection) -> list[Any]:
     start = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime((T_END - 28 * DAY_NS) // 10**9))
     tasks = lake.tables["spans"].scan(row_filter=f"ts >= '{start}'").plan_files()
     files = [task.file.file_path.removeprefix("file://") for task in tasks]
-    return con.execute(
-        "SELECT target, count(*) FILTER (WHERE status_code = 2) AS failed, count(*) AS n "
-        "FROM read_parquet($files) GROUP BY target ORDER BY target",
-        {"files": files},
-    ).fetchall()
+    return con.execute(dataset_sql("lake_sli_28d"), {"files": files}).fetchall()
 
 
-def run_lake(events: int, spans: int, queries: int, results_dir: Path) -> dict[str, Any]:
+def run_lake(
+    events: int, spans: int, queries: int, results_dir: Path, chunk_rows: int | None = None
+) -> dict[str, Any]:
+    """``chunk_rows``: rows per Iceberg commit; by default a day's rows (the
+    generated traffic spans 28 days), as a running export commits recent
+    rows, not 28 days at once."""
+    chunk = chunk_rows or max(1, (events + spans) // 28 // 2)
     started_on = machine()
     store, built = build_store(results_dir / "cache", events, spans)
     work = Path(tempfile.mkdtemp(prefix="synclens-lake-bench-"))
@@ -70,7 +72,7 @@ def run_lake(events: int, spans: int, queries: int, results_dir: Path) -> dict[s
         lake = ensure_tables(open_catalog(config))
         hot = duckdb.connect(str(store), read_only=True)
         t0 = time.perf_counter()
-        exported = export_all(hot, lake, now_ns=T_END, settle_ns=DAY_NS)
+        exported = export_all(hot, lake, now_ns=T_END, settle_ns=DAY_NS, max_rows=chunk)
         export_s = time.perf_counter() - t0
         rows = {e.table: e.rows for e in exported}
         skus = [r[0] for r in hot.execute("SELECT DISTINCT sku FROM events").fetchall()]
@@ -97,6 +99,8 @@ def run_lake(events: int, spans: int, queries: int, results_dir: Path) -> dict[s
             "spans": spans,
             "store_build_s": built,
             "export_s": round(export_s, 2),
+            "export_max_rows": chunk,
+            "export_commits": {e.table: e.commits for e in exported},
             "export_rows": rows,
             "export_rows_per_s": round((rows["events"] + rows["spans"]) / export_s),
             "bytes_per_event": round(sizes["events"][2], 1),
@@ -123,9 +127,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--spans", type=int, default=3_000_000)
     parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--chunk-rows", type=int, help="rows per commit (default: a day's)")
     parser.add_argument("--results-dir", type=Path, default=_REPO / "bench" / "results")
     args = parser.parse_args(argv)
-    run_lake(args.events, args.spans, args.queries, args.results_dir)
+    run_lake(args.events, args.spans, args.queries, args.results_dir, args.chunk_rows)
 
 
 if __name__ == "__main__":
