@@ -17,6 +17,7 @@ to a fresh lake (SQLite catalog, local warehouse: the defaults) with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import shutil
 import tempfile
@@ -72,7 +73,13 @@ def run_lake(
         lake = ensure_tables(open_catalog(config))
         hot = duckdb.connect(str(store), read_only=True)
         t0 = time.perf_counter()
-        exported = export_all(hot, lake, now_ns=T_END, settle_ns=DAY_NS, max_rows=chunk)
+        exported = export_all(
+            lambda: contextlib.nullcontext(hot),
+            lake,
+            now_ns=T_END,
+            settle_ns=DAY_NS,
+            max_rows=chunk,
+        )
         export_s = time.perf_counter() - t0
         rows = {e.table: e.rows for e in exported}
         skus = [r[0] for r in hot.execute("SELECT DISTINCT sku FROM events").fetchall()]

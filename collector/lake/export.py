@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import duckdb
@@ -27,7 +29,7 @@ from pyiceberg.table import Table
 from collector.lake.tables import TABLES, TS, LakeTable, LakeTables
 from collector.queries import named
 
-__all__ = ["FEEDS", "WATERMARK", "Exported", "Feed", "conform", "export_all", "watermark"]
+__all__ = ["FEEDS", "WATERMARK", "Exported", "Feed", "Reader", "conform", "export_all", "watermark"]
 
 log = logging.getLogger(__name__)
 sql = named(__package__)
@@ -53,6 +55,9 @@ FEEDS: tuple[Feed, ...] = (
     Feed("reconciliation_results"),
     Feed("pair_facts", by_time=True),
 )
+
+Reader = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+"""A cursor of the hot store for a while: ``Store.reader``."""
 
 _SPECS = {spec.name: spec for spec in TABLES}
 
@@ -104,8 +109,31 @@ def _next_hi(
     return int(keys[-1][0]), False
 
 
-def export_feed(
+def _chunk(
     cur: duckdb.DuckDBPyConnection,
+    feed: Feed,
+    lo: int,
+    *,
+    now_ns: int,
+    max_rows: int,
+    settle_ns: int,
+) -> tuple[int, bool, pa.Table] | None:
+    """The next chunk after ``lo``: its end, whether more wait, its rows."""
+    if feed.by_time:
+        hi, more = now_ns - settle_ns, False
+        if hi <= lo:
+            return None
+    else:
+        bounds = _next_hi(cur, feed, lo, max_rows)
+        if bounds is None:
+            return None
+        hi, more = bounds
+    found = cur.sql(sql(f"export_{feed.table}"), params={"lo": lo, "hi": hi}).to_arrow_table()
+    return hi, more, found
+
+
+def export_feed(
+    reader: Reader,
     lake: LakeTables,
     feed: Feed,
     *,
@@ -114,24 +142,19 @@ def export_feed(
     settle_ns: int,
 ) -> Exported:
     """Append every row of ``feed`` beyond the table's watermark, in chunks
-    of about ``max_rows``, each chunk one Iceberg commit."""
+    of about ``max_rows``, each chunk one Iceberg commit.  Each chunk is read
+    on a cursor of its own, let go before the (slower) Iceberg commit, so
+    that a shutdown (``Store.stop_reads``) never waits for the lake."""
     started = time.perf_counter()
     table = lake.table(feed.table)
     lo = watermark(table)
     rows = commits = 0
     while True:
-        if feed.by_time:
-            hi, more = now_ns - settle_ns, False
-            if hi <= lo:
-                break
-        else:
-            chunk = _next_hi(cur, feed, lo, max_rows)
-            if chunk is None:
-                break
-            hi, more = chunk
-        found: pa.Table = cur.sql(
-            sql(f"export_{feed.table}"), params={"lo": lo, "hi": hi}
-        ).to_arrow_table()
+        with reader() as cur:
+            chunk = _chunk(cur, feed, lo, now_ns=now_ns, max_rows=max_rows, settle_ns=settle_ns)
+        if chunk is None:
+            break
+        hi, more, found = chunk
         if found.num_rows:
             table.append(
                 conform(found, _SPECS[feed.table]), snapshot_properties={WATERMARK: str(hi)}
@@ -145,7 +168,7 @@ def export_feed(
 
 
 def export_all(
-    cur: duckdb.DuckDBPyConnection,
+    reader: Reader,
     lake: LakeTables,
     *,
     now_ns: int,
@@ -153,12 +176,13 @@ def export_all(
     settle_ns: int = 2 * 86_400 * 1_000_000_000,
     feeds: tuple[Feed, ...] = FEEDS,
 ) -> list[Exported]:
-    """Export every feed (see the module docstring); ``cur`` is a reader
-    cursor of the hot store, so ingest never waits for the export."""
+    """Export every feed (see the module docstring); ``reader()`` gives a
+    reader cursor of the hot store (``Store.reader``), so ingest never waits
+    for the export."""
     done = []
     for feed in feeds:
         exported = export_feed(
-            cur, lake, feed, now_ns=now_ns, max_rows=max_rows, settle_ns=settle_ns
+            reader, lake, feed, now_ns=now_ns, max_rows=max_rows, settle_ns=settle_ns
         )
         if exported.rows:
             log.info(

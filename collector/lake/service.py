@@ -54,9 +54,9 @@ class LakeService:
 
     def export(self, *, now_ns: int) -> list[Exported]:
         """Move every settled row not yet in the lake there."""
-        with self._lock, self.store.reader() as cur:
+        with self._lock:
             return export_all(
-                cur,
+                self.store.reader,
                 self.tables,
                 now_ns=now_ns,
                 max_rows=self._export_max_rows,
