@@ -290,7 +290,15 @@ def create_app(
                 )
             )
         )
-        scheduler = start_scheduler(active, facts, settings.retention, settings.store, clock)
+        lake = lake_service(settings, active) if settings.lake.enabled else None
+        scheduler = start_scheduler(
+            active,
+            facts,
+            settings.retention,
+            settings.store,
+            clock,
+            exported_seq=lake.exported_seq if lake else None,
+        )
         add_reconciliation_jobs(
             scheduler,
             service,
@@ -298,8 +306,7 @@ def create_app(
             detect_interval_s=settings.exceptions.detect_interval_s,
         )
         add_sli_jobs(scheduler, engine, interval_s=settings.slis.refresh_interval_s)
-        if settings.lake.enabled:
-            lake = lake_service(settings, active)
+        if lake is not None:
             app.state.lake = lake
             add_lake_jobs(
                 scheduler,

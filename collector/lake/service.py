@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 from collector.lake.catalog import LakeConfig, open_catalog
-from collector.lake.export import Exported, export_all
+from collector.lake.export import Exported, export_all, watermark
 from collector.lake.maintenance import Maintained, maintain
 from collector.lake.tables import LakeTables, ensure_tables
 from collector.store import Store
@@ -62,6 +62,12 @@ class LakeService:
                 max_rows=self._export_max_rows,
                 settle_ns=self._settle_ns,
             )
+
+    def exported_seq(self) -> int:
+        """The group commit up to which the lake holds every span and event:
+        hot retention deletes nothing after it."""
+        with self._lock:
+            return min(watermark(self.tables.table(name)) for name in ("events", "spans"))
 
     def maintain(self, *, now_ns: int) -> Maintained:
         """Retention, compaction of finished days, expiry of old snapshots."""
