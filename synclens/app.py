@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -49,8 +50,16 @@ from metrics.slis.parts import exceptions_part, reconciliation_part
 from metrics.slo import load_slos
 from synclens import admin, health
 from synclens.buses import running_buses
-from synclens.scheduler import add_reconciliation_jobs, add_sli_jobs, start_scheduler
+from synclens.scheduler import (
+    add_lake_jobs,
+    add_reconciliation_jobs,
+    add_sli_jobs,
+    start_scheduler,
+)
 from synclens.settings import Settings
+
+if TYPE_CHECKING:
+    from collector.lake import LakeService
 
 __all__ = [
     "create_app",
@@ -175,6 +184,35 @@ def sli_engine(
     return SliEngine(store, facts, clock, parts)
 
 
+def lake_service(settings: Settings, store: Store) -> LakeService:
+    """The lake of ``settings.lake`` beside ``store`` (files beside the
+    store's file unless a catalog URL and warehouse are given)."""
+    from collector.lake import LakeConfig, LakeService  # pyiceberg: only when the lake is on
+
+    lake = settings.lake
+    secret = lake.s3_secret_access_key
+    config = LakeConfig.beside(
+        store.path if store.path != ":memory:" else settings.db,
+        catalog_url=lake.catalog_url,
+        warehouse=lake.warehouse,
+        namespace=lake.namespace,
+        sku_buckets=lake.sku_buckets,
+        s3_endpoint=lake.s3_endpoint,
+        s3_access_key_id=lake.s3_access_key_id,
+        s3_secret_access_key=secret.get_secret_value() if secret else None,
+        s3_region=lake.s3_region,
+    )
+    return LakeService(
+        store,
+        config,
+        export_max_rows=lake.export_max_rows,
+        pair_facts_settle_s=lake.pair_facts_settle_s,
+        compact_min_files=lake.compact_min_files,
+        snapshot_keep_s=lake.snapshot_keep_s,
+        retention_days=lake.retention_days,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -252,7 +290,15 @@ def create_app(
                 )
             )
         )
-        scheduler = start_scheduler(active, facts, settings.retention, settings.store, clock)
+        lake = lake_service(settings, active) if settings.lake.enabled else None
+        scheduler = start_scheduler(
+            active,
+            facts,
+            settings.retention,
+            settings.store,
+            clock,
+            exported_seq=lake.exported_seq if lake else None,
+        )
         add_reconciliation_jobs(
             scheduler,
             service,
@@ -260,6 +306,15 @@ def create_app(
             detect_interval_s=settings.exceptions.detect_interval_s,
         )
         add_sli_jobs(scheduler, engine, interval_s=settings.slis.refresh_interval_s)
+        if lake is not None:
+            app.state.lake = lake
+            add_lake_jobs(
+                scheduler,
+                lake,
+                clock,
+                export_interval_s=settings.lake.export_interval_s,
+                maintenance_interval_s=settings.lake.maintenance_interval_s,
+            )
         # Everything loaded so far (Dash, pandas, the settings, the routes)
         # lives as long as the process: move it out of the collector's
         # generations so that full collections do not rescan it during

@@ -29,7 +29,11 @@ _DEMO_DIR = Path("data/demo")
 
 
 def _fresh_settings(args: argparse.Namespace, settings: Settings) -> Settings:
-    """A fresh demo database: ``data/demo/`` wiped, or a new ``--db`` file."""
+    """A fresh demo database: ``data/demo/`` wiped, or a new ``--db`` file;
+    the lake on, beside it (``<dir of db>/lake/``)."""
+    settings = settings.model_copy(
+        update={"lake": settings.lake.model_copy(update={"enabled": True})}
+    )
     if args.db is None:
         shutil.rmtree(_DEMO_DIR, ignore_errors=True)
         _DEMO_DIR.mkdir(parents=True)

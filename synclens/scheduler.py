@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import duckdb
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,7 +22,16 @@ from metrics.reconciliation.service import ReconcileService
 from metrics.slis.engine import SliEngine
 from synclens.settings import RetentionSettings, StoreSettings
 
-__all__ = ["add_reconciliation_jobs", "add_sli_jobs", "apply_retention", "start_scheduler"]
+if TYPE_CHECKING:
+    from collector.lake import LakeService
+
+__all__ = [
+    "add_lake_jobs",
+    "add_reconciliation_jobs",
+    "add_sli_jobs",
+    "apply_retention",
+    "start_scheduler",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +52,23 @@ def _until_shutdown(name: str, job: Callable[[], object]) -> Callable[[], None]:
 
 
 def apply_retention(
-    store: Store, facts: Refresher, retention: RetentionSettings, *, now_ns: int
+    store: Store,
+    facts: Refresher,
+    retention: RetentionSettings,
+    *,
+    now_ns: int,
+    upto_seq: int | None = None,
 ) -> int:
-    """Delete raw spans and events older than the retention settings, and the
-    derived facts of those events; returns the number of rows deleted."""
+    """Delete raw spans and events older than the retention settings (with a
+    lake, only those of group commits up to ``upto_seq``, its export
+    watermark), and the derived facts of those events; returns the number of
+    rows deleted."""
     spans_before = now_ns - retention.spans_days * _DAY_NS
     events_before = now_ns - retention.events_days * _DAY_NS
     deleted: int = store.run_task(
-        lambda cur: prune(cur, spans_before_ns=spans_before, events_before_ns=events_before)
+        lambda cur: prune(
+            cur, spans_before_ns=spans_before, events_before_ns=events_before, upto_seq=upto_seq
+        )
     ).result()
     return deleted + facts.prune(before_ns=events_before)
 
@@ -60,14 +79,24 @@ def start_scheduler(
     retention: RetentionSettings,
     store_settings: StoreSettings,
     clock: Clock,
+    *,
+    exported_seq: Callable[[], int] | None = None,
 ) -> BackgroundScheduler:
-    """Start the background jobs; the caller shuts the scheduler down."""
+    """Start the background jobs; the caller shuts the scheduler down.
+    ``exported_seq``: the lake's export watermark, which retention waits for."""
     scheduler = BackgroundScheduler(
         daemon=True, job_defaults={"coalesce": True, "max_instances": 1}
     )
     scheduler.add_job(
         _until_shutdown(
-            "retention", lambda: apply_retention(store, facts, retention, now_ns=clock())
+            "retention",
+            lambda: apply_retention(
+                store,
+                facts,
+                retention,
+                now_ns=clock(),
+                upto_seq=exported_seq() if exported_seq else None,
+            ),
         ),
         "interval",
         hours=1,
@@ -132,4 +161,29 @@ def add_sli_jobs(scheduler: BackgroundScheduler, engine: SliEngine, *, interval_
         seconds=interval_s,
         id="pair-facts",
         name="derive pair facts from new spans and events",
+    )
+
+
+def add_lake_jobs(
+    scheduler: BackgroundScheduler,
+    lake: LakeService,
+    clock: Clock,
+    *,
+    export_interval_s: float,
+    maintenance_interval_s: float,
+) -> None:
+    """Export settled rows to the lake; compact, expire and prune it."""
+    scheduler.add_job(
+        _until_shutdown("lake-export", lambda: lake.export(now_ns=clock())),
+        "interval",
+        seconds=export_interval_s,
+        id="lake-export",
+        name="export settled rows to the Iceberg lake",
+    )
+    scheduler.add_job(
+        _until_shutdown("lake-maintenance", lambda: lake.maintain(now_ns=clock())),
+        "interval",
+        seconds=maintenance_interval_s,
+        id="lake-maintenance",
+        name="compact the lake's small files, expire old snapshots, apply lake retention",
     )

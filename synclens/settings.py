@@ -34,6 +34,7 @@ __all__ = [
     "IngestSettings",
     "ItemClass",
     "LabelSettings",
+    "LakeSettings",
     "LocationInfo",
     "NatsSettings",
     "OwnerRoute",
@@ -134,6 +135,30 @@ class StoreSettings(_Strict):
 class RetentionSettings(_Strict):
     spans_days: int = Field(30, ge=1)
     events_days: int = Field(90, ge=1)
+
+
+class LakeSettings(_Strict):
+    """The Iceberg lake beside the hot store (``collector/lake/``, ``docs/lake.md``).
+
+    Off by default.  When on, settled rows are exported by a scheduler job;
+    ``catalog_url`` and ``warehouse`` default to files beside ``db``."""
+
+    enabled: bool = False
+    catalog_url: str | None = None
+    warehouse: str | None = None
+    namespace: str = "synclens"
+    sku_buckets: int = Field(16, ge=1, le=4096)
+    s3_endpoint: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    export_interval_s: float = Field(60.0, gt=0)
+    export_max_rows: int = Field(1_000_000, ge=1)
+    pair_facts_settle_s: float = Field(2 * 86_400.0, gt=0)
+    maintenance_interval_s: float = Field(3600.0, gt=0)
+    compact_min_files: int = Field(8, ge=2)
+    snapshot_keep_s: float = Field(86_400.0, gt=0)
+    retention_days: int = Field(396, ge=1)
 
 
 class IngestSettings(_Strict):
@@ -270,6 +295,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     retention: RetentionSettings = RetentionSettings()
     store: StoreSettings = StoreSettings()
+    lake: LakeSettings = LakeSettings()
     reconciliation: ReconciliationSettings = ReconciliationSettings()
     exceptions: ExceptionSettings = ExceptionSettings()
     snapshots: SnapshotSettings = SnapshotSettings()

@@ -45,3 +45,19 @@ def test_retention_deletes_only_old_rows(store: Store) -> None:
         assert cur.execute("SELECT id FROM events").fetchall() == [("new",)]
         assert cur.execute("SELECT event_id FROM spans").fetchall() == [("new",)]
         assert cur.execute("SELECT DISTINCT id FROM pair_facts").fetchall() == [("new",)]
+
+
+def test_retention_keeps_rows_the_lake_does_not_hold_yet(store: Store) -> None:
+    from collector.timefmt import iso
+
+    for event_id in ("first", "second"):  # two group commits
+        events = decode_batch(batch_body(cloudevent(event_id, time=iso(T0))), received_ns=T0)
+        store.submit("events", pa.Table.from_pydict(events.columns, schema=EVENT_SCHEMA)).result()
+    with store.reader() as cur:
+        first = cur.execute("SELECT seq FROM events WHERE id = 'first'").fetchone()
+    assert first is not None
+    facts = Refresher(store, Derivation(RouteTable(DEFAULT_ROUTES), LocationMap()))
+    settings = RetentionSettings(spans_days=30, events_days=30)
+    apply_retention(store, facts, settings, now_ns=T0 + 45 * DAY, upto_seq=first[0])
+    with store.reader() as cur:
+        assert cur.execute("SELECT id FROM events").fetchall() == [("second",)]

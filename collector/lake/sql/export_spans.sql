@@ -1,0 +1,8 @@
+-- Spans of group commits (lo, hi], in the lake's column order (no hash keys).
+SELECT trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns,
+       status_code, status_message, service_name, scope_name, event_id,
+       event_source, sku, location, order_id, target, attempt, replay,
+       dead_lettered, duplicate, error_type, http_status, attributes, resource,
+       links, span_events, received_ns, seq, scope_version, scope_attributes
+FROM spans
+WHERE seq > $lo AND seq <= $hi

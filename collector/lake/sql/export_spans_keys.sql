@@ -1,0 +1,2 @@
+-- Spans per group commit after lo, oldest first: how export sizes a chunk.
+SELECT seq, count(*) FROM spans WHERE seq > $lo GROUP BY seq ORDER BY seq

@@ -1,0 +1,161 @@
+"""The lake's tables: Arrow schemas, partitioning by day and SKU bucket,
+creation and schema evolution (new columns are added through Iceberg,
+never by rewriting data)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+
+import pyarrow as pa
+from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError
+from pyiceberg.table import Table
+from pyiceberg.transforms import BucketTransform, DayTransform
+
+__all__ = ["TABLES", "TS", "LakeTable", "LakeTables", "ensure_tables"]
+
+log = logging.getLogger(__name__)
+
+TS = pa.timestamp("us", tz="UTC")
+_TYPES = {"s": pa.string(), "l": pa.int64(), "i": pa.int32(), "b": pa.bool_(), "d": pa.float64()}
+
+
+def _schema(spec: str) -> pa.Schema:
+    """``"name:t name:t …"`` (t: s string, l int64, i int32, b bool, d double)
+    plus ``ts``, the partition time.  Every column is optional, so a column
+    added later is null in older files."""
+    fields = [pa.field(name, _TYPES[kind]) for name, kind in (p.split(":") for p in spec.split())]
+    return pa.schema([*fields, pa.field("ts", TS)])
+
+
+@dataclass(frozen=True, slots=True)
+class LakeTable:
+    """One table: its Arrow schema, the nanosecond column ``ts`` is derived
+    from, and whether it is bucketed by ``sku``."""
+
+    name: str
+    schema: pa.Schema
+    time_column: str
+    by_sku: bool = True
+
+
+TABLES: tuple[LakeTable, ...] = (
+    LakeTable(
+        "events",
+        _schema(
+            "source:s id:s system:s instance:s type:s time_ns:l sku:s location:s to_location:s "
+            "quantity:d stock_status:s uom:s order_id:s channel:s sequence:l lot:s serial:s "
+            "reason:s trace_id:s parent_span_id:s data:s extensions:s received_ns:l seq:l"
+        ),
+        "time_ns",
+    ),
+    LakeTable(
+        "spans",
+        _schema(
+            "trace_id:s span_id:s parent_span_id:s name:s kind:i start_ns:l end_ns:l "
+            "status_code:i status_message:s service_name:s scope_name:s event_id:s "
+            "event_source:s sku:s location:s order_id:s target:s attempt:l replay:b "
+            "dead_lettered:b duplicate:b error_type:s http_status:l attributes:s resource:s "
+            "links:s span_events:s received_ns:l seq:l scope_version:s scope_attributes:s"
+        ),
+        "start_ns",
+    ),
+    LakeTable(
+        "pair_facts",
+        _schema(
+            "source:s id:s target:s type:s system:s time_ns:l sku:s location:s warehouse:s "
+            "channel:s order_id:s deadline_ns:l objective_ns:l attempts:i failed:i replays:i "
+            "applied_ns:l first_pass:b dead_lettered:b applies:i"
+        ),
+        "time_ns",
+    ),
+    LakeTable(
+        "snapshots",
+        _schema(
+            "snapshot_id:l system:s instance:s channel:s taken_ns:l received_ns:l "
+            "row_count:l format:s"
+        ),
+        "taken_ns",
+        by_sku=False,
+    ),
+    LakeTable(
+        "snapshot_rows",
+        _schema(
+            "snapshot_id:l system:s instance:s channel:s taken_ns:l sku:s location:s "
+            "stock_status:s quantity:d"
+        ),
+        "taken_ns",
+    ),
+    LakeTable(
+        "reconciliation_results",
+        _schema(
+            "run_id:l run_ns:l system:s instance:s channel:s owner:s sku:s location:s "
+            "stock_status:s warehouse:s item_class:s quantity:d owner_quantity:d raw:d "
+            "corrected:d tolerance:d result:s"
+        ),
+        "run_ns",
+    ),
+)
+
+_PROPERTIES = {
+    "format-version": "2",
+    "write.parquet.compression-codec": "zstd",
+    "write.target-file-size-bytes": str(256 * 1024 * 1024),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LakeTables:
+    """The open catalog's tables by name, with their definitions."""
+
+    catalog: Catalog
+    namespace: str
+    tables: dict[str, Table]
+
+    def table(self, name: str) -> Table:
+        found = self.tables[name]
+        found.refresh()
+        return found
+
+
+def ensure_tables(
+    catalog: Catalog,
+    namespace: str = "synclens",
+    *,
+    sku_buckets: int = 16,
+    tables: tuple[LakeTable, ...] = TABLES,
+) -> LakeTables:
+    """Create the namespace and every missing table; add the columns a table
+    lacks (schema evolution in the catalog: older files read them as null)."""
+    with contextlib.suppress(NamespaceAlreadyExistsError):
+        catalog.create_namespace(namespace)
+    opened: dict[str, Table] = {}
+    for spec in tables:
+        identifier = f"{namespace}.{spec.name}"
+        try:
+            table = catalog.load_table(identifier)
+        except NoSuchTableError:
+            table = _create(catalog, identifier, spec, sku_buckets)
+        missing = [f.name for f in spec.schema if f.name not in table.schema().column_names]
+        if missing:
+            with table.update_schema() as update:
+                update.union_by_name(spec.schema)
+            log.info("lake: %s gained column(s) %s", identifier, ", ".join(missing))
+        opened[spec.name] = table
+    return LakeTables(catalog, namespace, opened)
+
+
+def _create(catalog: Catalog, identifier: str, spec: LakeTable, sku_buckets: int) -> Table:
+    with (
+        catalog.create_table_transaction(
+            identifier, schema=spec.schema, properties=_PROPERTIES
+        ) as txn,
+        txn.update_spec() as update,
+    ):
+        update.add_field("ts", DayTransform(), "ts_day")
+        if spec.by_sku:
+            update.add_field("sku", BucketTransform(sku_buckets), "sku_bucket")
+    log.info("lake: created %s", identifier)
+    return catalog.load_table(identifier)
