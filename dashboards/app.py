@@ -14,14 +14,16 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import dash
+import flask
 from dash import Input, Output, State, dcc, html
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboards import ids
 from dashboards.components import PREFIX
 from dashboards.pages import exceptions, lineage, oncall, overview
 from dashboards.queries import DashboardQueries
 
-__all__ = ["PAGES", "create_dash"]
+__all__ = ["OLD_PATHS", "PAGES", "create_dash"]
 
 _ASSETS = Path(__file__).parent / "assets"
 #: path (below the prefix) -> (navigation label, page module)
@@ -31,6 +33,27 @@ PAGES: dict[str, tuple[str, ModuleType]] = {
     "lineage": ("Lineage", lineage),
     "exceptions": ("Exceptions", exceptions),
 }
+
+#: paths people type or bookmarked -> the page's path; answered with a redirect
+OLD_PATHS: dict[str, str] = {
+    "on-call": "oncall",
+    "overview": "",
+    "executive": "",
+    "lineage-explorer": "lineage",
+    "exception": "exceptions",
+}
+
+
+def _add_redirects(server: flask.Flask, prefix: str) -> None:
+    def redirect(old: str) -> WerkzeugResponse:
+        query = flask.request.query_string.decode()
+        target = prefix + OLD_PATHS[old] + (f"?{query}" if query else "")
+        return flask.redirect(target, code=301)
+
+    for old in OLD_PATHS:
+        server.add_url_rule(
+            f"/{old}", f"redirect-{old}", redirect, defaults={"old": old}, strict_slashes=False
+        )
 
 
 def _nav(active: str) -> list[Any]:
@@ -108,4 +131,5 @@ def create_dash(
 
     for _, page in PAGES.values():
         page.register(app, queries)
+    _add_redirects(app.server, requests_pathname_prefix)
     return app

@@ -23,8 +23,10 @@ __all__ = [
     "burn_rates",
     "empty",
     "failing_targets",
+    "kept_range",
     "latency_by_target",
     "mismatch_heatmap",
+    "snapshot_labels",
     "swimlane",
     "trace_waterfall",
     "trend_sparkline",
@@ -392,10 +394,36 @@ def undelivered_by_target(df: pd.DataFrame) -> go.Figure:
     return _base(fig, barmode="group", yaxis={"title": {"text": "(event, target) pairs"}})
 
 
-def swimlane(f: LineageFrames) -> go.Figure:
-    """One lane per system: events at their source, delivery attempts at their
-    target (joined to their event by a thin line), snapshot quantities and
-    exceptions.  Attempt points carry ``[trace_id, span_id]`` as customdata."""
+def snapshot_labels(snapshots: pd.DataFrame) -> list[str]:
+    """The quantity over a snapshot only where it differs from the lane's
+    previous snapshot (the first of each lane is always labelled)."""
+    prev: dict[str, float] = {}
+    out: list[str] = []
+    for lane, qty in zip(snapshots["lane"], snapshots["quantity"], strict=True):
+        out.append("" if prev.get(lane) == qty else f"{qty:g}")
+        prev[lane] = qty
+    return out
+
+
+def kept_range(relayout: dict[str, Any] | None) -> list[Any] | None:
+    """The time range a reader zoomed the chart to (its ``relayoutData``), or
+    None when it shows everything."""
+    r = relayout or {}
+    if "xaxis.range" in r and isinstance(r["xaxis.range"], list):
+        return list(r["xaxis.range"][:2])
+    if "xaxis.range[0]" in r and "xaxis.range[1]" in r:
+        return [r["xaxis.range[0]"], r["xaxis.range[1]"]]
+    return None
+
+
+def swimlane(f: LineageFrames, *, revision: str = "", xrange: list[Any] | None = None) -> go.Figure:
+    """One lane per system (a sub-lane per system instance for snapshots):
+    events at their source, delivery attempts at their target (joined to their
+    event by a thin line), snapshot quantities and exceptions.  Attempt points
+    carry ``[trace_id, span_id]`` as customdata.  ``revision`` (the search)
+    keeps the reader's zoom across refreshes of the same search, and
+    ``xrange`` (see :func:`kept_range`) draws it explicitly; a range slider
+    under the time axis zooms."""
     if f.empty:
         return empty("No events, delivery attempts or snapshots found.")
     lanes = f.lanes() + (["exceptions"] if not f.exceptions.empty else [])
@@ -451,12 +479,8 @@ def swimlane(f: LineageFrames) -> go.Figure:
             mode="markers+text",
             name="snapshot: on hand",
             marker={"symbol": "square", "size": 10, "color": "#f2b134"},
-            text=[f"{q:g}" for q in f.snapshots["quantity"]],
-            # a system with two instances (wms/dc-east, wms/dc-west): one above, one below
-            textposition=[
-                "top center" if rank % 2 == 0 else "bottom center"
-                for rank in f.snapshots.groupby("lane")["instance"].rank(method="dense") - 1
-            ],
+            text=snapshot_labels(f.snapshots),
+            textposition="top center",
             hovertext=f.snapshots["label"],
             hovertemplate="%{hovertext}<extra></extra>",
         )
@@ -472,16 +496,21 @@ def swimlane(f: LineageFrames) -> go.Figure:
         )
     return _base(
         fig,
-        height=max(320, 64 * len(lanes) + 140),
+        height=max(360, 56 * len(lanes) + 200),
         yaxis={
             "categoryorder": "array",
             "categoryarray": list(reversed(lanes)),
             "title": {"text": ""},
             "showgrid": True,
         },
-        xaxis={"title": {"text": "time (UTC)"}},
+        xaxis={
+            "title": {"text": "time (UTC)"},
+            "rangeslider": {"visible": True, "thickness": 0.08},
+            **({"range": xrange, "autorange": False} if xrange else {}),
+        },
         hovermode="closest",
         clickmode="event",
+        uirevision=revision or True,
     )
 
 

@@ -20,6 +20,7 @@ from metrics.slo.budget import good_ratio
 __all__ = [
     "AGE_LABELS",
     "EXCEPTION_COLUMNS",
+    "INSTANCE_SEP",
     "LANE_ORDER",
     "LineageFrames",
     "attempt_mark",
@@ -44,6 +45,7 @@ AGE_LABELS: dict[str, str] = {
     "gt_24h": "over a day",
 }
 #: swimlane order: the systems of record first, then the channels, then the rest
+INSTANCE_SEP = " \u00b7 "  # "wms · dc-east": one sub-lane per system instance
 LANE_ORDER = ("erp", "wms", "tpl", "commerce", "edi", "tms", "returns")
 EXCEPTION_COLUMNS = (
     "id",
@@ -315,10 +317,16 @@ class LineageFrames:
         return self.events.empty and self.attempts.empty and self.snapshots.empty
 
     def lanes(self) -> list[str]:
-        """Systems seen, in :data:`LANE_ORDER`, then others by name."""
+        """Systems seen, in :data:`LANE_ORDER`, then others by name; a system's
+        instance sub-lanes ("wms · dc-east") right below it."""
         seen = {*self.events["lane"], *self.attempts["lane"], *self.snapshots["lane"]}
-        known = [s for s in LANE_ORDER if s in seen]
-        return known + sorted(seen - set(known))
+
+        def key(lane: str) -> tuple[int, str, str]:
+            system = lane.split(INSTANCE_SEP)[0]
+            rank = LANE_ORDER.index(system) if system in LANE_ORDER else len(LANE_ORDER)
+            return rank, system, lane
+
+        return sorted(seen, key=key)
 
 
 def attempt_mark(attempt: Mapping[str, Any], *, extra_apply: bool) -> str:
@@ -441,7 +449,7 @@ def lineage_frames(
         snap_rows.append(
             {
                 "time": to_time(taken),
-                "lane": system,
+                "lane": f"{system}{INSTANCE_SEP}{instance}" if instance else system,
                 "instance": instance,
                 "quantity": shown,
                 "label": f"{system}/{instance} snapshot<br>{detail}",

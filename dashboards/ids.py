@@ -46,6 +46,9 @@ LN_TRACE = "lineage-trace"
 LN_TRACE_TITLE = "lineage-trace-title"
 LN_TRACE_ID = "lineage-trace-id"
 LN_URL = "lineage-url"
+LN_HISTORY = "lineage-history"
+LN_PROBLEMS = "lineage-problems-only"
+LN_PARAMS = "lineage-params"
 
 # -- exceptions -----------------------------------------------------------------
 EX_KIND = "exceptions-kind"

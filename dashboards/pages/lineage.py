@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import Dash, Input, Output, State, dcc, html, no_update
+import dash_ag_grid as dag
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards import figures, ids
+from dashboards import figures, history, ids
 from dashboards.components import attrs, graph, section
 from dashboards.frames import LineageFrames
+from dashboards.lookup import find
 from dashboards.queries import DashboardQueries
 
 __all__ = ["layout", "register", "summary"]
@@ -78,12 +80,52 @@ def layout(params: dict[str, str]) -> html.Div:
                 wide=True,
             ),
             section(
+                "History table",
+                dcc.Checklist(
+                    id=ids.LN_PROBLEMS,
+                    options=[{"label": "only problems", "value": "problems"}],
+                    value=["problems"] if params.get("problems") else [],
+                    inline=True,
+                    className="window-picker",
+                ),
+                history_grid(),
+                hint="One row per event and target, newest first: the same facts as the chart. "
+                "Sort by a column header; Tab into the table, arrow keys move, Enter or a click "
+                "on a row opens its trace below.",
+                wide=True,
+            ),
+            dcc.Store(id=ids.LN_PARAMS, data={}),
+            section(
                 "Trace",
                 html.Div(id=ids.LN_TRACE_TITLE, className="hint"),
                 graph(ids.LN_TRACE),
                 wide=True,
             ),
         ]
+    )
+
+
+def history_grid() -> dag.AgGrid:
+    return dag.AgGrid(
+        id=ids.LN_HISTORY,
+        columnDefs=history.column_defs(),
+        rowData=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
+        columnSize="autoSize",
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": 20,
+            "paginationPageSizeSelector": [20, 50, 100],
+            "rowSelection": {
+                "mode": "singleRow",
+                "checkboxes": False,
+                "enableClickSelection": True,
+            },
+            "ensureDomOrder": True,
+            "domLayout": "autoHeight",
+        },
+        getRowId="params.data.event + '|' + params.data.target",
+        className="ag-theme-alpine",
     )
 
 
@@ -125,17 +167,22 @@ def register(app: Dash, q: DashboardQueries) -> None:
     @app.callback(
         Output(ids.LN_SUMMARY, "children"),
         Output(ids.LN_SWIMLANE, "figure"),
+        Output(ids.LN_HISTORY, "rowData"),
+        Output(ids.LN_PARAMS, "data"),
         Output(ids.LN_URL, "search"),
         Input(ids.LN_SEARCH, "n_clicks"),
         Input(ids.LN_SKU, "n_submit"),
         Input(ids.LN_ORDER, "n_submit"),
         Input(ids.LN_LOCATION, "n_submit"),
         Input(ids.REFRESH, "n_intervals"),
+        Input(ids.LN_PROBLEMS, "value"),
         State(ids.LN_MODE, "value"),
         State(ids.LN_SKU, "value"),
         State(ids.LN_LOCATION, "value"),
         State(ids.LN_ORDER, "value"),
         State(ids.LN_URL, "search"),
+        State(ids.LN_TRACE_ID, "data"),
+        State(ids.LN_SWIMLANE, "relayoutData"),
     )
     def _search(
         _c: Any,
@@ -143,41 +190,67 @@ def register(app: Dash, q: DashboardQueries) -> None:
         _o: Any,
         _l: Any,
         _n: Any,
+        problems: list[str] | None,
         mode: str,
         sku: str | None,
         location: str | None,
         order: str | None,
         search: str | None,
+        trace_id: str | None,
+        relayout: dict[str, Any] | None,
     ) -> tuple[Any, ...]:
-        sku, location, order = (sku or "").strip(), (location or "").strip(), (order or "").strip()
-        if mode == "order" and order:
-            raw, f = q.order_lineage(order)
-            subject, params = f"order {order}", {"order": order}
-        elif mode == "sku" and sku:
-            raw, f = q.sku_lineage(sku, location or None)
-            subject = f"SKU {sku}" + (f" at {location}" if location else "")
-            params = {"sku": sku, **({"location": location} if location else {})}
-        else:
+        found = find(q, mode, sku, location, order)
+        if found is None:
             msg = "Enter a SKU (and optionally a location) or an order id."
-            return [html.P(msg, className="empty-note")], figures.empty(msg), no_update
-        wanted = "?" + urlencode(params)
+            return [html.P(msg, className="empty-note")], figures.empty(msg), [], {}, no_update
+        rows = history.history_rows(found.raw, found.params)
+        only = bool(problems)
+        if only:
+            rows = [r for r in rows if r["problem"]]
+        extra = {"problems": "1"} if only else {}
+        trace = {"trace": trace_id} if trace_id else {}
+        wanted = "?" + urlencode({**found.params, **extra, **trace})
+        # a refresh (or the problems filter) redraws the same search at the reader's zoom
+        same = ctx.triggered_id in (ids.REFRESH, ids.LN_PROBLEMS)
+        xrange = figures.kept_range(relayout) if same else None
         return (
-            summary(raw, f, subject),
-            figures.swimlane(f),
+            summary(found.raw, found.frames, found.subject),
+            figures.swimlane(found.frames, revision=found.subject, xrange=xrange),
+            rows,
+            {**found.params, **extra},
             wanted if wanted != search else no_update,
         )
 
     @app.callback(
         Output(ids.LN_TRACE_ID, "data"),
         Input(ids.LN_SWIMLANE, "clickData"),
+        Input(ids.LN_HISTORY, "selectedRows"),
         prevent_initial_call=True,
     )
-    def _pick(click: dict[str, Any] | None) -> Any:
+    def _pick(click: dict[str, Any] | None, selected: list[dict[str, Any]] | None) -> Any:
+        if ctx.triggered_id == ids.LN_HISTORY:
+            row = (selected or [{}])[0]
+            return row.get("trace_id") or no_update
         point = (click or {}).get("points", [{}])[0]
         data = point.get("customdata")
         if not isinstance(data, list) or not data or not data[0]:
             return no_update
         return data[0]
+
+    @app.callback(
+        Output(ids.LN_URL, "search", allow_duplicate=True),
+        Input(ids.LN_TRACE_ID, "data"),
+        State(ids.LN_PARAMS, "data"),
+        State(ids.LN_URL, "search"),
+        prevent_initial_call=True,
+    )
+    def _trace_in_url(
+        trace_id: str | None, params: dict[str, str] | None, search: str | None
+    ) -> Any:
+        if not params or not trace_id:
+            return no_update
+        wanted = "?" + urlencode({**params, "trace": trace_id})
+        return wanted if wanted != search else no_update
 
     @app.callback(
         Output(ids.LN_TRACE_TITLE, "children"),

@@ -336,13 +336,20 @@ def test_lineage_frames_mark_every_kind_of_attempt() -> None:
     assert f.events.iloc[0]["lane"] == "wms"
     assert list(f.snapshots["quantity"]) == [40.0]  # on hand shown, the rest in the hover
     assert "3 allocated" in f.snapshots.iloc[0]["label"]
-    assert f.lanes() == ["erp", "wms", "commerce"]
+    # snapshots sit in one sub-lane per system instance
+    assert f.lanes() == ["erp", "erp \u00b7 s4", "wms", "commerce"]
     fig = figures.swimlane(f)
     names = [t.name for t in fig.data]
     assert "event at its source" in names and "exception opened" in names
     applied = next(t for t in fig.data if t.name == "double apply")
     assert applied.customdata[0] == ["ab" * 16, f"{3:016x}"]
-    assert list(fig.layout.yaxis.categoryarray) == ["exceptions", "commerce", "wms", "erp"]
+    assert list(fig.layout.yaxis.categoryarray) == [
+        "exceptions",
+        "commerce",
+        "wms",
+        "erp \u00b7 s4",
+        "erp",
+    ]
 
 
 def test_attempt_mark_precedence() -> None:
