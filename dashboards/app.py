@@ -81,6 +81,8 @@ def create_dash(
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
+    # the page's language, for screen readers and axe's html-has-lang
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.layout = html.Div(
         [
             dcc.Location(id=ids.URL, refresh=False),

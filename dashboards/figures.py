@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dashboards import lanes as lanes_
 from dashboards.frames import LineageFrames
 
 __all__ = [
@@ -23,10 +24,8 @@ __all__ = [
     "burn_rates",
     "empty",
     "failing_targets",
-    "kept_range",
     "latency_by_target",
     "mismatch_heatmap",
-    "snapshot_labels",
     "swimlane",
     "trace_waterfall",
     "trend_sparkline",
@@ -394,28 +393,6 @@ def undelivered_by_target(df: pd.DataFrame) -> go.Figure:
     return _base(fig, barmode="group", yaxis={"title": {"text": "(event, target) pairs"}})
 
 
-def snapshot_labels(snapshots: pd.DataFrame) -> list[str]:
-    """The quantity over a snapshot only where it differs from the lane's
-    previous snapshot (the first of each lane is always labelled)."""
-    prev: dict[str, float] = {}
-    out: list[str] = []
-    for lane, qty in zip(snapshots["lane"], snapshots["quantity"], strict=True):
-        out.append("" if prev.get(lane) == qty else f"{qty:g}")
-        prev[lane] = qty
-    return out
-
-
-def kept_range(relayout: dict[str, Any] | None) -> list[Any] | None:
-    """The time range a reader zoomed the chart to (its ``relayoutData``), or
-    None when it shows everything."""
-    r = relayout or {}
-    if "xaxis.range" in r and isinstance(r["xaxis.range"], list):
-        return list(r["xaxis.range"][:2])
-    if "xaxis.range[0]" in r and "xaxis.range[1]" in r:
-        return [r["xaxis.range[0]"], r["xaxis.range[1]"]]
-    return None
-
-
 def swimlane(f: LineageFrames, *, revision: str = "", xrange: list[Any] | None = None) -> go.Figure:
     """One lane per system (a sub-lane per system instance for snapshots):
     events at their source, delivery attempts at their target (joined to their
@@ -479,7 +456,7 @@ def swimlane(f: LineageFrames, *, revision: str = "", xrange: list[Any] | None =
             mode="markers+text",
             name="snapshot: on hand",
             marker={"symbol": "square", "size": 10, "color": "#f2b134"},
-            text=snapshot_labels(f.snapshots),
+            text=lanes_.snapshot_labels(f.snapshots),
             textposition="top center",
             hovertext=f.snapshots["label"],
             hovertemplate="%{hovertext}<extra></extra>",

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from dashboards import figures, history, ids
+from dashboards import figures, history, ids, lanes
 from dashboards.components import attrs, graph, section
 from dashboards.frames import LineageFrames
 from dashboards.lookup import find
@@ -212,7 +212,7 @@ def register(app: Dash, q: DashboardQueries) -> None:
         wanted = "?" + urlencode({**found.params, **extra, **trace})
         # a refresh (or the problems filter) redraws the same search at the reader's zoom
         same = ctx.triggered_id in (ids.REFRESH, ids.LN_PROBLEMS)
-        xrange = figures.kept_range(relayout) if same else None
+        xrange = lanes.kept_range(relayout) if same else None
         return (
             summary(found.raw, found.frames, found.subject),
             figures.swimlane(found.frames, revision=found.subject, xrange=xrange),

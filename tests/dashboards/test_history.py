@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboards import figures, frames, history
+from dashboards import figures, frames, history, lanes
 from dashboards.frames import INSTANCE_SEP
 
 
@@ -93,16 +93,16 @@ def test_history_columns_are_all_in_the_rows() -> None:
 
 
 def test_snapshot_labels_only_where_the_quantity_changes() -> None:
-    lanes = ["wms", "wms", f"wms{INSTANCE_SEP}b", "wms", f"wms{INSTANCE_SEP}b"]
-    snaps = pd.DataFrame({"lane": lanes, "quantity": [5.0, 5.0, 5.0, 7.0, 5.0]})
-    assert figures.snapshot_labels(snaps) == ["5", "", "5", "7", ""]
+    lane = ["wms", "wms", f"wms{INSTANCE_SEP}b", "wms", f"wms{INSTANCE_SEP}b"]
+    snaps = pd.DataFrame({"lane": lane, "quantity": [5.0, 5.0, 5.0, 7.0, 5.0]})
+    assert lanes.snapshot_labels(snaps) == ["5", "", "5", "7", ""]
 
 
 def test_kept_range_reads_a_zoom_and_forgets_autorange() -> None:
-    assert figures.kept_range({"xaxis.range": ["a", "b"]}) == ["a", "b"]
-    assert figures.kept_range({"xaxis.range[0]": "a", "xaxis.range[1]": "b"}) == ["a", "b"]
-    assert figures.kept_range({"xaxis.autorange": True}) is None
-    assert figures.kept_range(None) is None
+    assert lanes.kept_range({"xaxis.range": ["a", "b"]}) == ["a", "b"]
+    assert lanes.kept_range({"xaxis.range[0]": "a", "xaxis.range[1]": "b"}) == ["a", "b"]
+    assert lanes.kept_range({"xaxis.autorange": True}) is None
+    assert lanes.kept_range(None) is None
 
 
 def test_swimlane_keeps_the_zoom_it_is_given() -> None:

@@ -209,3 +209,8 @@ def test_old_paths_redirect(svc: Service, old: str, new: str) -> None:
     r = httpx.get(f"{svc.url}/dashboards/{old}?window=6h", follow_redirects=False)
     assert r.status_code == 301
     assert r.headers["location"] == f"{PREFIX}{new}?window=6h"
+
+
+def test_pages_name_their_language(svc: Service) -> None:
+    page = httpx.get(f"{svc.url}/dashboards/lineage").text
+    assert '<html lang="en">' in page
