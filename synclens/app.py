@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from collector.api import events as events_api
@@ -366,7 +367,10 @@ def create_app(
             if owned:
                 active.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from the assets fastapi-offline ships (no CDN: /docs
+    # and /redoc work on a network without internet)
+    app = FastAPIOffline(
+        static_url="/static/docs",
         title="synclens",
         version="0.1.0",
         summary="Observability and SLOs for inventory synchronisation",

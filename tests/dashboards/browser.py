@@ -19,6 +19,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 __all__ = [
     "CHROMEDRIVER",
     "CHROMIUM",
+    "OFFLINE",
     "available",
     "chromium",
     "figure_data",
@@ -36,8 +37,12 @@ def available() -> bool:
     return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
 
 
+#: resolve no host name but the local one: a page that needs the internet fails
+OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+
+
 @contextmanager
-def chromium() -> Iterator[WebDriver]:
+def chromium(*extra_args: str) -> Iterator[WebDriver]:
     profile = tempfile.mkdtemp(prefix="synclens-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
@@ -54,6 +59,7 @@ def chromium() -> Iterator[WebDriver]:
         f"--window-size={WIDTH},{HEIGHT}",
         "--hide-scrollbars",
         "--force-device-scale-factor=1",
+        *extra_args,
     ):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
