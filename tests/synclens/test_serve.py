@@ -169,6 +169,10 @@ def test_demo_stops_its_simulator_before_the_service(tmp_path: Path) -> None:
         while time.monotonic() < deadline and _spans_received(demo.url) < 500:
             time.sleep(0.2)  # in the middle of the backfill
         assert _spans_received(demo.url) >= 500
+        # a reconciliation runs during the backfill: mismatch data in the first minute
+        while time.monotonic() < deadline + 30 and not _reconciled(demo.url):
+            time.sleep(0.5)
+        assert _reconciled(demo.url)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
     finally:
@@ -179,6 +183,12 @@ def test_demo_stops_its_simulator_before_the_service(tmp_path: Path) -> None:
     assert "Failed to export" not in text and "Connection refused" not in text, text[-3000:]
     assert text.index("simulator stopped: Summary") < text.index("synclens stopping"), text[-3000:]
     assert "stopped cleanly" in text
+    assert "stock records during the backfill" in text, text[-3000:]
+
+
+def _reconciled(url: str) -> bool:
+    r = httpx.get(f"{url}/api/v1/reconciliations/latest", params={"limit": 1}, timeout=5)
+    return r.status_code == 200 and r.json()["compared"] > 0
 
 
 def _spans_received(url: str) -> float:
