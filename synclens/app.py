@@ -255,7 +255,8 @@ def create_app(
         registry.register(run_metrics)
         engine = sli_engine(settings, active, exceptions, clock, facts)
         app.state.slis = engine
-        sync_metrics = SyncMetrics(active, clock, labels)
+        routed = {(event_type, t) for event_type, _, t, _, _ in facts.derivation.routes.rows()}
+        sync_metrics = SyncMetrics(active, clock, labels, routed)
         registry.register(sync_metrics)
         decoder = Decoder(settings.ingest.decode_workers, native=settings.ingest.native_decoder)
         log.info("decoders: %s", decoder.description)
