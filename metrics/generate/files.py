@@ -10,10 +10,11 @@ from typing import Any
 
 import yaml
 
+from metrics.generate.lowtraffic import LOW_TRAFFIC_EVALUATION, low_traffic_tests
 from metrics.generate.operational import operational_rules
 from metrics.generate.options import RuleOptions
 from metrics.generate.promtool import operational_tests, slo_tests
-from metrics.generate.rules import slo_rules
+from metrics.generate.rules import group_order, slo_rules
 from metrics.slo.spec import SloSpec
 
 __all__ = ["alert_files", "dump_yaml", "stale_files", "write_files"]
@@ -48,6 +49,17 @@ def alert_files(slos: Sequence[SloSpec], opts: RuleOptions) -> dict[str, str]:
             slo_tests(slo, opts, f"../{slo.name}.rules.yml"),
             header.format(src=src) + "\nRun: promtool test rules alerts/tests/*.yml",
         )
+        low = low_traffic_tests(slo, opts)
+        if low:
+            files[f"tests/{slo.name}.low-traffic.test.yml"] = dump_yaml(
+                {
+                    "rule_files": [f"../{slo.name}.rules.yml"],
+                    "evaluation_interval": LOW_TRAFFIC_EVALUATION,
+                    "group_eval_order": group_order(slo, opts),
+                    "tests": low,
+                },
+                header.format(src=src) + "\nRun: promtool test rules alerts/tests/*.yml",
+            )
     files["operational.rules.yml"] = dump_yaml(
         operational_rules(opts), header.format(src="metrics/generate/operational.py")
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["ALERT_NAME", "RuleOptions"]
+__all__ = ["ALERT_NAME", "OUTAGE_ALERT", "RuleOptions"]
 
 ALERT_NAME = "SynclensErrorBudgetBurn"
+#: a target with attempts and no success for a while, whatever its volume
+OUTAGE_ALERT = "SynclensTargetOutage"
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from metrics.generate.lowtraffic import outage_tests
 from metrics.generate.operational import OPERATIONAL_ALERTS, operational_rules
 from metrics.generate.options import ALERT_NAME, RuleOptions
-from metrics.generate.rules import alert_rule, sli_series
+from metrics.generate.rules import alert_rule, group_order, sli_series
 from metrics.slo.spec import SloSpec, duration_s
 
 __all__ = ["operational_tests", "slo_tests"]
@@ -204,8 +205,14 @@ def slo_tests(slo: SloSpec, opts: RuleOptions, rule_file: str) -> dict[str, Any]
     tests.append(_case(slo, opts, "burning at budget pace alerts nothing", 1.0))
     tests.append(_clean(slo, opts))
     tests.append(_case(slo, opts, "zero traffic alerts nothing and has no data", None))
+    tests += outage_tests(slo, opts)
     interval, _ = _timing(slo)
-    return {"rule_files": [rule_file], "evaluation_interval": f"{interval}s", "tests": tests}
+    return {
+        "rule_files": [rule_file],
+        "evaluation_interval": f"{interval}s",
+        "group_eval_order": group_order(slo, opts),
+        "tests": tests,
+    }
 
 
 def _op_alert(name: str, labels: dict[str, str], summary: str, opts: RuleOptions) -> dict[str, Any]:

@@ -7,7 +7,9 @@ remaining; one alerting group holds a multiwindow, multi-burn-rate alert
 (``SynclensErrorBudgetBurn``) per window pair of its policy.  A window with
 no traffic has no error ratio at all (``x / (requests > 0)``), so zero
 traffic is "no data", never NaN; an alert also needs the SLO's minimum
-traffic in its long window.
+traffic in its long window, scaled to the window (``SloSpec.min_traffic_in``).
+A total-outage page (``SynclensTargetOutage``) fires per target that had
+attempts and no success, however few.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from metrics.facts import LATENCY_BOUNDS_S
-from metrics.generate.options import ALERT_NAME, RuleOptions
+from metrics.generate.options import ALERT_NAME, OUTAGE_ALERT, RuleOptions
 from metrics.slo.spec import AGING_BUCKETS, BurnWindow, SloSpec, duration_s
 
-__all__ = ["alert_rule", "sli_series", "slo_rules"]
+__all__ = ["alert_rule", "group_order", "outage_rule", "sli_series", "slo_rules"]
 
 #: an SLI's drill-down: the exception kind that holds its evidence (SKU, order, message)
 _EVIDENCE_KIND = {
@@ -197,7 +199,7 @@ def alert_rule(slo: SloSpec, w: BurnWindow, opts: RuleOptions) -> dict[str, Any]
     expr = (
         f"{burn(w.long)} > {factor}\n"
         f"and {burn(w.short)} > {factor}\n"
-        f"and {requests} >= {_num(slo.min_traffic)}"
+        f"and {requests} >= {_num(slo.min_traffic_in(w.long))}"
     )
     exhaust = duration_s(slo.window) / w.factor
     kind = _EVIDENCE_KIND[slo.sli]
@@ -234,16 +236,53 @@ def alert_rule(slo: SloSpec, w: BurnWindow, opts: RuleOptions) -> dict[str, Any]
     return alert
 
 
+def outage_rule(slo: SloSpec, opts: RuleOptions) -> dict[str, Any] | None:
+    """The SLO's total-outage page, per target: at least ``minAttempts`` attempts
+    and not one success in the outage window (the success series exists at 0
+    from start-up, so ``== 0`` is a real zero, not a missing series)."""
+    if slo.outage is None:
+        return None
+    o = slo.outage
+    metric = "synclens_sync_attempts_total"
+    expr = (
+        f"sum by (target) (increase({metric}[{o.window}])) >= {o.min_attempts}\n"
+        f"and on (target)\n"
+        f'sum by (target) (increase({metric}{{outcome="success"}}[{o.window}])) == 0'
+    )
+    alert: dict[str, Any] = {"alert": OUTAGE_ALERT, "expr": expr}
+    if o.for_:
+        alert["for"] = o.for_
+    alert["labels"] = {**slo.labels, "slo": slo.name, "sli": slo.sli, "severity": "page"}
+    alert["annotations"] = {
+        "summary": f"{slo.display_name}: {{{{ $labels.target }}}} has had no successful "
+        f"delivery for {o.window}",
+        "description": f"Target {{{{ $labels.target }}}} had at least {o.min_attempts} delivery "
+        f"attempts and not one success over the last {o.window}: a total outage, whatever "
+        "its volume. The burn-rate alerts may not fire on traffic this low.",
+        "runbook_url": f"{opts.runbook_url}#{OUTAGE_ALERT.lower()}",
+        "dashboard_url": f"{opts.grafana_url}/d/synclens-slo-detail/synclens-slo-detail"
+        f"?var-slo={slo.name}",
+        "evidence_url": f"{opts.synclens_url}/api/v1/exceptions?status=open"
+        "&target={{ $labels.target }}",
+    }
+    return alert
+
+
+def group_order(slo: SloSpec, opts: RuleOptions) -> list[str]:
+    """The SLO's rule groups, recording first: promtool evaluates the groups of a
+    rule file in a random order unless a test gives ``group_eval_order``."""
+    return [g["name"] for g in slo_rules(slo, opts)["groups"]]
+
+
 def slo_rules(slo: SloSpec, opts: RuleOptions) -> dict[str, Any]:
     """The rule file of one SLO: its recording group and its alerting group."""
     groups: list[dict[str, Any]] = [
         {"name": f"synclens-slo-{slo.name}-recording", "rules": _recording(slo, opts)}
     ]
-    if slo.windows:
-        groups.append(
-            {
-                "name": f"synclens-slo-{slo.name}-alerts",
-                "rules": [alert_rule(slo, w, opts) for w in slo.windows],
-            }
-        )
+    alerts = [alert_rule(slo, w, opts) for w in slo.windows]
+    outage = outage_rule(slo, opts)
+    if outage is not None:
+        alerts.append(outage)
+    if alerts:
+        groups.append({"name": f"synclens-slo-{slo.name}-alerts", "rules": alerts})
     return {"groups": groups}

@@ -12,6 +12,7 @@ ends the window on budget, which is no breach).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -22,11 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 __all__ = [
     "AGING_BUCKETS",
+    "COUNTER_SLIS",
     "SHIPPED_SLO_DIR",
     "SLI_NAMES",
     "AlertWindow",
     "Alerting",
     "BurnWindow",
+    "Outage",
+    "OutageRule",
     "SloError",
     "SloSpec",
     "default_windows",
@@ -39,6 +43,10 @@ __all__ = [
 SHIPPED_SLO_DIR = Path(__file__).resolve().parents[2] / "slos"
 
 SLI_NAMES = ("latency", "first_pass", "mismatch", "exception_aging", "api_failure")
+#: SLIs that count events (their window totals grow with the window); the others are gauges
+COUNTER_SLIS = ("latency", "first_pass", "api_failure")
+#: SLIs whose total-outage page is on unless the SLO turns it off
+_OUTAGE_BY_DEFAULT = ("first_pass", "api_failure")
 #: ``synclens_exceptions_unresolved`` age buckets that are *aged* for an aging objective
 AGING_BUCKETS: dict[str, tuple[str, ...]] = {
     "1h": ("1h_4h", "4h_24h", "gt_24h"),
@@ -103,10 +111,28 @@ class AlertWindow(_Strict):
         return self
 
 
+class Outage(_Strict):
+    """The total-outage page: a target with ``minAttempts`` attempts and no success
+    in ``window``, whatever its volume."""
+
+    enabled: bool | None = None
+    min_attempts: int = Field(3, alias="minAttempts", ge=1)
+    window: str = "30m"
+    for_: str | None = Field(None, alias="for")
+
+    _window = field_validator("window")(_check_duration)
+
+    @field_validator("for_")
+    @classmethod
+    def _for(cls, value: str | None) -> str | None:
+        return None if value is None else _check_duration(value)
+
+
 class Alerting(_Strict):
     page: bool = True
     ticket: bool = True
     windows: tuple[AlertWindow, ...] | None = None
+    outage: Outage = Outage()
 
 
 class _Metadata(_Strict):
@@ -153,6 +179,16 @@ class BurnWindow(BaseModel):
     for_: str | None = None
 
 
+class OutageRule(BaseModel):
+    """A resolved total-outage page."""
+
+    model_config = ConfigDict(frozen=True)
+
+    min_attempts: int
+    window: str
+    for_: str | None = None
+
+
 class SloSpec(BaseModel):
     """One SLO, validated and resolved (alert windows computed)."""
 
@@ -168,6 +204,7 @@ class SloSpec(BaseModel):
     aging_objective: str
     labels: dict[str, str]
     windows: tuple[BurnWindow, ...]
+    outage: OutageRule | None = None
     source: str = ""
 
     @property
@@ -181,6 +218,17 @@ class SloSpec(BaseModel):
         names = {w.long for w in self.windows} | {w.short for w in self.windows}
         names.discard(self.window)
         return (*sorted(names, key=duration_s), self.window)
+
+    def min_traffic_in(self, window: str) -> float:
+        """The minimum-traffic guard of ``window``: ``minTraffic`` is the events
+        needed over the SLO window; a counter SLI needs the same rate in a
+        shorter window (``ceil(minTraffic x window / SLO window)``), so a
+        low-traffic SLO's 1 h page needs the events an hour actually has.
+        A gauge SLI's windows average items, not count them: ``minTraffic`` each."""
+        if self.sli not in COUNTER_SLIS or window == self.window:
+            return self.min_traffic
+        share = self.min_traffic * duration_s(window) / duration_s(self.window)
+        return float(math.ceil(round(share, 9)))
 
 
 def default_windows(window: str) -> tuple[BurnWindow, ...]:
@@ -222,6 +270,15 @@ def _resolve(doc: _Document, source: str) -> SloSpec:
     for w in windows:
         if duration_s(w.long) > duration_s(spec.window):
             raise ValueError(f"alert window {w.long} is longer than the SLO window {spec.window}")
+    outage = spec.alerting.outage
+    outage_on = outage.enabled if outage.enabled is not None else spec.sli in _OUTAGE_BY_DEFAULT
+    if outage_on and spec.sli not in COUNTER_SLIS:
+        raise ValueError(f"alerting.outage needs delivery attempts: not for the {spec.sli} SLI")
+    outage_rule = (
+        OutageRule(min_attempts=outage.min_attempts, window=outage.window, for_=outage.for_)
+        if outage_on and spec.alerting.page
+        else None
+    )
     return SloSpec(
         name=doc.metadata.name,
         display_name=doc.metadata.display_name or doc.metadata.name,
@@ -233,6 +290,7 @@ def _resolve(doc: _Document, source: str) -> SloSpec:
         aging_objective=spec.aging_objective,
         labels=dict(doc.metadata.labels),
         windows=windows,
+        outage=outage_rule,
         source=source,
     )
 

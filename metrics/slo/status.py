@@ -55,7 +55,7 @@ def evaluate(slo: SloSpec, slis_by_window: Mapping[str, Mapping[str, Any]]) -> d
     alerts: list[dict[str, Any]] = []
     judged: list[tuple[Severity, float, float | None, float | None]] = []
     for w in slo.windows:
-        long_burn, short_burn = burn(w.long, guard), burn(w.short, 0.0)
+        long_burn, short_burn = burn(w.long, slo.min_traffic_in(w.long)), burn(w.short, 0.0)
         judged.append((w.severity, w.factor, long_burn, short_burn))
         alerts.append(
             {

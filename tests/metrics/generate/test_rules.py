@@ -12,7 +12,7 @@ import yaml
 
 from metrics.generate.files import alert_files
 from metrics.generate.operational import OPERATIONAL_ALERTS
-from metrics.generate.options import ALERT_NAME, RuleOptions
+from metrics.generate.options import ALERT_NAME, OUTAGE_ALERT, RuleOptions
 from metrics.generate.rules import slo_rules
 from metrics.slo import load_slos
 from synclens.cli import generated_files, main
@@ -57,7 +57,7 @@ def test_cli_reports_a_bad_slo_dir(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_alert_labels_annotations_and_no_nan_division() -> None:
     slo = next(s for s in load_slos() if s.name == "first-pass")
     groups = slo_rules(slo, RuleOptions())["groups"]
-    alerts = groups[1]["rules"]
+    alerts = [r for r in groups[1]["rules"] if r["alert"] == ALERT_NAME]
     assert [(a["labels"]["severity"], a["labels"]["long_window"], a["labels"]["short_window"])
             for a in alerts] == [("page", "1h", "5m"), ("page", "6h", "30m"),
                                  ("ticket", "1d", "2h"), ("ticket", "3d", "6h")]  # fmt: skip
@@ -65,7 +65,8 @@ def test_alert_labels_annotations_and_no_nan_division() -> None:
         assert a["alert"] == ALERT_NAME and a["labels"]["slo"] == "first-pass"
         assert set(a["annotations"]) >= {"summary", "description", "runbook_url", "dashboard_url"}
         assert a["annotations"]["runbook_url"].endswith("docs/alerts.md#synclenserrorbudgetburn")
-        assert ">= 100" in a["expr"]  # the minimum-traffic guard on the long window
+        # the minimum-traffic guard on the long window, scaled to it (3, 18, 72, 216)
+        assert f">= {slo.min_traffic_in(a['labels']['long_window']):g}\n" in a["expr"] + "\n"
     ratios = [r for r in groups[0]["rules"] if r["record"] == "synclens_slo:error_ratio"]
     assert ratios and all("> 0)" in r["expr"] for r in ratios)  # 0/0 never happens
 
@@ -83,7 +84,7 @@ def test_latency_objectives_per_event_type_use_their_bucket() -> None:
 def test_every_alert_is_documented() -> None:
     doc = (ROOT / "docs" / "alerts.md").read_text()
     headings = set(re.findall(r"^### (\w+)", doc, re.M))
-    missing = {ALERT_NAME, *OPERATIONAL_ALERTS} - headings
+    missing = {ALERT_NAME, OUTAGE_ALERT, *OPERATIONAL_ALERTS} - headings
     assert not missing, f"alerts without a section in docs/alerts.md: {sorted(missing)}"
     files = alert_files(load_slos(), RuleOptions())
     named = set(re.findall(r"^  - alert: (\w+)", "".join(files.values()), re.M))
@@ -117,7 +118,7 @@ def test_promtool_unit_tests_pass() -> None:
 @needs_promtool
 def test_generated_unit_tests_cover_the_four_cases() -> None:
     for path in (ROOT / "alerts" / "tests").glob("*.test.yml"):
-        if path.name == "operational.test.yml":
+        if path.name == "operational.test.yml" or path.name.endswith(".low-traffic.test.yml"):
             continue
         names = [t["name"] for t in yaml.safe_load(path.read_text())["tests"]]
         for case in ("a fast burn pages", "a slow burn tickets", "budget pace alerts nothing",
@@ -125,15 +126,49 @@ def test_generated_unit_tests_cover_the_four_cases() -> None:
             assert any(case in n for n in names), (path.name, case)
 
 
+def _promtool_test(tmp_path: Path, rules: str, test: str) -> subprocess.CompletedProcess[str]:
+    """``promtool test rules`` of one generated test file against edited first-pass rules."""
+    (tmp_path / "first-pass.rules.yml").write_text(rules)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "t.yml").write_text(test)
+    return subprocess.run([PROMTOOL, "test", "rules", str(tmp_path / "tests" / "t.yml")],  # type: ignore[list-item]
+                          capture_output=True, text=True)  # fmt: skip
+
+
 @needs_promtool
 def test_a_broken_rule_fails_its_promtool_test(tmp_path: Path) -> None:
     """The generated tests have teeth: a rule paging at the wrong factor fails them."""
     files = alert_files(load_slos(), RuleOptions())
     rules = files["first-pass.rules.yml"].replace("> 13.44", "> 1000")
-    (tmp_path / "first-pass.rules.yml").write_text(rules)
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "t.yml").write_text(files["tests/first-pass.test.yml"])
-    out = subprocess.run([PROMTOOL, "test", "rules", str(tmp_path / "tests" / "t.yml")],  # type: ignore[list-item]
-                         capture_output=True, text=True)  # fmt: skip
+    out = _promtool_test(tmp_path, rules, files["tests/first-pass.test.yml"])
     assert out.returncode != 0
     assert "fast burn pages" in out.stdout + out.stderr
+
+
+def test_the_issues_low_traffic_outage_pages() -> None:
+    """1 pair every 5 minutes, all failing from hour 24: every burn-rate window
+    pages or tickets (guards scaled to the window) and the outage page fires."""
+    files = alert_files(load_slos(), RuleOptions())
+    tests = yaml.safe_load(files["tests/first-pass.low-traffic.test.yml"])["tests"]
+    case = next(t for t in tests if "1 pair every 5 min" in t["name"])
+    fired = {a["alertname"]: a["exp_alerts"] for a in case["alert_rule_test"]}
+    assert {a["exp_labels"]["long_window"] for a in fired[ALERT_NAME]} == {"1h", "6h", "1d", "3d"}
+    assert [a["exp_labels"]["target"] for a in fired[OUTAGE_ALERT]] == ["erp"]
+    under = next(t for t in tests if "well under the guard" in t["name"])
+    assert all(not a["exp_alerts"] for a in under["alert_rule_test"])
+    rules = yaml.safe_load(files["first-pass.rules.yml"])["groups"][1]["rules"]
+    assert [r["expr"].rsplit(">= ", 1)[1] for r in rules[:4]] == ["3", "18", "72", "216"]
+
+
+@needs_promtool
+def test_an_unscaled_guard_fails_the_low_traffic_test(tmp_path: Path) -> None:
+    """The low-traffic case has teeth: the old fixed guard of 100 events per long
+    window (or no outage page) never pages on it."""
+    files = alert_files(load_slos(), RuleOptions())
+    rules = re.sub(r">= (3|18)\n", ">= 100\n", files["first-pass.rules.yml"])
+    rules = rules.replace("alert: SynclensTargetOutage", "alert: SynclensTargetOutageOff")
+    out = _promtool_test(tmp_path, rules, files["tests/first-pass.low-traffic.test.yml"])
+    assert out.returncode != 0
+    report = out.stdout + out.stderr
+    assert "1 pair every 5 min" in report
+    assert 'long_window="1h"' in report and "alertname: SynclensTargetOutage" in report

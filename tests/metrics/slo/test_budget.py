@@ -76,7 +76,7 @@ def test_sli_counts_for_every_sli() -> None:
 
 def test_evaluate_pages_on_a_fast_burn() -> None:
     slo = _slo("first-pass")
-    slis = {w: _first_pass(100, 1000) for w in slo.all_windows}  # 10% bad, burn 20
+    slis = {w: _first_pass(1000, 10_000) for w in slo.all_windows}  # 10% bad, burn 20
     state = evaluate(slo, slis)
     assert state["status"] == "page"
     assert state["sli_value"] == pytest.approx(0.9)
@@ -87,11 +87,11 @@ def test_evaluate_pages_on_a_fast_burn() -> None:
 
 def test_evaluate_tickets_on_a_slow_burn_and_resets_with_the_short_window() -> None:
     slo = _slo("first-pass")
-    slis = {w: _first_pass(20, 1000) for w in slo.all_windows}  # burn 4
+    slis = {w: _first_pass(200, 10_000) for w in slo.all_windows}  # burn 4
     assert evaluate(slo, slis)["status"] == "ticket"
-    slis = {w: _first_pass(100, 1000) for w in slo.all_windows}
+    slis = {w: _first_pass(1000, 10_000) for w in slo.all_windows}
     for short in ("5m", "30m", "2h", "6h"):
-        slis[short] = _first_pass(0, 1000)  # the burst is over
+        slis[short] = _first_pass(0, 10_000)  # the burst is over
     assert evaluate(slo, slis)["status"] == "ok"
 
 
@@ -104,13 +104,29 @@ def test_evaluate_zero_traffic_and_missing_slis_are_no_data() -> None:
     slo = _slo("first-pass")
     quiet = evaluate(slo, {w: _first_pass(0, 0) for w in slo.all_windows})
     assert quiet["status"] == "no_data"
-    # below the minimum traffic: 50% bad out of 20 pairs is not a page
-    few = evaluate(slo, {w: _first_pass(10, 20) for w in slo.all_windows})
+    # below the minimum traffic (scaled to the window: 3 pairs in 1 h for first-pass):
+    # 1 bad out of 2 pairs is not a page
+    few = evaluate(slo, {w: _first_pass(1, 2) for w in slo.all_windows})
     assert few["status"] == "no_data" and few["sli_value"] is None
 
 
 def test_evaluate_ok_at_budget_pace(tmp_path: Path) -> None:
     slo = _slo("first-pass")
-    state = evaluate(slo, {w: _first_pass(5, 1000) for w in slo.all_windows})
+    state = evaluate(slo, {w: _first_pass(50, 10_000) for w in slo.all_windows})
     assert state["status"] == "ok"
     assert state["error_budget_remaining"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_a_low_traffic_outage_pages() -> None:
+    """One pair every 5 minutes, all failing for the last hour (issue 15): the
+    guard scaled to the 1 h window lets the page fire."""
+    slo = _slo("first-pass")
+    assert [slo.min_traffic_in(w) for w in ("1h", "6h", "1d", "3d", "28d")] == [
+        3, 18, 72, 216, 2016,
+    ]  # fmt: skip
+    per_hour = {"5m": 1, "30m": 6, "1h": 12, "2h": 24, "6h": 72, "1d": 288, "3d": 300, "28d": 300}
+    bad = {"5m": 1, "30m": 6, "1h": 12, "2h": 12, "6h": 12, "1d": 12, "3d": 12, "28d": 12}
+    state = evaluate(slo, {w: _first_pass(bad[w], per_hour[w]) for w in slo.all_windows})
+    assert state["status"] == "page"
+    assert [a["firing"] for a in state["alerts"]] == [True, True, True, True]
+    assert state["sli_value"] is None  # the 28 d window is still under its 2016 pairs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,32 @@ def test_duration() -> None:
     )
     with pytest.raises(ValueError):
         duration_s("0s")
+
+
+def test_min_traffic_scales_with_the_window_for_counter_slis_only(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SLO % ("a", "28d") + "  minTraffic: 2016\n")
+    slo = load_slos(tmp_path)[0]
+    assert [slo.min_traffic_in(w) for w in ("5m", "1h", "6h", "3d", "28d")] == [1, 3, 18, 216, 2016]
+    gauge = (SLO % ("g", "28d")).replace("first_pass", "mismatch") + "  minTraffic: 100\n"
+    (tmp_path / "a.yaml").write_text(gauge)
+    assert load_slos(tmp_path)[0].min_traffic_in("1h") == 100  # averaged items, not counts
+
+
+def test_the_outage_page_defaults_and_options(tmp_path: Path) -> None:
+    def load(text: str) -> Any:
+        (tmp_path / "a.yaml").write_text(text)
+        return load_slos(tmp_path)[0]
+
+    on = load(SLO % ("a", "28d")).outage
+    assert on is not None and (on.min_attempts, on.window, on.for_) == (3, "30m", None)
+    custom = (
+        SLO % ("a", "28d") + "  alerting:\n    outage: {minAttempts: 5, window: 15m, for: 5m}\n"
+    )
+    assert load(custom).outage.model_dump() == {"min_attempts": 5, "window": "15m", "for_": "5m"}
+    assert load(SLO % ("a", "28d") + "  alerting: {outage: {enabled: false}}\n").outage is None
+    assert load(SLO % ("a", "28d") + "  alerting: {page: false}\n").outage is None
+    assert load((SLO % ("a", "28d")).replace("first_pass", "latency")).outage is None
+    gauge = (SLO % ("a", "28d")).replace("first_pass", "mismatch")
+    assert load(gauge).outage is None
+    with pytest.raises(SloError, match="needs delivery attempts"):
+        load(gauge + "  alerting: {outage: {enabled: true}}\n")
