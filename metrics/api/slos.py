@@ -14,7 +14,8 @@ from collector.timefmt import iso
 from metrics.api.models import OneSlo, SloList
 from metrics.api.slis import EngineDep
 from metrics.slis.engine import SliEngine
-from metrics.slo import SloSpec, evaluate
+from metrics.slo import SloSpec
+from metrics.slo.groups import dimension, evaluate_slo
 
 __all__ = ["SlosDep", "report", "router"]
 
@@ -43,7 +44,13 @@ def report(
     now = engine.clock() if now_ns is None else now_ns
     windows = sorted({w for slo in slos for w in slo.all_windows})
     slis = {w: engine.slis(w, now_ns=now)["slis"] for w in windows}
-    return {"computed_at": iso(now), "slos": [evaluate(slo, slis) for slo in slos]}
+    by_label: dict[str, dict[str, Any]] = {}
+    for label in sorted({d for slo in slos if (d := dimension(slo)) is not None}):
+        by_label[label] = {w: engine.slis(w, now_ns=now, by=label)["groups"] for w in windows}
+    return {
+        "computed_at": iso(now),
+        "slos": [evaluate_slo(slo, slis, by_label.get(dimension(slo) or "")) for slo in slos],
+    }
 
 
 @router.get(

@@ -147,13 +147,17 @@ def _link(title: str, url: str) -> dict[str, Any]:
     return {"title": title, "type": "link", "url": url, "targetBlank": True}
 
 
+#: the value of a grouped SLO's label in a legend (empty for an SLO that does not group)
+_VALUE = " {{target}}{{warehouse}}{{channel}}{{event_type}}"
+
+
 def _overview(opts: RuleOptions) -> dict[str, Any]:
     budget = [(None, "red"), (0.0, "orange"), (0.25, "green")]
     panels = [
-        _panel("stat", "SLI over the SLO window", [_Q('synclens_slo:sli{slo=~"$slo"}', "{{slo}}")],
+        _panel("stat", "SLI over the SLO window", [_Q('synclens_slo:sli{slo=~"$slo"}', "{{slo}}" + _VALUE)],
                unit="percentunit", w=8, decimals=3,
                description="Share of good events over each SLO's rolling window. No data: too little traffic."),
-        _panel("bargauge", "Error budget remaining", [_Q('synclens_slo:error_budget_remaining{slo=~"$slo"}', "{{slo}}")],
+        _panel("bargauge", "Error budget remaining", [_Q('synclens_slo:error_budget_remaining{slo=~"$slo"}', "{{slo}}" + _VALUE)],
                unit="percentunit", w=8, thresholds=budget,
                description="1 - burn rate over the SLO window; below 0 the budget is overspent."),
         _panel("stat", "Objectives", [_Q('synclens_slo:objective{slo=~"$slo"}', "{{slo}} ({{window}})")],
@@ -189,11 +193,16 @@ def _detail(opts: RuleOptions) -> dict[str, Any]:
         _panel("stat", "Alerts firing", [_Q(
             f'count(ALERTS{{alertname="{ALERT_NAME}",alertstate="firing",{slo}}}) or vector(0)', "alerts")],
             w=6, thresholds=[(None, "green"), (1.0, "red")]),
-        _panel("timeseries", "Burn rate by window", [_Q(f"synclens_slo:burn_rate{{{slo}}}", "{{window}}")], w=12,
+        _panel("timeseries", "Burn rate by window", [_Q(f"synclens_slo:burn_rate{{{slo}}}", "{{window}}" + _VALUE)], w=12,
                description="1 = spending the budget exactly over the SLO window. Alerts fire when both "
                "windows of a pair exceed its factor."),
         _panel("timeseries", "Error budget remaining over time",
-               [_Q(f"synclens_slo:error_budget_remaining{{{slo}}}", "remaining")], unit="percentunit", w=12),
+               [_Q(f"synclens_slo:error_budget_remaining{{{slo}}}", "remaining" + _VALUE)], unit="percentunit", w=12),
+        _panel("bargauge", "Error budget remaining per value", [_Q(
+            f"synclens_slo:error_budget_remaining{{{slo}}}", "{{slo}}" + _VALUE)],
+            unit="percentunit", w=24, thresholds=[(None, "red"), (0.0, "orange"), (0.25, "green")],
+            description="An SLO with groupBy has one budget per value (target, warehouse, channel or "
+            "event type): the lowest bar is the value that burns."),
         _panel("timeseries", "Error ratio by window", [_Q(f"synclens_slo:error_ratio{{{slo}}}", "{{window}}")],
                unit="percentunit", w=12),
         _panel("timeseries", "Events judged by window", [_Q(f"synclens_slo:requests{{{slo}}}", "{{window}}")], w=12,

@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from metrics.generate.fixtures import expected_alert, label_values, sli_series
 from metrics.generate.options import ALERT_NAME, OUTAGE_ALERT, RuleOptions
-from metrics.generate.rules import alert_rule, outage_rule, sli_series
+from metrics.generate.rules import alert_rule, outage_rule
 from metrics.slo.spec import COUNTER_SLIS, SloSpec, duration_s
 
 __all__ = ["LOW_TRAFFIC_EVALUATION", "low_traffic_tests", "outage_tests"]
@@ -47,10 +48,6 @@ def _values(samples: list[int]) -> str:
     return " ".join(runs)
 
 
-def _render(annotations: dict[str, str], target: str) -> dict[str, str]:
-    return {k: v.replace("{{ $labels.target }}", target) for k, v in annotations.items()}
-
-
 def _expected_burns(
     slo: SloSpec, opts: RuleOptions, good: Callable[[int], int], bad: Callable[[int], int]
 ) -> list[dict[str, Any]] | None:
@@ -70,8 +67,7 @@ def _expected_burns(
         if long_n < guard <= 1.25 * long_n:
             return None
         if min(burns) > w.factor and long_n >= guard:
-            alert = alert_rule(slo, w, opts)
-            out.append({"exp_labels": alert["labels"], "exp_annotations": alert["annotations"]})
+            out.append(expected_alert(slo, alert_rule(slo, w, opts)))
     return out
 
 
@@ -88,8 +84,7 @@ def _expected_outage(
         return None
     if successes or attempts < slo.outage.min_attempts:
         return []
-    labels = {**rule["labels"], "target": "erp"}
-    return [{"exp_labels": labels, "exp_annotations": _render(rule["annotations"], "erp")}]
+    return [expected_alert(slo, rule, grouped=False, target=label_values(slo)["target"])]
 
 
 def _cadence_case(slo: SloSpec, opts: RuleOptions, every: int, name: str) -> dict[str, Any] | None:
@@ -114,8 +109,9 @@ def _cadence_case(slo: SloSpec, opts: RuleOptions, every: int, name: str) -> dic
     else:
         series[other["bad"]] = [bad(m) for m in minutes]
     # the attempts behind the outage page (api_failure's SLI series are these already)
-    series.setdefault(_ATTEMPTS % ("erp", "success"), [good(m) for m in minutes])
-    series.setdefault(_ATTEMPTS % ("erp", "failure"), [bad(m) for m in minutes])
+    target = label_values(slo)["target"]
+    series.setdefault(_ATTEMPTS % (target, "success"), [good(m) for m in minutes])
+    series.setdefault(_ATTEMPTS % (target, "failure"), [bad(m) for m in minutes])
     return {
         "name": f"{slo.name}: {name}",
         "interval": "1m",
@@ -134,17 +130,16 @@ def _one_target_down(slo: SloSpec, opts: RuleOptions) -> dict[str, Any] | None:
     at = (duration_s(slo.outage.window) + duration_s(slo.outage.for_ or "1s")) // 60 + 15
     at -= at % 5
     steps = at + 5
+    down = label_values(slo)["target"]
+    healthy = "commerce" if down != "commerce" else "erp"
+    fails = f"0+{slo.outage.min_attempts}x{steps}"
     series = [
-        {"series": _ATTEMPTS % ("erp", "success"), "values": f"0+0x{steps}"},
-        {
-            "series": _ATTEMPTS % ("erp", "failure"),
-            "values": f"0+{slo.outage.min_attempts}x{steps}",
-        },
-        {"series": _ATTEMPTS % ("commerce", "success"), "values": f"0+100x{steps}"},
-        {"series": _ATTEMPTS % ("commerce", "failure"), "values": f"0+0x{steps}"},
+        {"series": _ATTEMPTS % (down, "success"), "values": f"0+0x{steps}"},
+        {"series": _ATTEMPTS % (down, "failure"), "values": fails},
+        {"series": _ATTEMPTS % (healthy, "success"), "values": f"0+100x{steps}"},
+        {"series": _ATTEMPTS % (healthy, "failure"), "values": f"0+0x{steps}"},
     ]
-    labels = {**rule["labels"], "target": "erp"}
-    expected = [{"exp_labels": labels, "exp_annotations": _render(rule["annotations"], "erp")}]
+    expected = [expected_alert(slo, rule, grouped=False, target=down)]
     return {
         "name": f"{slo.name}: one target down among healthy ones pages for that target only",
         "interval": "1m",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from metrics.generate.fixtures import expected_alert, label_values, sli_series
 from metrics.generate.lowtraffic import outage_tests
 from metrics.generate.operational import OPERATIONAL_ALERTS, operational_rules
 from metrics.generate.options import ALERT_NAME, RuleOptions
-from metrics.generate.rules import alert_rule, group_order, sli_series
+from metrics.generate.rules import alert_rule, group_order
 from metrics.slo.spec import SloSpec, duration_s
 
 __all__ = ["operational_tests", "slo_tests"]
@@ -55,8 +56,7 @@ def _expected(slo: SloSpec, opts: RuleOptions, burn: float) -> list[dict[str, An
     out = []
     for w in slo.windows:
         if burn > w.factor:
-            alert = alert_rule(slo, w, opts)
-            out.append({"exp_labels": alert["labels"], "exp_annotations": alert["annotations"]})
+            out.append(expected_alert(slo, alert_rule(slo, w, opts)))
     return out
 
 
@@ -89,6 +89,12 @@ def _case(slo: SloSpec, opts: RuleOptions, name: str, burn: float | None) -> dic
     return case
 
 
+def _kept(slo: SloSpec) -> dict[str, str]:
+    """The group label the SLO's series keep, with its test value."""
+    value = label_values(slo).get(slo.group_by or "", "")
+    return {slo.group_by: value} if slo.group_by and value else {}
+
+
 def _clean(slo: SloSpec, opts: RuleOptions) -> dict[str, Any]:
     """Traffic with no bad series at all: burn rate 0 (not "no data"), nothing fires."""
     interval, eval_s = _timing(slo)
@@ -114,7 +120,9 @@ def _clean(slo: SloSpec, opts: RuleOptions) -> dict[str, Any]:
                 "eval_time": f"{eval_s}s",
                 "exp_samples": [
                     {
-                        "labels": f'synclens_slo:burn_rate{{slo="{slo.name}",window="{long}"}}',
+                        "labels": f'synclens_slo:burn_rate{{slo="{slo.name}",window="{long}"'
+                        + "".join(f',{k}="{v}"' for k, v in _kept(slo).items())
+                        + "}",
                         "value": 0,
                     }
                 ],
@@ -156,10 +164,7 @@ def _burst_ended(slo: SloSpec, opts: RuleOptions) -> dict[str, Any] | None:
         if any(b and abs(b - w.factor) < 0.1 * w.factor for b in burns):
             return None
         if min(burns) > w.factor and events >= slo.min_traffic:
-            alert = alert_rule(slo, w, opts)
-            expected.append(
-                {"exp_labels": alert["labels"], "exp_annotations": alert["annotations"]}
-            )
+            expected.append(expected_alert(slo, alert_rule(slo, w, opts)))
     if any(e["exp_labels"]["long_window"] == first.long and e["exp_labels"]["short_window"] == first.short
            for e in expected):  # fmt: skip
         return None

@@ -9,7 +9,9 @@ no traffic has no error ratio at all (``x / (requests > 0)``), so zero
 traffic is "no data", never NaN; an alert also needs the SLO's minimum
 traffic in its long window, scaled to the window (``SloSpec.min_traffic_in``).
 A total-outage page (``SynclensTargetOutage``) fires per target that had
-attempts and no success, however few.
+attempts and no success, however few.  An SLO with ``groupBy`` sums ``by``
+its label, so every series and alert is per value; its ``matchers`` go into
+every selector.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from metrics.facts import LATENCY_BOUNDS_S
 from metrics.generate.options import ALERT_NAME, OUTAGE_ALERT, RuleOptions
 from metrics.slo.spec import AGING_BUCKETS, BurnWindow, SloSpec, duration_s
 
-__all__ = ["alert_rule", "group_order", "outage_rule", "sli_series", "slo_rules"]
+__all__ = ["alert_rule", "bucket_bound", "group_order", "outage_rule", "slo_rules"]
 
 #: an SLI's drill-down: the exception kind that holds its evidence (SKU, order, message)
 _EVIDENCE_KIND = {
@@ -35,7 +37,8 @@ _EVIDENCE_KIND = {
 # -- the SLI in PromQL -----------------------------------------------------------------
 
 
-def _le(seconds: float) -> str:
+def bucket_bound(seconds: float) -> str:
+    """The ``le`` label of the latency bucket bound at ``seconds``."""
     if seconds not in LATENCY_BOUNDS_S:
         raise ValueError(
             f"latency objective {seconds} s is not a bucket bound of synclens_sync_latency_seconds "
@@ -44,24 +47,33 @@ def _le(seconds: float) -> str:
     return repr(float(seconds))
 
 
-def _latency_good(window: str, opts: RuleOptions) -> str:
+def _selector(metric: str, slo: SloSpec, *extra: str) -> str:
+    """``metric{extra..., the SLO's matchers...}``."""
+    items = [*extra, *(f'{k}="{v}"' for k, v in sorted(slo.matchers.items()))]
+    return f"{metric}{{{','.join(items)}}}" if items else metric
+
+
+def _sum(slo: SloSpec) -> str:
+    """``sum``, or ``sum by (label) `` for an SLO grouped by a label."""
+    return f"sum by ({slo.group_by}) " if slo.group_by else "sum"
+
+
+def _latency_good(slo: SloSpec, window: str, opts: RuleOptions) -> str:
     by_objective: dict[float, list[str]] = {}
     for event_type, seconds in sorted(opts.latency_objectives.items()):
         if seconds != opts.default_latency_objective_s:
             by_objective.setdefault(seconds, []).append(event_type)
     bucket = "synclens_sync_latency_seconds_bucket"
+    default_le = f'le="{bucket_bound(opts.default_latency_objective_s)}"'
     if not by_objective:
-        return f'sum(increase({bucket}{{le="{_le(opts.default_latency_objective_s)}"}}[{window}]))'
+        return f"{_sum(slo)}(increase({_selector(bucket, slo, default_le)}[{window}]))"
     special = sorted(t for types in by_objective.values() for t in types)
-    parts = [
-        f'increase({bucket}{{le="{_le(opts.default_latency_objective_s)}",'
-        f'event_type!~"{"|".join(special)}"}}[{window}])'
-    ]
+    others = 'event_type!~"' + "|".join(special) + '"'
+    parts = [f"increase({_selector(bucket, slo, default_le, others)}[{window}])"]
     for seconds, types in sorted(by_objective.items()):
-        parts.append(
-            f'increase({bucket}{{le="{_le(seconds)}",event_type=~"{"|".join(types)}"}}[{window}])'
-        )
-    return "sum(" + " or ".join(parts) + ")"
+        le, types_re = f'le="{bucket_bound(seconds)}"', f'event_type=~"{"|".join(types)}"'
+        parts.append(f"increase({_selector(bucket, slo, le, types_re)}[{window}])")
+    return f"{_sum(slo)}(" + " or ".join(parts) + ")"
 
 
 def _counter_sli(slo: SloSpec, window: str, opts: RuleOptions) -> tuple[str, str]:
@@ -72,11 +84,13 @@ def _counter_sli(slo: SloSpec, window: str, opts: RuleOptions) -> tuple[str, str
             if slo.sli == "first_pass"
             else ("synclens_sync_attempts_total", 'outcome="failure"')
         )
-        total = f"sum(increase({metric}[{window}]))"
+        total = f"{_sum(slo)}(increase({_selector(metric, slo)}[{window}]))"
         # no bad series at all is 0 errors, as long as there is traffic
-        return f"sum(increase({metric}{{{bad}}}[{window}]))\n  or 0 * {total}", total
-    total = f"sum(increase(synclens_sync_latency_seconds_count[{window}]))"
-    return f"clamp_min({total} - {_latency_good(window, opts)}, 0)", total
+        errors = f"{_sum(slo)}(increase({_selector(metric, slo, bad)}[{window}]))"
+        return f"{errors}\n  or 0 * {total}", total
+    count = _selector("synclens_sync_latency_seconds_count", slo)
+    total = f"{_sum(slo)}(increase({count}[{window}]))"
+    return f"clamp_min({total} - {_latency_good(slo, window, opts)}, 0)", total
 
 
 def _gauge_sli(slo: SloSpec) -> tuple[str, str]:
@@ -86,34 +100,8 @@ def _gauge_sli(slo: SloSpec) -> tuple[str, str]:
     else:
         metric = "synclens_exceptions_unresolved"
         bad = f'age_bucket=~"{"|".join(AGING_BUCKETS[slo.aging_objective])}"'
-    return f"sum({metric}{{{bad}}}) or 0 * sum({metric})", f"sum({metric})"
-
-
-def sli_series(slo: SloSpec, opts: RuleOptions) -> tuple[str, dict[str, str], dict[str, str]]:
-    """For tests: (kind, good series, bad series) that feed the SLI, as metric -> series.
-
-    ``kind`` is ``counter`` (values grow) or ``gauge`` (values hold).
-    """
-    if slo.sli == "first_pass":
-        base = 'synclens_sync_pairs_total{target="erp",first_pass="%s"}'
-        return "counter", {"good": base % "true"}, {"bad": base % "false"}
-    if slo.sli == "api_failure":
-        base = 'synclens_sync_attempts_total{target="erp",outcome="%s",kind="first"}'
-        return "counter", {"good": base % "success"}, {"bad": base % "failure"}
-    if slo.sli == "latency":
-        le = _le(opts.default_latency_objective_s)
-        labels = 'target="erp",event_type="synclens.test"'
-        return (
-            "counter",
-            {"good": f'synclens_sync_latency_seconds_bucket{{{labels},le="{le}"}}'},
-            {"total": f"synclens_sync_latency_seconds_count{{{labels}}}"},
-        )
-    if slo.sli == "mismatch":
-        base = 'synclens_reconciliation_keys{warehouse="DC-EAST",channel="",result="%s"}'
-        return "gauge", {"good": base % "match"}, {"bad": base % "mismatch"}
-    aged = AGING_BUCKETS[slo.aging_objective][0]
-    base = 'synclens_exceptions_unresolved{kind="mismatch",age_bucket="%s"}'
-    return "gauge", {"good": base % "lt_1h"}, {"bad": base % aged}
+    total = f"{_sum(slo)}({_selector(metric, slo)})"
+    return f"{_sum(slo)}({_selector(metric, slo, bad)}) or 0 * {total}", total
 
 
 # -- rules -----------------------------------------------------------------------------
@@ -220,17 +208,22 @@ def alert_rule(slo: SloSpec, w: BurnWindow, opts: RuleOptions) -> dict[str, Any]
         "long_window": w.long,
         "short_window": w.short,
     }
+    name = slo.display_name
+    if slo.group_by:  # one budget per value: say whose
+        name += f" ({slo.group_by} {{{{ $labels.{slo.group_by} }}}})"
+        if slo.group_by == "target":
+            evidence += "&target={{ $labels.target }}"
     alert["annotations"] = {
-        "summary": f"{slo.display_name}: error budget burning over {factor}x "
-        f"({w.long}/{w.short} windows)",
-        "description": f"{slo.display_name} (SLI {slo.sli}, objective "
+        "summary": f"{name}: error budget burning over {factor}x ({w.long}/{w.short} windows)",
+        "description": f"{name} (SLI {slo.sli}, objective "
         f"{slo.objective * 100:g}% over {slo.window}) burned its error budget more than "
         f"{factor} times faster than sustainable over the last {w.long} and the last "
         f"{w.short}. At this pace the {slo.window} budget is gone within {_hours(f'{max(1, int(exhaust))}s')}.",
         "runbook_url": f"{opts.runbook_url}#{ALERT_NAME.lower()}",
         "dashboard_url": f"{opts.grafana_url}/d/synclens-slo-detail/synclens-slo-detail"
         f"?var-slo={slo.name}",
-        "breakdown_url": f"{opts.synclens_url}/api/v1/slis?window={w.long}&by=target",
+        "breakdown_url": f"{opts.synclens_url}/api/v1/slis?window={w.long}"
+        f"&by={slo.group_by or 'target'}",
         "evidence_url": evidence,
     }
     return alert
@@ -244,10 +237,11 @@ def outage_rule(slo: SloSpec, opts: RuleOptions) -> dict[str, Any] | None:
         return None
     o = slo.outage
     metric = "synclens_sync_attempts_total"
+    attempts, successes = _selector(metric, slo), _selector(metric, slo, 'outcome="success"')
     expr = (
-        f"sum by (target) (increase({metric}[{o.window}])) >= {o.min_attempts}\n"
+        f"sum by (target) (increase({attempts}[{o.window}])) >= {o.min_attempts}\n"
         f"and on (target)\n"
-        f'sum by (target) (increase({metric}{{outcome="success"}}[{o.window}])) == 0'
+        f"sum by (target) (increase({successes}[{o.window}])) == 0"
     )
     alert: dict[str, Any] = {"alert": OUTAGE_ALERT, "expr": expr}
     if o.for_:

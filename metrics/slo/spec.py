@@ -25,6 +25,7 @@ __all__ = [
     "AGING_BUCKETS",
     "COUNTER_SLIS",
     "SHIPPED_SLO_DIR",
+    "SLI_LABELS",
     "SLI_NAMES",
     "AlertWindow",
     "Alerting",
@@ -45,6 +46,15 @@ SHIPPED_SLO_DIR = Path(__file__).resolve().parents[2] / "slos"
 SLI_NAMES = ("latency", "first_pass", "mismatch", "exception_aging", "api_failure")
 #: SLIs that count events (their window totals grow with the window); the others are gauges
 COUNTER_SLIS = ("latency", "first_pass", "api_failure")
+#: the Prometheus labels an SLO can be grouped by or filtered on, per SLI (SPEC 6)
+SLI_LABELS: dict[str, tuple[str, ...]] = {
+    "latency": ("target", "event_type"),
+    "first_pass": ("target",),
+    "api_failure": ("target",),
+    "mismatch": ("warehouse", "channel"),
+    "exception_aging": (),
+}
+_LABEL_VALUE = re.compile(r'^[^"\\\n]+$')
 #: SLIs whose total-outage page is on unless the SLO turns it off
 _OUTAGE_BY_DEFAULT = ("first_pass", "api_failure")
 #: ``synclens_exceptions_unresolved`` age buckets that are *aged* for an aging objective
@@ -155,9 +165,31 @@ class _Spec(_Strict):
     window: str = "30d"
     min_traffic: float = Field(1.0, alias="minTraffic", ge=0)
     aging_objective: Literal["1h", "4h", "24h"] = Field("4h", alias="agingObjective")
+    group_by: Literal["target", "warehouse", "channel", "event_type"] | None = Field(
+        None, alias="groupBy"
+    )
+    matchers: dict[str, str] = Field(default_factory=dict)
     alerting: Alerting = Alerting()
 
     _window = field_validator("window")(_check_duration)
+
+    @model_validator(mode="after")
+    def _labels(self) -> _Spec:
+        known = SLI_LABELS[self.sli]
+        for label in ([self.group_by] if self.group_by else []) + list(self.matchers):
+            if label not in known:
+                raise ValueError(
+                    f"the {self.sli} SLI has no label {label!r} in Prometheus "
+                    f"(it has: {', '.join(known) or 'none'})"
+                )
+        if len(self.matchers) > 1 or (
+            self.matchers and self.group_by not in (None, *self.matchers)
+        ):
+            raise ValueError("matchers name one label, the groupBy label if there is one")
+        for value in self.matchers.values():
+            if not _LABEL_VALUE.match(value):
+                raise ValueError(f"matcher value {value!r} must be non-empty, without quotes")
+        return self
 
 
 class _Document(_Strict):
@@ -205,6 +237,8 @@ class SloSpec(BaseModel):
     labels: dict[str, str]
     windows: tuple[BurnWindow, ...]
     outage: OutageRule | None = None
+    group_by: str | None = None
+    matchers: dict[str, str] = {}
     source: str = ""
 
     @property
@@ -291,6 +325,8 @@ def _resolve(doc: _Document, source: str) -> SloSpec:
         labels=dict(doc.metadata.labels),
         windows=windows,
         outage=outage_rule,
+        group_by=spec.group_by,
+        matchers=dict(spec.matchers),
         source=source,
     )
 

@@ -56,9 +56,24 @@ spec:
   alerting:
     windows:
       - {severity: page, long: 20s, short: 5s, burnRate: 14.4}
+---
+apiVersion: synclens/v1
+kind: SLO
+metadata: {name: it-by-target}
+spec:
+  sli: first_pass
+  objective: 0.99
+  window: 10m
+  minTraffic: 10
+  groupBy: target
+  alerting:
+    windows:
+      - {severity: page, long: 20s, short: 5s, burnRate: 14.4}
 """
 
-BURST = "base: none\nfaults: {transient: 0.5}\n"
+# the burst fails 70% of the attempts to wms only (the whole first-pass SLO pages too:
+# wms takes about three quarters of the pairs); erp and commerce stay clean
+BURST = "base: none\ntargets: {wms: {transient: 0.7}}\n"
 
 
 @dataclass
@@ -213,17 +228,31 @@ def test_page_fires_on_a_burst_and_not_on_clean_traffic(
         assert float(rate[0]["value"][1]) == 0.0
         assert feeder.error is None
 
-        # the fault burst: half the first attempts fail -> burn rate ~50 > 14.4 -> page
+        # the fault burst: 70% of wms's attempts fail -> burn rate > 14.4 -> page
         feeder.profile = burst
 
-        def paging() -> list[dict[str, Any]]:
+        def paging(slo: str = "it-first-pass") -> list[dict[str, Any]]:
             return [
                 a for a in prom.alerts()
-                if a["state"] == "firing" and a["labels"]["slo"] == "it-first-pass"
+                if a["state"] == "firing" and a["labels"]["slo"] == slo
                 and a["labels"]["severity"] == "page"
             ]  # fmt: skip
 
         fired = wait_for("the first-pass page", paging, 45, prom)
+
+        # the per-target SLO pages for wms, with target="wms", and for no clean target
+        def target_pages() -> list[dict[str, Any]]:
+            return paging("it-by-target")
+
+        first = wait_for("the wms page of it-by-target", target_pages, 30, prom)
+        assert {a["labels"].get("target") for a in first} == {"wms"}, first
+        assert "(target wms)" in first[0]["annotations"]["summary"]
+        for _ in range(6):  # the page may resolve between simulator runs; no other target pages
+            assert {a["labels"].get("target") for a in target_pages()} <= {"wms"}, target_pages()
+            time.sleep(0.5)
+        clean = prom.query('synclens_slo:burn_rate{slo="it-by-target",window="10m",target!="wms"}')
+        assert {r["metric"]["target"] for r in clean} & {"commerce", "erp"}, clean
+        assert all(float(r["value"][1]) == 0.0 for r in clean), clean
         labels = fired[0]["labels"]
         assert labels["long_window"] == "20s" and labels["short_window"] == "5s"
         assert labels["sli"] == "first_pass"
@@ -243,6 +272,10 @@ def test_page_fires_on_a_burst_and_not_on_clean_traffic(
     report = svc.get("/api/v1/slos/it-first-pass").json()
     assert report["sli_value"] is not None and report["sli_value"] < 0.99, report
     assert report["error_budget_remaining"] < 0
+    by_target = svc.get("/api/v1/slos/it-by-target").json()
+    groups = {g["target"]: g for g in by_target["groups"]}
+    assert by_target["group_by"] == "target" and groups["wms"]["sli_value"] < 0.99, by_target
+    assert all(g["sli_value"] in (1.0, None) for t, g in groups.items() if t != "wms"), by_target
     budget = prom.query('synclens_slo:error_budget_remaining{slo="it-first-pass"}')
     assert float(budget[0]["value"][1]) < 0
     assert time.monotonic() - started < 90

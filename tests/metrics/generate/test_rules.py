@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from metrics.generate.files import alert_files
+from metrics.generate.files import alert_files, write_files
 from metrics.generate.operational import OPERATIONAL_ALERTS
 from metrics.generate.options import ALERT_NAME, OUTAGE_ALERT, RuleOptions
 from metrics.generate.rules import slo_rules
@@ -172,3 +172,59 @@ def test_an_unscaled_guard_fails_the_low_traffic_test(tmp_path: Path) -> None:
     report = out.stdout + out.stderr
     assert "1 pair every 5 min" in report
     assert 'long_window="1h"' in report and "alertname: SynclensTargetOutage" in report
+
+
+GROUPED = """\
+apiVersion: synclens/v1
+kind: SLO
+metadata: {name: fp-by-target}
+spec: {sli: first_pass, objective: 0.995, window: 28d, minTraffic: 2016, groupBy: target}
+---
+apiVersion: synclens/v1
+kind: SLO
+metadata: {name: api-commerce}
+spec: {sli: api_failure, objective: 0.99, window: 28d, matchers: {target: commerce}}
+---
+apiVersion: synclens/v1
+kind: SLO
+metadata: {name: latency-by-type}
+spec: {sli: latency, objective: 0.99, window: 30d, groupBy: event_type}
+---
+apiVersion: synclens/v1
+kind: SLO
+metadata: {name: mismatch-by-channel}
+spec: {sli: mismatch, objective: 0.995, window: 28d, groupBy: channel}
+"""
+
+
+@needs_promtool
+def test_slos_by_label_generate_rules_that_pass_their_promtool_tests(tmp_path: Path) -> None:
+    """One budget and one alert set per value: every recorded series keeps the
+    label, the alerts carry it; matchers filter every selector."""
+    (tmp_path / "slos").mkdir()
+    (tmp_path / "slos" / "g.yaml").write_text(GROUPED)
+    slos = {s.name: s for s in load_slos(tmp_path / "slos")}
+    fp = slo_rules(slos["fp-by-target"], RuleOptions())["groups"]
+    counted = [
+        r for r in fp[0]["rules"] if r["record"] in ("synclens_slo:errors", "synclens_slo:requests")
+    ]
+    assert counted and all("sum by (target) (" in r["expr"] for r in counted)
+    burn = [r for r in fp[1]["rules"] if r["alert"] == ALERT_NAME]
+    assert all("{{ $labels.target }}" in r["annotations"]["summary"] for r in burn)
+    api = slo_rules(slos["api-commerce"], RuleOptions())["groups"]
+    exprs = " ".join(r["expr"] for g in api for r in g["rules"])
+    selectors = re.findall(r"synclens_sync_attempts_total\{[^}]*\}", exprs)
+    assert selectors and all('target="commerce"' in s for s in selectors)
+    out_dir = tmp_path / "out"
+    written = write_files(alert_files(list(slos.values()), RuleOptions()), out_dir)
+    rules = sorted(str(p) for p in written if p.name.endswith(".rules.yml"))
+    tests = [str(p) for p in written if p.name.endswith(".test.yml")
+             and (".low-traffic." not in p.name or p.name.startswith("fp-by-target"))]  # fmt: skip
+    check = subprocess.run([PROMTOOL, "check", "rules", *rules], capture_output=True, text=True)  # type: ignore[list-item]
+    assert check.returncode == 0, check.stdout + check.stderr
+    out = subprocess.run([PROMTOOL, "test", "rules", *tests], capture_output=True, text=True)  # type: ignore[list-item]
+    assert out.returncode == 0, out.stdout + out.stderr
+    fired = yaml.safe_load((out_dir / "tests" / "fp-by-target.test.yml").read_text())
+    page = fired["tests"][0]["alert_rule_test"][0]["exp_alerts"][0]
+    assert page["exp_labels"]["target"] == "erp"
+    assert "(target erp)" in page["exp_annotations"]["summary"]

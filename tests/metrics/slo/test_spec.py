@@ -141,3 +141,36 @@ def test_the_outage_page_defaults_and_options(tmp_path: Path) -> None:
     assert load(gauge).outage is None
     with pytest.raises(SloError, match="needs delivery attempts"):
         load(gauge + "  alerting: {outage: {enabled: true}}\n")
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ("  groupBy: warehouse\n", "has no label 'warehouse'"),
+        ("  groupBy: region\n", "groupBy"),
+        ("  matchers: {kind: mismatch}\n", "has no label 'kind'"),
+        ('  matchers: {target: "e\\"rp"}\n', "without quotes"),
+        ("  groupBy: target\n  matchers: {event_type: x}\n", "has no label 'event_type'"),
+    ],
+)
+def test_group_by_and_matchers_name_a_label_of_the_sli(
+    tmp_path: Path, extra: str, reason: str
+) -> None:
+    (tmp_path / "bad.yaml").write_text(SLO % ("x", "28d") + extra)
+    with pytest.raises(SloError, match=r"bad\.yaml") as err:
+        load_slos(tmp_path)
+    assert reason in str(err.value)
+
+
+def test_group_by_and_matchers_load(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SLO % ("a", "28d") + "  groupBy: target\n")
+    slo = load_slos(tmp_path)[0]
+    assert slo.group_by == "target" and slo.matchers == {}
+    latency = (SLO % ("b", "28d")).replace("first_pass", "latency")
+    (tmp_path / "a.yaml").write_text(
+        latency + "  groupBy: event_type\n  matchers: {event_type: x}\n"
+    )
+    assert load_slos(tmp_path)[0].matchers == {"event_type": "x"}
+    (tmp_path / "a.yaml").write_text(latency + "  groupBy: event_type\n  matchers: {target: erp}\n")
+    with pytest.raises(SloError, match="the groupBy label"):
+        load_slos(tmp_path)
