@@ -179,6 +179,13 @@ def _generate_commands(commands: Any) -> None:
         gen.add_argument(
             "--check", action="store_true", help="write nothing; exit 1 if a file is stale"
         )
+        if name == "alerts":
+            gen.add_argument(
+                "--prometheus-retention",
+                metavar="DURATION",
+                help="Prometheus's --storage.tsdb.retention.time (e.g. 15d, its default): "
+                "warn about SLO windows longer than it",
+            )
 
 
 def rule_options(settings: Settings) -> RuleOptions:
@@ -215,6 +222,17 @@ def _generate(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     slo_dir = args.slo_dir or settings.slis.slo_dir
     files = generated_files(args.command, settings, slo_dir)
+    if getattr(args, "prometheus_retention", None):
+        from metrics.generate.retention import retention_warnings
+        from metrics.slo import load_slos
+
+        try:
+            warnings = retention_warnings(load_slos(slo_dir), args.prometheus_retention)
+        except ValueError as exc:
+            print(f"--prometheus-retention: {exc}", file=sys.stderr)
+            return 2
+        for line in warnings:
+            print(line, file=sys.stderr)
     if args.check:
         stale = stale_files(files, args.out)
         for rel in stale:

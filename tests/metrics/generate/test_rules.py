@@ -228,3 +228,19 @@ def test_slos_by_label_generate_rules_that_pass_their_promtool_tests(tmp_path: P
     page = fired["tests"][0]["alert_rule_test"][0]["exp_alerts"][0]
     assert page["exp_labels"]["target"] == "erp"
     assert "(target erp)" in page["exp_annotations"]["summary"]
+
+
+def test_generate_warns_when_the_longest_window_exceeds_the_retention(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path / "a")
+    assert main(["alerts", "generate", "--out", out, "--prometheus-retention", "15d"]) == 0
+    err = capsys.readouterr().err
+    for name in ("first-pass", "sync-latency", "stock-mismatch", "exception-aging"):
+        assert f"SLO {name}: its 28d window" in err
+    assert "--storage.tsdb.retention.time=28d" in err
+    for enough in ("28d", "720h", "1y"):
+        assert main(["alerts", "generate", "--out", out, "--prometheus-retention", enough]) == 0
+        assert "warning" not in capsys.readouterr().err
+    assert main(["alerts", "generate", "--out", out, "--prometheus-retention", "lots"]) == 2
+    assert "--prometheus-retention" in capsys.readouterr().err
