@@ -14,8 +14,8 @@ from typing import Any
 from metrics.generate.fixtures import expected_alert, label_values, sli_series
 from metrics.generate.lowtraffic import outage_tests
 from metrics.generate.operational import OPERATIONAL_ALERTS, operational_rules
-from metrics.generate.options import ALERT_NAME, RuleOptions
-from metrics.generate.rules import alert_rule, group_order
+from metrics.generate.options import ABSENT_ALERT, ALERT_NAME, RuleOptions
+from metrics.generate.rules import absent_rule, alert_rule, group_order
 from metrics.slo.spec import SloSpec, duration_s
 
 __all__ = ["operational_tests", "slo_tests"]
@@ -193,6 +193,38 @@ def _burst_ended(slo: SloSpec, opts: RuleOptions) -> dict[str, Any] | None:
     }
 
 
+def _absent_cases(slo: SloSpec, opts: RuleOptions) -> list[dict[str, Any]]:
+    """The SLI's metric gone for ``absentFor`` tickets; present at 0, nothing."""
+    rule = absent_rule(slo, opts)
+    if rule is None or slo.absent_for is None:
+        return []
+    interval, _ = _timing(slo)
+    at = (duration_s(slo.absent_for) + 300) // interval * interval
+    steps = at // interval + 5
+    _, good, other = sli_series(slo, opts)
+    zeros = [{"series": s, "values": f"0+0x{steps}"} for s in (*good.values(), *other.values())]
+    gone = {**rule, "labels": {**rule["labels"], **slo.matchers}}
+
+    def case(
+        name: str, series: list[dict[str, str]], fired: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        return {
+            "name": f"{slo.name}: {name}",
+            "interval": f"{interval}s",
+            "input_series": series,
+            "alert_rule_test": [
+                {"eval_time": f"{at}s", "alertname": ABSENT_ALERT, "exp_alerts": fired}
+            ],
+        }
+
+    return [
+        case(f"the SLI metric absent for {slo.absent_for} tickets",
+             [{"series": 'up{job="synclens"}', "values": f"1+0x{steps}"}],
+             [expected_alert(slo, gone, grouped=False)]),
+        case("the SLI metric present at 0 is not absent", zeros, []),
+    ]  # fmt: skip
+
+
 def slo_tests(slo: SloSpec, opts: RuleOptions, rule_file: str) -> dict[str, Any]:
     """The promtool test file of one SLO."""
     factors = sorted({w.factor for w in slo.windows})
@@ -211,6 +243,7 @@ def slo_tests(slo: SloSpec, opts: RuleOptions, rule_file: str) -> dict[str, Any]
     tests.append(_clean(slo, opts))
     tests.append(_case(slo, opts, "zero traffic alerts nothing and has no data", None))
     tests += outage_tests(slo, opts)
+    tests += _absent_cases(slo, opts)
     interval, _ = _timing(slo)
     return {
         "rule_files": [rule_file],

@@ -19,10 +19,27 @@ from __future__ import annotations
 from typing import Any
 
 from metrics.facts import LATENCY_BOUNDS_S
-from metrics.generate.options import ALERT_NAME, OUTAGE_ALERT, RuleOptions
+from metrics.generate.options import ABSENT_ALERT, ALERT_NAME, OUTAGE_ALERT, RuleOptions
 from metrics.slo.spec import AGING_BUCKETS, BurnWindow, SloSpec, duration_s
 
-__all__ = ["alert_rule", "bucket_bound", "group_order", "outage_rule", "slo_rules"]
+__all__ = [
+    "SLI_METRIC",
+    "absent_rule",
+    "alert_rule",
+    "bucket_bound",
+    "group_order",
+    "outage_rule",
+    "slo_rules",
+]
+
+#: the metric each SLI is computed from (SynclensSLOMetricAbsent watches it)
+SLI_METRIC = {
+    "latency": "synclens_sync_latency_seconds_count",
+    "first_pass": "synclens_sync_pairs_total",
+    "api_failure": "synclens_sync_attempts_total",
+    "mismatch": "synclens_reconciliation_keys",
+    "exception_aging": "synclens_exceptions_unresolved",
+}
 
 #: an SLI's drill-down: the exception kind that holds its evidence (SKU, order, message)
 _EVIDENCE_KIND = {
@@ -268,15 +285,37 @@ def group_order(slo: SloSpec, opts: RuleOptions) -> list[str]:
     return [g["name"] for g in slo_rules(slo, opts)["groups"]]
 
 
+def absent_rule(slo: SloSpec, opts: RuleOptions) -> dict[str, Any] | None:
+    """A ticket when the SLI's metric (with the SLO's matchers) has no series at
+    all for ``absentFor``: the SLO would be "no data" and none of its alerts
+    could fire (synclens not scraped, a relabelling that drops it, a target
+    removed from the routes, no reconciliation comparing keys)."""
+    if slo.absent_for is None:
+        return None
+    metric = _selector(SLI_METRIC[slo.sli], slo)
+    return {
+        "alert": ABSENT_ALERT,
+        "expr": f"absent({metric})",
+        "for": slo.absent_for,
+        "labels": {**slo.labels, "slo": slo.name, "sli": slo.sli, "severity": "ticket"},
+        "annotations": {
+            "summary": f"{slo.display_name}: its SLI metric {SLI_METRIC[slo.sli]} is absent",
+            "description": f"Prometheus has had no {metric} series for {slo.absent_for}: "
+            f"the {slo.display_name} SLO has no data and none of its alerts can fire.",
+            "runbook_url": f"{opts.runbook_url}#{ABSENT_ALERT.lower()}",
+            "dashboard_url": f"{opts.grafana_url}/d/synclens-slo-detail/synclens-slo-detail"
+            f"?var-slo={slo.name}",
+        },
+    }
+
+
 def slo_rules(slo: SloSpec, opts: RuleOptions) -> dict[str, Any]:
     """The rule file of one SLO: its recording group and its alerting group."""
     groups: list[dict[str, Any]] = [
         {"name": f"synclens-slo-{slo.name}-recording", "rules": _recording(slo, opts)}
     ]
     alerts = [alert_rule(slo, w, opts) for w in slo.windows]
-    outage = outage_rule(slo, opts)
-    if outage is not None:
-        alerts.append(outage)
+    alerts += [r for r in (outage_rule(slo, opts), absent_rule(slo, opts)) if r is not None]
     if alerts:
         groups.append({"name": f"synclens-slo-{slo.name}-alerts", "rules": alerts})
     return {"groups": groups}

@@ -143,6 +143,13 @@ class Alerting(_Strict):
     ticket: bool = True
     windows: tuple[AlertWindow, ...] | None = None
     outage: Outage = Outage()
+    #: how long the SLI's metric may be absent before SynclensSLOMetricAbsent; null: never
+    absent_for: str | None = Field("10m", alias="absentFor")
+
+    @field_validator("absent_for")
+    @classmethod
+    def _absent_for(cls, value: str | None) -> str | None:
+        return None if value is None else _check_duration(value)
 
 
 class _Metadata(_Strict):
@@ -239,6 +246,7 @@ class SloSpec(BaseModel):
     outage: OutageRule | None = None
     group_by: str | None = None
     matchers: dict[str, str] = {}
+    absent_for: str | None = None
     source: str = ""
 
     @property
@@ -327,6 +335,7 @@ def _resolve(doc: _Document, source: str) -> SloSpec:
         outage=outage_rule,
         group_by=spec.group_by,
         matchers=dict(spec.matchers),
+        absent_for=spec.alerting.absent_for,
         source=source,
     )
 

@@ -12,7 +12,7 @@ import yaml
 
 from metrics.generate.files import alert_files, write_files
 from metrics.generate.operational import OPERATIONAL_ALERTS
-from metrics.generate.options import ALERT_NAME, OUTAGE_ALERT, RuleOptions
+from metrics.generate.options import ABSENT_ALERT, ALERT_NAME, OUTAGE_ALERT, RuleOptions
 from metrics.generate.rules import slo_rules
 from metrics.slo import load_slos
 from synclens.cli import generated_files, main
@@ -84,7 +84,7 @@ def test_latency_objectives_per_event_type_use_their_bucket() -> None:
 def test_every_alert_is_documented() -> None:
     doc = (ROOT / "docs" / "alerts.md").read_text()
     headings = set(re.findall(r"^### (\w+)", doc, re.M))
-    missing = {ALERT_NAME, OUTAGE_ALERT, *OPERATIONAL_ALERTS} - headings
+    missing = {ALERT_NAME, OUTAGE_ALERT, ABSENT_ALERT, *OPERATIONAL_ALERTS} - headings
     assert not missing, f"alerts without a section in docs/alerts.md: {sorted(missing)}"
     files = alert_files(load_slos(), RuleOptions())
     named = set(re.findall(r"^  - alert: (\w+)", "".join(files.values()), re.M))
@@ -244,3 +244,18 @@ def test_generate_warns_when_the_longest_window_exceeds_the_retention(
         assert "warning" not in capsys.readouterr().err
     assert main(["alerts", "generate", "--out", out, "--prometheus-retention", "lots"]) == 2
     assert "--prometheus-retention" in capsys.readouterr().err
+
+
+def test_an_absent_sli_metric_tickets() -> None:
+    """SynclensSLOMetricAbsent watches each SLI's metric, with the SLO's matchers;
+    its generated cases fire when the metric is gone and not when it is at 0."""
+    files = alert_files(load_slos(), RuleOptions())
+    for name, metric in (("first-pass", "synclens_sync_pairs_total"),
+                         ("stock-mismatch", "synclens_reconciliation_keys")):  # fmt: skip
+        rules = yaml.safe_load(files[f"{name}.rules.yml"])["groups"][1]["rules"]
+        absent = next(r for r in rules if r["alert"] == ABSENT_ALERT)
+        assert (absent["expr"], absent["for"]) == (f"absent({metric})", "10m")
+        assert absent["labels"]["severity"] == "ticket"
+        cases = yaml.safe_load(files[f"tests/{name}.test.yml"])["tests"]
+        fired = [t["alert_rule_test"][0]["exp_alerts"] for t in cases if "SLI metric" in t["name"]]
+        assert [len(f) for f in fired] == [1, 0]

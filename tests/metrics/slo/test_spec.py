@@ -174,3 +174,13 @@ def test_group_by_and_matchers_load(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(latency + "  groupBy: event_type\n  matchers: {target: erp}\n")
     with pytest.raises(SloError, match="the groupBy label"):
         load_slos(tmp_path)
+
+
+def test_absent_for_defaults_to_10m_and_null_turns_it_off(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(SLO % ("a", "28d"))
+    assert load_slos(tmp_path)[0].absent_for == "10m"
+    (tmp_path / "a.yaml").write_text(SLO % ("a", "28d") + "  alerting: {absentFor: null}\n")
+    assert load_slos(tmp_path)[0].absent_for is None
+    (tmp_path / "a.yaml").write_text(SLO % ("a", "28d") + "  alerting: {absentFor: soon}\n")
+    with pytest.raises(SloError, match="duration"):
+        load_slos(tmp_path)
