@@ -26,3 +26,7 @@ class RuleOptions:
     latency_objectives: Mapping[str, float] = field(default_factory=dict)
     default_latency_objective_s: float = 60.0
     reconciliation_interval_s: float = 300.0
+    #: recording rules of windows at least this long go to their own rule group ...
+    long_window_s: int = 86_400
+    #: ... evaluated this often (under Prometheus's 5 m lookback, so never stale)
+    long_window_interval: str = "2m"

@@ -309,11 +309,32 @@ def absent_rule(slo: SloSpec, opts: RuleOptions) -> dict[str, Any] | None:
     }
 
 
+def _is_long(rule: dict[str, Any], opts: RuleOptions) -> bool:
+    window = rule.get("labels", {}).get("window")
+    return window is not None and duration_s(window) >= opts.long_window_s
+
+
 def slo_rules(slo: SloSpec, opts: RuleOptions) -> dict[str, Any]:
-    """The rule file of one SLO: its recording group and its alerting group."""
+    """The rule file of one SLO: its recording group, the recording rules of its
+    long windows (a day or more: ``increase(...[28d])`` is costly and changes
+    slowly) in a group of their own evaluated every ``opts.long_window_interval``,
+    and its alerting group."""
+    recording = _recording(slo, opts)
+    long = [r for r in recording if _is_long(r, opts)]
     groups: list[dict[str, Any]] = [
-        {"name": f"synclens-slo-{slo.name}-recording", "rules": _recording(slo, opts)}
+        {
+            "name": f"synclens-slo-{slo.name}-recording",
+            "rules": [r for r in recording if not _is_long(r, opts)],
+        }
     ]
+    if long:
+        groups.append(
+            {
+                "name": f"synclens-slo-{slo.name}-recording-long",
+                "interval": opts.long_window_interval,
+                "rules": long,
+            }
+        )
     alerts = [alert_rule(slo, w, opts) for w in slo.windows]
     alerts += [r for r in (outage_rule(slo, opts), absent_rule(slo, opts)) if r is not None]
     if alerts:

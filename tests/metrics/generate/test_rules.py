@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -23,6 +24,11 @@ PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(
     PROMTOOL is None, reason="promtool is missing (make test installs Debian's prometheus package)"
 )
+
+
+def _rules(groups: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The rules of an SLO's ``alerts`` groups, or of its ``recording`` groups (short and long)."""
+    return [r for g in groups if kind in g["name"] for r in g["rules"]]
 
 
 @pytest.mark.parametrize("command", ["alerts", "grafana"])
@@ -57,7 +63,7 @@ def test_cli_reports_a_bad_slo_dir(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_alert_labels_annotations_and_no_nan_division() -> None:
     slo = next(s for s in load_slos() if s.name == "first-pass")
     groups = slo_rules(slo, RuleOptions())["groups"]
-    alerts = [r for r in groups[1]["rules"] if r["alert"] == ALERT_NAME]
+    alerts = [r for r in _rules(groups, "alerts") if r["alert"] == ALERT_NAME]
     assert [(a["labels"]["severity"], a["labels"]["long_window"], a["labels"]["short_window"])
             for a in alerts] == [("page", "1h", "5m"), ("page", "6h", "30m"),
                                  ("ticket", "1d", "2h"), ("ticket", "3d", "6h")]  # fmt: skip
@@ -67,7 +73,7 @@ def test_alert_labels_annotations_and_no_nan_division() -> None:
         assert a["annotations"]["runbook_url"].endswith("docs/alerts.md#synclenserrorbudgetburn")
         # the minimum-traffic guard on the long window, scaled to it (3, 18, 72, 216)
         assert f">= {slo.min_traffic_in(a['labels']['long_window']):g}\n" in a["expr"] + "\n"
-    ratios = [r for r in groups[0]["rules"] if r["record"] == "synclens_slo:error_ratio"]
+    ratios = [r for r in _rules(groups, "recording") if r["record"] == "synclens_slo:error_ratio"]
     assert ratios and all("> 0)" in r["expr"] for r in ratios)  # 0/0 never happens
 
 
@@ -156,7 +162,7 @@ def test_the_issues_low_traffic_outage_pages() -> None:
     assert [a["exp_labels"]["target"] for a in fired[OUTAGE_ALERT]] == ["erp"]
     under = next(t for t in tests if "well under the guard" in t["name"])
     assert all(not a["exp_alerts"] for a in under["alert_rule_test"])
-    rules = yaml.safe_load(files["first-pass.rules.yml"])["groups"][1]["rules"]
+    rules = _rules(yaml.safe_load(files["first-pass.rules.yml"])["groups"], "alerts")
     assert [r["expr"].rsplit(">= ", 1)[1] for r in rules[:4]] == ["3", "18", "72", "216"]
 
 
@@ -206,10 +212,12 @@ def test_slos_by_label_generate_rules_that_pass_their_promtool_tests(tmp_path: P
     slos = {s.name: s for s in load_slos(tmp_path / "slos")}
     fp = slo_rules(slos["fp-by-target"], RuleOptions())["groups"]
     counted = [
-        r for r in fp[0]["rules"] if r["record"] in ("synclens_slo:errors", "synclens_slo:requests")
+        r
+        for r in _rules(fp, "recording")
+        if r["record"] in ("synclens_slo:errors", "synclens_slo:requests")
     ]
     assert counted and all("sum by (target) (" in r["expr"] for r in counted)
-    burn = [r for r in fp[1]["rules"] if r["alert"] == ALERT_NAME]
+    burn = [r for r in _rules(fp, "alerts") if r["alert"] == ALERT_NAME]
     assert all("{{ $labels.target }}" in r["annotations"]["summary"] for r in burn)
     api = slo_rules(slos["api-commerce"], RuleOptions())["groups"]
     exprs = " ".join(r["expr"] for g in api for r in g["rules"])
@@ -252,10 +260,19 @@ def test_an_absent_sli_metric_tickets() -> None:
     files = alert_files(load_slos(), RuleOptions())
     for name, metric in (("first-pass", "synclens_sync_pairs_total"),
                          ("stock-mismatch", "synclens_reconciliation_keys")):  # fmt: skip
-        rules = yaml.safe_load(files[f"{name}.rules.yml"])["groups"][1]["rules"]
+        rules = _rules(yaml.safe_load(files[f"{name}.rules.yml"])["groups"], "alerts")
         absent = next(r for r in rules if r["alert"] == ABSENT_ALERT)
         assert (absent["expr"], absent["for"]) == (f"absent({metric})", "10m")
         assert absent["labels"]["severity"] == "ticket"
         cases = yaml.safe_load(files[f"tests/{name}.test.yml"])["tests"]
         fired = [t["alert_rule_test"][0]["exp_alerts"] for t in cases if "SLI metric" in t["name"]]
         assert [len(f) for f in fired] == [1, 0]
+
+
+def test_long_windows_are_recorded_in_a_group_of_their_own_with_an_interval() -> None:
+    slo = next(s for s in load_slos() if s.name == "first-pass")
+    short, long, alerts = slo_rules(slo, RuleOptions())["groups"]
+    assert long["name"] == "synclens-slo-first-pass-recording-long" and long["interval"] == "2m"
+    assert {r["labels"]["window"] for r in long["rules"]} == {"1d", "3d", "28d"}
+    assert {r["labels"]["window"] for r in short["rules"]} == {"5m", "30m", "1h", "2h", "6h"}
+    assert "interval" not in short and alerts["name"].endswith("-alerts")
