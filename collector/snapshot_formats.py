@@ -46,7 +46,7 @@ def _check_columns(names: list[str]) -> None:
         raise SnapshotError(
             422,
             "wrong columns: " + "; ".join(parts) + " (expected sku, location, "
-            "stock_status (optional, default on_hand), quantity)",
+            "stock_status (optional, default on_hand), quantity, lot and serial (optional))",
         )
     dupes = [c for c, n in Counter(names).items() if n > 1]
     if dupes:
@@ -145,8 +145,8 @@ def json_snapshot(path: Path) -> tuple[SnapshotHeader, Callable[[], Iterator[pa.
     )
 
     def batches() -> Iterator[pa.RecordBatch]:
-        cols: tuple[list[Any], ...] = ([], [], [], [])
-        sku, loc, status, qty = cols
+        cols: tuple[list[Any], ...] = ([], [], [], [], [], [])
+        sku, loc, status, qty, lot, serial = cols
         try:
             with path.open("rb") as fh:
                 for row in ijson.items(fh, "rows.item", use_float=True):
@@ -157,6 +157,8 @@ def json_snapshot(path: Path) -> tuple[SnapshotHeader, Callable[[], Iterator[pa.
                     status.append(_text(row.get("stock_status")))
                     q = row.get("quantity")
                     qty.append(None if q is None else q if type(q) is str else str(q))
+                    lot.append(_text(row.get("lot")))
+                    serial.append(_text(row.get("serial")))
                     if len(sku) >= BATCH_ROWS:
                         yield _raw_batch(cols)
                         for c in cols:
@@ -197,6 +199,8 @@ def _json_snapshot_in_memory(
                     [_text(r.get("location")) for r in chunk],
                     [_text(r.get("stock_status")) for r in chunk],
                     [None if q is None else q if type(q) is str else str(q) for q in qty],
+                    [_text(r.get("lot")) for r in chunk],
+                    [_text(r.get("serial")) for r in chunk],
                 )
             )
 
@@ -214,7 +218,7 @@ def _text(value: object) -> str | None:
 def _raw_batch(cols: tuple[list[Any], ...]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(
         [pa.array(c, pa.string()) for c in cols],
-        names=["sku", "location", "stock_status", "quantity"],
+        names=["sku", "location", "stock_status", "quantity", "lot", "serial"],
     )
 
 

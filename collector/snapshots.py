@@ -59,6 +59,8 @@ ROW_SCHEMA = pa.schema(
         ("location", pa.string()),
         ("stock_status", pa.string()),
         ("quantity", pa.float64()),
+        ("lot", pa.string()),  # '' when the system reports none for the row
+        ("serial", pa.string()),
     ]
 )
 REQUIRED_COLUMNS = ("sku", "location", "quantity")
@@ -217,6 +219,11 @@ class RowChecker:
             status = pa.array(["on_hand"] * n, pa.string())
         out["stock_status"] = status
         out["quantity"] = self._quantity(batch.column("quantity"), offset)
+        for name in ("lot", "serial"):
+            if name in batch.schema.names:
+                out[name] = pc.fill_null(pc.utf8_trim_whitespace(_as_text(batch.column(name))), "")
+            else:
+                out[name] = pa.array([""] * n, pa.string())
         self._keep_first()
         return pa.RecordBatch.from_arrays([out[c] for c in ROW_SCHEMA.names], schema=ROW_SCHEMA)
 
@@ -362,15 +369,15 @@ def _commit(
         dupes = cur.execute(sql("snapshot_duplicates"), {"limit": max_errors}).fetchall()
         if dupes:
             errors = [
-                RowError(0, "key", f"repeated {n} times", f"{sku} | {loc} | {status}")
-                for sku, loc, status, n, _ in dupes
+                RowError(0, "key", f"repeated {n} times", _key_text(sku, loc, status, lot, serial))
+                for sku, loc, status, lot, serial, n, _ in dupes
             ]
             raise SnapshotError(
                 422,
-                f"snapshot rejected, nothing stored: {dupes[0][4]} key(s) "
-                "(sku, location, stock_status) occur more than once",
+                f"snapshot rejected, nothing stored: {dupes[0][6]} key(s) "
+                "(sku, location, stock_status, lot, serial) occur more than once",
                 errors,
-                {"key: duplicate": int(dupes[0][4])},
+                {"key: duplicate": int(dupes[0][6])},
             )
         cur.begin()
         id_rows = cur.execute(sql("snapshot_next_id")).fetchall()
@@ -391,6 +398,15 @@ def _commit(
         )
         cur.commit()
         return snapshot_id
+
+
+def _key_text(sku: str, loc: str, status: str, lot: str, serial: str) -> str:
+    text = f"{sku} | {loc} | {status}"
+    if lot:
+        text += f" | lot {lot}"
+    if serial:
+        text += f" | serial {serial}"
+    return text
 
 
 def prune_snapshots(cur: duckdb.DuckDBPyConnection, *, keep: int) -> int:

@@ -118,6 +118,8 @@ class SnapshotValue(Model):
     location: str
     stock_status: str
     quantity: float
+    lot: str | None = None  # when the system reports lots (docs/reconciliation.md)
+    serial: str | None = None
 
 
 class LineageView(Model):

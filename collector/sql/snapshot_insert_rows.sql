@@ -1,3 +1,3 @@
 -- Append a validated snapshot (its rows registered as `staged`) whole.
-INSERT INTO snapshot_rows (snapshot_id, sku, location, stock_status, quantity)
-SELECT $snapshot_id, sku, location, stock_status, quantity FROM staged
+INSERT INTO snapshot_rows (snapshot_id, sku, location, stock_status, quantity, lot, serial)
+SELECT $snapshot_id, sku, location, stock_status, quantity, lot, serial FROM staged

@@ -274,3 +274,68 @@ def test_json_snapshot_streamed_or_in_memory_alike(
     )
     assert not_json.status_code == 400 and "JSON" in not_json.text
     assert _count(service) == (1, 200)
+
+
+def _stored_lots(svc: Service) -> list[tuple[str, str, str, float]]:
+    with svc.store.reader() as cur:
+        rows = cur.execute(
+            "SELECT sku, lot, serial, quantity FROM snapshot_rows ORDER BY sku, lot, serial"
+        ).fetchall()
+    return [(r[0], r[1], r[2], float(r[3])) for r in rows]
+
+
+_LOT_ROWS = [("A", "L7", "", 5.0), ("A", "L8", "", 2.0), ("B", "", "", 3.0), ("C", "", "SN-1", 1.0)]
+
+
+@pytest.mark.parametrize("fmt", ["json", "json-streamed", "csv", "parquet"])
+def test_lot_and_serial_columns_in_every_format(
+    service: Service, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Rows may carry lot and serial; absent or null is '' (none reported)."""
+    if fmt == "json-streamed":
+        monkeypatch.setattr("collector.snapshot_formats._IN_MEMORY_JSON_BYTES", 0)
+    params = {"system": "wms", "instance": "dc-east", "taken_at": TAKEN}
+    if fmt.startswith("json"):
+        rows: list[dict[str, Any]] = [
+            {"sku": "A", "location": "DC-EAST/A-01", "quantity": 5, "lot": "L7"},
+            {"sku": "A", "location": "DC-EAST/A-01", "quantity": 2, "lot": "L8", "serial": None},
+            {"sku": "B", "location": "DC-EAST/A-01", "quantity": 3},
+            {"sku": "C", "location": "DC-EAST/A-01", "quantity": 1, "serial": "SN-1"},
+        ]
+        resp = service.post("/v1/snapshots", json={**params, "rows": rows})
+    elif fmt == "csv":
+        text = (
+            "sku,location,quantity,lot,serial\nA,DC-EAST/A-01,5,L7,\nA,DC-EAST/A-01,2,L8,\n"
+            "B,DC-EAST/A-01,3,,\nC,DC-EAST/A-01,1,,SN-1\n"
+        )
+        resp = service.post(
+            "/v1/snapshots", params=params, content=text.encode(),
+            headers={"Content-Type": "text/csv"},
+        )  # fmt: skip
+    else:
+        table = pa.table(
+            {
+                "sku": ["A", "A", "B", "C"],
+                "location": ["DC-EAST/A-01"] * 4,
+                "quantity": [5, 2, 3, 1],
+                "lot": ["L7", "L8", None, None],
+                "serial": [None, None, None, "SN-1"],
+            }
+        )
+        resp = service.post(
+            "/v1/snapshots", params=params, content=_parquet(table),
+            headers={"Content-Type": "application/vnd.apache.parquet"},
+        )  # fmt: skip
+    assert resp.status_code == 200, resp.text
+    assert _stored_lots(service) == _LOT_ROWS
+
+
+def test_same_key_in_two_lots_is_no_duplicate_but_same_lot_is(service: Service) -> None:
+    row = {"sku": "A", "location": "DC-EAST/A-01", "quantity": 1}
+    two_lots = [{**row, "lot": "L1"}, {**row, "lot": "L2"}]
+    ok = _json(service, {"system": "wms", "taken_at": TAKEN, "rows": two_lots})
+    assert ok.status_code == 200, ok.text
+    bad = _json(service, {"system": "wms", "taken_at": TAKEN, "rows": [*two_lots, two_lots[0]]})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["value"] == "A | DC-EAST/A-01 | on_hand | lot L1"
+    assert _count(service) == (1, 2)
