@@ -157,10 +157,12 @@ def _latest(cur: duckdb.DuckDBPyConnection, now_ns: int) -> list[Snap]:
 def _profile(cur: duckdb.DuckDBPyConnection, snaps: list[Snap]) -> None:
     by_id = {s.snapshot_id: s for s in snaps}
     bins: dict[int, int] = defaultdict(int)
-    for snapshot_id, status, warehouse, _n, bin_rows in cur.execute(
+    for snapshot_id, status, warehouse, _n, bin_rows, lot_rows, serial_rows in cur.execute(
         sql("recon_snapshot_profile")
     ).fetchall():
         s = by_id[snapshot_id]
+        s.lots = s.lots or lot_rows > 0
+        s.serials = s.serials or serial_rows > 0
         s.statuses.add(status)
         s.present.add((status, warehouse))
         s.warehouses.add(warehouse)

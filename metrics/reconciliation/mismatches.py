@@ -7,6 +7,8 @@ instances the run compared whose key no longer mismatches resolve.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 
 from collector.queries import named
@@ -32,9 +34,9 @@ def sync_mismatches(
     """Open an exception per mismatched key of ``run``; resolve the unresolved
     mismatches of the instances it compared whose key no longer mismatches."""
     rows = [r for r in run.not_matching.to_pylist() if r["result"] == "mismatch"]
-    orders: dict[tuple[str, str], list[str]] = {}
+    orders: dict[tuple[str, str, str], list[str]] = {}
     if rows:
-        keys = sorted({(r["sku"], r["location"]) for r in rows})
+        keys = sorted({(r["sku"], r["location"], r["lot"]) for r in rows})
         with store.reader() as cur:
             cur.register(
                 "det_keys",
@@ -42,6 +44,7 @@ def sync_mismatches(
                     {
                         "sku": pa.array([k[0] for k in keys], pa.string()),
                         "location": pa.array([k[1] for k in keys], pa.string()),
+                        "lot": pa.array([k[2] for k in keys], pa.string()),
                     }
                 ),
             )
@@ -51,17 +54,17 @@ def sync_mismatches(
                     sql("detect_mismatch_orders"), {"since_ns": since}
                 ).fetchall()
             cur.unregister("det_keys")
-            for sku, loc, ids in found_orders:
-                orders[(sku, loc)] = list(ids)
+            for sku, loc, lot, ids in found_orders:
+                orders[(sku, loc, lot)] = list(ids)
     found = []
     for r in rows:
         inst = f"{r['system']}/{r['instance']}" if r["instance"] else r["system"]
         found.append(
             Candidate(
                 kind="mismatch",
-                identity=f"{inst}|{r['sku']}|{r['location']}|{r['stock_status']}",
+                identity=f"{inst}|{r['sku']}|{r['location']}|{r['stock_status']}{_lot_id(r)}",
                 reason=f"{inst} has {r['quantity']:g} {r['stock_status']} of {r['sku']} at "
-                f"{r['location']}, its system of record {r['owner']} has "
+                f"{r['location']}{_lot_text(r)}, its system of record {r['owner']} has "
                 f"{r['owner_quantity']:g}: {r['raw']:+g}, still {r['corrected']:+g} after the "
                 f"in-flight correction (tolerance {r['tolerance']:g})",
                 sku=r["sku"],
@@ -70,7 +73,7 @@ def sync_mismatches(
                 target=r["system"],
                 stock_status=r["stock_status"],
                 source=inst,
-                order_ids=orders.get((r["sku"], r["location"]), []),
+                order_ids=orders.get((r["sku"], r["location"], r["lot"]), []),
                 detail={
                     "instance": r["instance"],
                     "channel": r["channel"] or None,
@@ -80,6 +83,8 @@ def sync_mismatches(
                     "raw": r["raw"],
                     "corrected": r["corrected"],
                     "tolerance": r["tolerance"],
+                    "lot": r["lot"] or None,
+                    "serial": r["serial"] or None,
                 },
             )
         )
@@ -94,4 +99,18 @@ def sync_mismatches(
         now_ns=now_ns,
         checked=lambda row: row["source"] in compared,
         reopen_after_manual=True,
+    )
+
+
+def _lot_id(r: dict[str, Any]) -> str:
+    """The identity's lot part: nothing for a key compared without lot and serial,
+    so that the identities of lot-less keys stay as they were."""
+    if not r["lot"] and not r["serial"]:
+        return ""
+    return f"|{r['lot']}|{r['serial']}"
+
+
+def _lot_text(r: dict[str, Any]) -> str:
+    return (f" lot {r['lot']}" if r["lot"] else "") + (
+        f" serial {r['serial']}" if r["serial"] else ""
     )

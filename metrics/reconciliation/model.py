@@ -73,6 +73,8 @@ class Snap:
     channel: str | None
     taken_ns: int
     wh_level: bool = False
+    lots: bool = False  # some row carries a lot: compared by lot with an owner that does too
+    serials: bool = False
     statuses: set[str] = field(default_factory=set)
     present: set[tuple[str, str]] = field(default_factory=set)  # (status, warehouse)
     warehouses: set[str] = field(default_factory=set)
@@ -206,6 +208,8 @@ def snaps_table(snaps: list[Snap]) -> pa.Table:
             "channel": pa.array([s.channel for s in snaps], pa.string()),
             "taken_ns": pa.array([s.taken_ns for s in snaps], pa.int64()),
             "wh_level": pa.array([s.wh_level for s in snaps], pa.bool_()),
+            "lots": pa.array([s.lots for s in snaps], pa.bool_()),
+            "serials": pa.array([s.serials for s in snaps], pa.bool_()),
         }
     )
 

@@ -20,7 +20,7 @@ _RUN_COLS = ("run_id", "now_ns", "trigger", "duration_s", "snapshots", "compared
              "transient", "mismatched")  # fmt: skip
 _RESULT_COLS = ("system", "instance", "channel", "owner", "sku", "location", "stock_status",
                 "warehouse", "item_class", "quantity", "owner_quantity", "raw", "corrected",
-                "tolerance", "result")  # fmt: skip
+                "tolerance", "result", "lot", "serial")  # fmt: skip
 
 
 def runs(cur: duckdb.DuckDBPyConnection, *, limit: int = 50) -> list[dict[str, Any]]:

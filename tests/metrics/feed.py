@@ -50,9 +50,10 @@ def snapshot(
     svc: Service,
     source: str,
     at_s: float,
-    rows: dict[tuple[str, str, str], float],
+    rows: dict[tuple[str, ...], float],
     channel: str | None = None,
 ) -> None:
+    """``rows``: (sku, location, stock_status[, lot[, serial]]) -> quantity."""
     system, _, instance = source.partition("/")
     body = {
         "system": system,
@@ -60,7 +61,13 @@ def snapshot(
         "taken_at": iso(T0 + int(at_s * NS)),
         "channel": channel,
         "rows": [
-            {"sku": k[0], "location": k[1], "stock_status": k[2], "quantity": q}
+            {
+                "sku": k[0],
+                "location": k[1],
+                "stock_status": k[2],
+                "quantity": q,
+                **dict(zip(("lot", "serial"), k[3:], strict=False)),
+            }
             for k, q in rows.items()
         ],
     }

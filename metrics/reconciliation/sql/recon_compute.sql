@@ -3,27 +3,49 @@
 -- system Y: status, warehouse, component status and sign, owner snapshot and
 -- its taken_ns), location_map, rc_targets (route targets per event type and
 -- source system), rc_appliers (who applies a target's deliveries), rc_classes (item class patterns), rc_tol (tolerance rules).
+-- Keys carry lot and serial where both Y and its owner report them (lv),
+-- else '' (summed over them): docs/reconciliation.md, "Lots and serials".
 CREATE OR REPLACE TEMP TABLE rc_result AS
 WITH
 snap_rows AS (
     SELECT r.snapshot_id, r.sku, r.location, r.stock_status, r.quantity,
+           coalesce(r.lot, '') AS lot, coalesce(r.serial, '') AS serial,
            coalesce(lm.warehouse, split_part(r.location, '/', 1)) AS warehouse
     FROM snapshot_rows r
     JOIN rc_snaps s USING (snapshot_id)
     LEFT JOIN location_map lm ON lm.location = r.location
 ),
+lv AS (
+    -- per (Y, status, warehouse): compared by lot / serial when Y and every owner report them
+    SELECT sc.y_id, sc.stock_status, sc.warehouse,
+           bool_and(ys.lots AND coalesce(os.lots, false)) AS by_lot,
+           bool_and(ys.serials AND coalesce(os.serials, false)) AS by_serial
+    FROM rc_scope sc
+    JOIN rc_snaps ys ON ys.snapshot_id = sc.y_id
+    LEFT JOIN rc_snaps os ON os.snapshot_id = sc.owner_id
+    GROUP BY ALL
+),
 y_rows AS (
-    SELECT sc.y_id, r.sku, r.location AS loc_key, r.stock_status, r.warehouse, r.quantity
+    SELECT lv.y_id, r.sku, r.location AS loc_key, r.stock_status, r.warehouse,
+           CASE WHEN lv.by_lot THEN r.lot ELSE '' END AS lot,
+           CASE WHEN lv.by_serial THEN r.serial ELSE '' END AS serial,
+           sum(r.quantity) AS quantity
     FROM snap_rows r
-    JOIN (SELECT DISTINCT y_id, stock_status, warehouse FROM rc_scope) sc
-      ON sc.y_id = r.snapshot_id AND sc.stock_status = r.stock_status
-     AND sc.warehouse = r.warehouse
+    JOIN lv
+      ON lv.y_id = r.snapshot_id AND lv.stock_status = r.stock_status
+     AND lv.warehouse = r.warehouse
+    GROUP BY ALL
 ),
 x_rows AS (
     SELECT sc.y_id, r.sku,
            CASE WHEN ys.wh_level THEN r.warehouse ELSE r.location END AS loc_key,
-           sc.stock_status, r.warehouse, sum(r.quantity * sc.sign) AS quantity
+           sc.stock_status, r.warehouse,
+           CASE WHEN lv.by_lot THEN r.lot ELSE '' END AS lot,
+           CASE WHEN lv.by_serial THEN r.serial ELSE '' END AS serial,
+           sum(r.quantity * sc.sign) AS quantity
     FROM rc_scope sc
+    JOIN lv
+      ON lv.y_id = sc.y_id AND lv.stock_status = sc.stock_status AND lv.warehouse = sc.warehouse
     JOIN rc_snaps ys ON ys.snapshot_id = sc.y_id
     JOIN snap_rows r
       ON r.snapshot_id = sc.owner_id AND r.stock_status = sc.component
@@ -36,28 +58,31 @@ keys AS (
            coalesce(y.loc_key, x.loc_key) AS loc_key,
            coalesce(y.stock_status, x.stock_status) AS stock_status,
            coalesce(y.warehouse, x.warehouse) AS warehouse,
+           coalesce(y.lot, x.lot) AS lot,
+           coalesce(y.serial, x.serial) AS serial,
            coalesce(y.quantity, 0) AS y_qty,
            coalesce(x.quantity, 0) AS x_qty
     FROM y_rows y
     FULL OUTER JOIN x_rows x
       ON y.y_id = x.y_id AND y.sku = x.sku AND y.loc_key = x.loc_key
-     AND y.stock_status = x.stock_status
+     AND y.stock_status = x.stock_status AND y.lot = x.lot AND y.serial = x.serial
     WHERE y.y_id IS NOT NULL OR x.quantity <> 0
 ),
 ev AS (
     SELECT e.source, e.id, e.system, e.type, e.time_ns, e.sku, e.location, e.to_location,
            e.stock_status, e.quantity,
+           coalesce(e.lot, '') AS lot, coalesce(e.serial, '') AS serial,
            coalesce(lm.warehouse, split_part(e.location, '/', 1)) AS warehouse
     FROM events e
     LEFT JOIN location_map lm ON lm.location = e.location
     WHERE e.time_ns > $since_ns
 ),
 deltas AS (
-    SELECT source, id, sku, location, stock_status,
+    SELECT source, id, sku, location, stock_status, lot, serial,
            CASE WHEN type = 'inventory.moved' THEN -quantity ELSE quantity END AS qty
     FROM ev
     UNION ALL
-    SELECT source, id, sku, to_location, stock_status, quantity
+    SELECT source, id, sku, to_location, stock_status, lot, serial, quantity
     FROM ev
     WHERE type = 'inventory.moved' AND to_location IS NOT NULL
 ),
@@ -93,6 +118,8 @@ corr AS (
     SELECT ey.y_id, d.sku,
            CASE WHEN ys.wh_level THEN d.warehouse ELSE d.location END AS loc_key,
            sc.stock_status,
+           CASE WHEN lv.by_lot THEN d.lot ELSE '' END AS lot,
+           CASE WHEN lv.by_serial THEN d.serial ELSE '' END AS serial,
            sum(CASE
                  WHEN ey.time_ns <= sc.owner_taken_ns
                       AND (ey.applied_ns IS NULL OR ey.applied_ns > ys.taken_ns)
@@ -106,6 +133,8 @@ corr AS (
     JOIN rc_snaps ys ON ys.snapshot_id = ey.y_id
     JOIN rc_scope sc
       ON sc.y_id = ey.y_id AND sc.component = d.stock_status AND sc.warehouse = d.warehouse
+    JOIN lv
+      ON lv.y_id = sc.y_id AND lv.stock_status = sc.stock_status AND lv.warehouse = sc.warehouse
     GROUP BY ALL
 ),
 res AS (
@@ -113,7 +142,7 @@ res AS (
     FROM keys k
     LEFT JOIN corr c
       ON c.y_id = k.y_id AND c.sku = k.sku AND c.loc_key = k.loc_key
-     AND c.stock_status = k.stock_status
+     AND c.stock_status = k.stock_status AND c.lot = k.lot AND c.serial = k.serial
 ),
 cls AS (
     SELECT u.sku, arg_min(c.item_class, c.ord) AS item_class
@@ -128,7 +157,7 @@ classed AS (
     LEFT JOIN cls ON cls.sku = r.sku
 ),
 tol AS (
-    SELECT r.y_id, r.sku, r.loc_key, r.stock_status,
+    SELECT r.y_id, r.sku, r.loc_key, r.stock_status, r.lot, r.serial,
            arg_max(greatest(t.absolute, t.percent / 100.0 * abs(r.x_qty)),
                    t.spec * 1000000 - t.ord) AS tolerance
     FROM classed r
@@ -148,12 +177,13 @@ SELECT r.y_id, ys.system, ys.instance, coalesce(ys.channel, '') AS channel,
          WHEN abs(r.y_qty - r.x_qty + r.corr) <= coalesce(t.tolerance, 0.0) + 1e-9
            THEN 'transient'
          ELSE 'mismatch'
-       END AS result
+       END AS result,
+       r.lot, r.serial
 FROM classed r
 JOIN rc_snaps ys ON ys.snapshot_id = r.y_id
 LEFT JOIN tol t
   ON t.y_id = r.y_id AND t.sku = r.sku AND t.loc_key = r.loc_key
- AND t.stock_status = r.stock_status
+ AND t.stock_status = r.stock_status AND t.lot = r.lot AND t.serial = r.serial
 LEFT JOIN (SELECT DISTINCT y_id, stock_status, warehouse, owner_source AS source
            FROM rc_scope WHERE component = stock_status) os
   ON os.y_id = r.y_id AND os.stock_status = r.stock_status AND os.warehouse = r.warehouse

@@ -134,3 +134,73 @@ def test_old_snapshots_are_pruned_and_quantities_read(service: Service) -> None:
         ("erp", A1, 102.0),
         ("erp", A1, 103.0),
     ]
+
+
+def _lot_results(run: ReconciliationRun) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    return {
+        (f"{r['system']}/{r['instance']}", r["sku"], r["location"], r["lot"]): r
+        for r in run.not_matching.to_pylist()
+    }
+
+
+def test_lots_compared_where_both_report_them(service: Service) -> None:
+    """docs/reconciliation.md, "Lots and serials": by lot where Y and its owner
+    report lots, summed over lots where one of them does not; in-flight
+    correction and tolerance per lot."""
+    send_events(
+        service,
+        # lot L7 counted at 90 s: in the WMS snapshot, applied by the ERP at 110 s (after 103)
+        event("adj-1", 90, source="wms/dc-east", sku="MILK", location=A1, quantity=-4, lot="L7"),
+    )
+    send_spans(
+        service,
+        attempt_span(event_id="adj-1", source="wms/dc-east", target="erp", location=A1,
+                     start_ns=T0 + 109 * NS, end_ns=T0 + 110 * NS),
+    )  # fmt: skip
+    snapshot(
+        service,
+        "wms/dc-east",
+        100,
+        {("MILK", A1, "on_hand", "L7"): 96, ("MILK", A1, "on_hand", "L8"): 50,
+         ("MILK", A2, "on_hand", "L9"): 10, ("BOLT", A1, "on_hand"): 30,
+         ("PHONE", A2, "on_hand", "", "SN-1"): 1, ("PHONE", A2, "on_hand", "", "SN-2"): 1},
+    )  # fmt: skip
+    snapshot(
+        service,
+        "erp/s4",
+        103,
+        # L7: the -4 is in flight; L8 is short by 3 and L9 over by 3 (a lot swap);
+        # serial SN-2 is booked as SN-3
+        {("MILK", A1, "on_hand", "L7"): 100, ("MILK", A1, "on_hand", "L8"): 47,
+         ("MILK", A2, "on_hand", "L9"): 13, ("BOLT", A1, "on_hand"): 30,
+         ("PHONE", A2, "on_hand", "", "SN-1"): 1, ("PHONE", A2, "on_hand", "", "SN-3"): 1},
+    )  # fmt: skip
+    # commerce reports no lots: compared with the WMS's lots summed (96 + 50 + 10)
+    snapshot(service, "commerce/shopify", 104, {("MILK", "DC-EAST", "on_hand"): 156,
+                                                ("BOLT", "DC-EAST", "on_hand"): 30,
+                                                ("PHONE", "DC-EAST", "on_hand"): 2})  # fmt: skip
+    run = reconcile(service.store, config(), now_ns=T0 + 200 * NS)
+    res = _lot_results(run)
+    l7 = res[("erp/s4", "MILK", A1, "L7")]
+    assert (l7["raw"], l7["corrected"], l7["result"]) == (4, 0, "transient")
+    l8 = res[("erp/s4", "MILK", A1, "L8")]
+    assert (l8["raw"], l8["corrected"], l8["result"]) == (-3, -3, "mismatch")
+    l9 = res[("erp/s4", "MILK", A2, "L9")]
+    assert (l9["raw"], l9["result"], l9["serial"]) == (3, "mismatch", "")
+    sn = {(r["serial"], r["raw"]) for r in run.not_matching.to_pylist() if r["sku"] == "PHONE"}
+    assert sn == {("SN-2", -1.0), ("SN-3", 1.0)}
+    # commerce matches at the level it reports, although the ERP's lots do not
+    assert not [r for r in run.not_matching.to_pylist() if r["system"] == "commerce"]
+    assert run.totals["mismatch"] == 4
+
+    # tolerance per lot: 2 units absolute forgive neither L8 (-3) nor L9 (+3)
+    def milk_mismatches(run: ReconciliationRun) -> set[str]:
+        return {k[3] for k, r in _lot_results(run).items()
+                if k[1] == "MILK" and r["result"] == "mismatch"}  # fmt: skip
+
+    tol = (ToleranceRule(absolute=2),)
+    run2 = reconcile(service.store, config(tolerances=tol), now_ns=T0 + 200 * NS)
+    assert milk_mismatches(run2) == {"L8", "L9"}
+    tol3 = (ToleranceRule(absolute=3),)
+    run3 = reconcile(service.store, config(tolerances=tol3), now_ns=T0 + 200 * NS)
+    assert milk_mismatches(run3) == set()
