@@ -8,7 +8,7 @@ from typing import Any
 
 __all__ = ["Delta", "Event", "rfc3339"]
 
-Delta = tuple[str, str, str, int]  # sku, location, stock_status, signed quantity
+Delta = tuple[str, str, str, str, int]  # sku, location, stock_status, lot ('' none), signed qty
 
 
 def rfc3339(ns: int) -> str:
@@ -33,20 +33,21 @@ class Event:
     channel: str | None = None
     to_location: str | None = None
     reason: str | None = None
+    lot: str = ""  # the lot of a lot-controlled item's stock; '' for other items
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.source, self.id)
 
     def deltas(self) -> list[Delta]:
-        """The stock changes this event makes, per (sku, location, stock_status)."""
+        """The stock changes this event makes, per (sku, location, stock_status, lot)."""
         if self.type == "inventory.moved":
             assert self.to_location is not None
             return [
-                (self.sku, self.location, self.stock_status, -self.quantity),
-                (self.sku, self.to_location, self.stock_status, self.quantity),
+                (self.sku, self.location, self.stock_status, self.lot, -self.quantity),
+                (self.sku, self.to_location, self.stock_status, self.lot, self.quantity),
             ]
-        return [(self.sku, self.location, self.stock_status, self.quantity)]
+        return [(self.sku, self.location, self.stock_status, self.lot, self.quantity)]
 
     def data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -57,9 +58,9 @@ class Event:
             "uom": "EA",
             "sequence": self.sequence,
         }
-        for name in ("order_id", "channel", "to_location", "reason"):
+        for name in ("order_id", "channel", "to_location", "reason", "lot"):
             value = getattr(self, name)
-            if value is not None:
+            if value is not None and value != "":
                 data[name] = value
         return data
 

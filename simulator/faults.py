@@ -33,6 +33,7 @@ FAULT_KINDS = (
     "duplicate",
     "out_of_order",
     "short_pick",
+    "lot_relabel",
     "ownership_violation",
     "outage",
 )
@@ -64,6 +65,7 @@ class FaultRates:
     out_of_order: float = 0.0  # per (event, target): held back, overtaken by later events
     out_of_order_delay_s: tuple[float, float] = (60.0, 600.0)
     short_pick: float = 0.0  # per 3PL pick: units missing, written off without an event
+    lot_relabel: float = 0.0  # per pick of a lot-controlled item: units re-labelled, no event
     ownership_violation_per_hour: float = 0.0  # channel sends on_hand adjustments
     outages_per_day: float = 0.0  # random 429 windows per target instance
     outage_duration_s: tuple[float, float] = (300.0, 1200.0)
@@ -149,6 +151,7 @@ _REALISTIC = FaultRates(
     duplicate_recognised=0.7,
     out_of_order=0.002,
     short_pick=0.01,
+    lot_relabel=0.01,
     ownership_violation_per_hour=0.2,
     outages_per_day=0.5,
     latency=Latency(median_s=1.5, sigma=0.9, max_s=900.0),
@@ -163,6 +166,7 @@ _CHAOS = FaultRates(
     duplicate_recognised=0.5,
     out_of_order=0.02,
     short_pick=0.08,
+    lot_relabel=0.05,
     ownership_violation_per_hour=3.0,
     outages_per_day=3.0,
     latency=Latency(median_s=4.0, sigma=1.4, max_s=1800.0),

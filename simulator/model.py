@@ -11,22 +11,22 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from simulator.clock import NS_PER_S
 
+from .books import Books
 from .clock import Scheduler
 from .events import Event
 from .faults import FaultProfile
+from .lots import Lots
 from .network import CHANNELS, COMMERCE, EDI, TPL, Network, Sku, Warehouse
 
 __all__ = ["Books", "FlowKnobs", "Injected", "Model"]
 
 _MIN = 60 * NS_PER_S
 _H = 3600 * NS_PER_S
-
-Key = tuple[str, str, str]  # sku, location, stock_status
 
 
 def _ns(seconds: float) -> int:
@@ -52,27 +52,6 @@ class Injected:
     detail: dict[str, object]
 
 
-class Books:
-    """Each system instance's own stock state per (sku, location, stock_status)."""
-
-    def __init__(self, network: Network) -> None:
-        self._network = network
-        self.by_system: dict[str, Counter[Key]] = {s: Counter() for s in network.systems}
-
-    def apply(self, instance: str, event: Event, times: int = 1) -> None:
-        spec = self._network.systems[instance]
-        book = self.by_system[instance]
-        for sku, loc, status, qty in event.deltas():
-            if spec.sees(loc):
-                book[(sku, spec.key_location(loc), status)] += qty * times
-
-    def qty(self, instance: str, key: Key) -> int:
-        return self.by_system[instance][key]
-
-    def rows(self, instance: str) -> dict[Key, int]:
-        return {k: v for k, v in self.by_system[instance].items() if v != 0}
-
-
 @dataclass
 class _Order:
     id: str
@@ -80,6 +59,7 @@ class _Order:
     warehouse: Warehouse
     qty: int
     channel: str
+    shipped: list[tuple[str, int]] = field(default_factory=list)  # (lot, quantity)
 
 
 class Model:
@@ -116,6 +96,7 @@ class Model:
         self._sku_weights = [1.0 / (s.index + 10) for s in network.skus]
         self._tpl_skus = {s.code for s in network.skus if rng.random() < knobs.tpl_share}
         self._ops = [wh for wh in network.warehouses if self._stocks(wh)]
+        self._lots = Lots(self.books, run_tag)
 
     # -- setup ---------------------------------------------------------------
 
@@ -137,10 +118,9 @@ class Model:
                     (wh.pick_bin(sku), rng.randint(10, 40) * scale),
                     (wh.reserve_bin(sku), rng.randint(20, 80) * scale),
                 ):
+                    lot = self._lots.new(sku)
                     for instance in (wh.operator, "erp/s4", COMMERCE):
-                        spec = self.network.systems[instance]
-                        key = (sku.code, spec.key_location(loc), "on_hand")
-                        self.books.by_system[instance][key] += qty
+                        self.books.add(instance, (sku.code, loc, "on_hand", lot), qty)
 
     def start(self) -> None:
         now = self._sched.now_ns
@@ -228,19 +208,25 @@ class Model:
             and self._frng.random() < rates.short_pick
         ):
             missing = self._frng.randint(1, shipped)
-            self.books.by_system[TPL][(sku.code, bin_, "on_hand")] -= missing
-            shipped -= missing
-            self.injected.append(
+            for lot, q in self._lots.take(TPL, sku, bin_, missing):
+                self.books.add(TPL, (sku.code, bin_, "on_hand", lot), -q)
+                self.injected.append(
                     Injected("short_pick", self._sched.now_ns, None,
                              {"source": TPL, "sku": sku.code, "location": bin_,
-                              "stock_status": "on_hand", "quantity": -missing,
-                              "order_id": order.id})
+                              "stock_status": "on_hand", "quantity": -q,
+                              "order_id": order.id, "lot": lot})
                 )  # fmt: skip
-        if shipped > 0:
+            shipped -= missing
+        order.shipped = self._lots.take(wh.operator, sku, bin_, shipped)
+        for lot, q in order.shipped:
             self._event(
-                wh.operator, "shipment.confirmed", "shp", sku.code, bin_, -shipped,
-                order_id=order.id, channel=order.channel,
+                wh.operator, "shipment.confirmed", "shp", sku.code, bin_, -q,
+                order_id=order.id, channel=order.channel, lot=lot,
             )  # fmt: skip
+        if sku.lot_controlled and rates.lot_relabel > 0 and self._frng.random() < rates.lot_relabel:
+            fault = self._lots.relabel(wh.operator, sku, bin_, self._frng)
+            if fault:
+                self.injected.append(Injected("lot_relabel", self._sched.now_ns, None, fault))
         self._sched.at(
             self._sched.now_ns + _ns(rng.uniform(5, 120)),
             lambda: self._event(
@@ -251,7 +237,7 @@ class Model:
         )  # fmt: skip
         if shipped > 0 and rng.random() < self.knobs.return_rate:
             delay = _ns(rng.uniform(3600, 36 * 3600))
-            self._sched.at(self._sched.now_ns + delay, lambda: self._return(order, shipped))
+            self._sched.at(self._sched.now_ns + delay, lambda: self._return(order))
         self._replenish(wh, sku)
 
     def _replenish(self, wh: Warehouse, sku: Sku) -> None:
@@ -273,12 +259,10 @@ class Model:
 
     def _move_up(self, wh: Warehouse, sku: Sku) -> None:
         self._replen_pending.discard((wh.code, sku.code))
-        reserve = self.books.qty(wh.operator, (sku.code, wh.reserve_bin(sku), "on_hand"))
-        qty = min(reserve, 60)
-        if qty > 0:
+        for lot, qty in self._lots.take(wh.operator, sku, wh.reserve_bin(sku), 60):
             self._event(
                 wh.operator, "inventory.moved", "mov", sku.code, wh.reserve_bin(sku), qty,
-                to_location=wh.pick_bin(sku), reason="replenishment",
+                to_location=wh.pick_bin(sku), reason="replenishment", lot=lot,
             )  # fmt: skip
 
     def _asn(self, wh: Warehouse, sku: Sku, qty: int) -> None:
@@ -296,9 +280,11 @@ class Model:
 
     def _receive(self, wh: Warehouse, sku: Sku, qty: int, po: str) -> None:
         rng = self._rng
+        lot = self._lots.new(sku)
         self._event(
-            wh.operator, "inventory.received", "rcv", sku.code, wh.receiving_bin, qty, order_id=po
-        )
+            wh.operator, "inventory.received", "rcv", sku.code, wh.receiving_bin, qty,
+            order_id=po, lot=lot,
+        )  # fmt: skip
         self._sched.at(
             self._sched.now_ns + _ns(rng.uniform(1, 60)),
             lambda: self._event(
@@ -308,33 +294,40 @@ class Model:
         )  # fmt: skip
         self._sched.at(
             self._sched.now_ns + _ns(rng.uniform(600, 2400)),
-            lambda: self._putaway(wh, sku, qty, po),
+            lambda: self._putaway(wh, sku, qty, po, lot),
         )
 
-    def _putaway(self, wh: Warehouse, sku: Sku, qty: int, po: str) -> None:
+    def _putaway(self, wh: Warehouse, sku: Sku, qty: int, po: str, lot: str) -> None:
         self._open_inbound[(wh.code, sku.code)] -= qty
         self._event(
             wh.operator, "inventory.moved", "mov", sku.code, wh.receiving_bin, qty,
-            to_location=wh.reserve_bin(sku), order_id=po, reason="putaway",
+            to_location=wh.reserve_bin(sku), order_id=po, reason="putaway", lot=lot,
         )  # fmt: skip
         self._replenish(wh, sku)
 
-    def _return(self, order: _Order, qty: int) -> None:
+    def _return(self, order: _Order) -> None:
         rng = self._rng
         wh, sku = order.warehouse, order.sku
         damaged = rng.random() < 0.15
         status = "damaged" if damaged else "on_hand"
-        self._event(
-            wh.operator, "return.received", "ret", sku.code, wh.returns_bin, qty,
-            stock_status=status, order_id=order.id, channel=order.channel, reason="customer return",
-        )  # fmt: skip
+        for lot, qty in order.shipped:
+            self._event(
+                wh.operator, "return.received", "ret", sku.code, wh.returns_bin, qty,
+                stock_status=status, order_id=order.id, channel=order.channel,
+                reason="customer return", lot=lot,
+            )  # fmt: skip
         if not damaged:
             self._sched.at(
                 self._sched.now_ns + _ns(rng.uniform(1800, 5400)),
-                lambda: self._event(
-                    wh.operator, "inventory.moved", "mov", sku.code, wh.returns_bin, qty,
-                    to_location=wh.pick_bin(sku), order_id=order.id, reason="return to stock",
-                ),
+                lambda: self._restock(order),
+            )
+
+    def _restock(self, order: _Order) -> None:
+        wh, sku = order.warehouse, order.sku
+        for lot, qty in order.shipped:
+            self._event(
+                wh.operator, "inventory.moved", "mov", sku.code, wh.returns_bin, qty,
+                to_location=wh.pick_bin(sku), order_id=order.id, reason="return to stock", lot=lot,
             )  # fmt: skip
 
     def _count(self, wh: Warehouse) -> None:
@@ -348,16 +341,14 @@ class Model:
         have = self.books.qty(wh.operator, (sku.code, bin_, "on_hand"))
         delta = rng.choice((0, 0, 0, -1, -2, 1, 2))
         delta = max(delta, -have)
-        if delta != 0:
+        found = [(self._lots.some(wh.operator, sku, bin_), delta)] if delta > 0 else []
+        for lot, q in found or [
+            (lot, -q) for lot, q in self._lots.take(wh.operator, sku, bin_, -delta)
+        ]:
             self._event(
-                wh.operator,
-                "inventory.adjusted",
-                "adj",
-                sku.code,
-                bin_,
-                delta,
-                reason="cycle count",
-            )
+                wh.operator, "inventory.adjusted", "adj", sku.code, bin_, q,
+                reason="cycle count", lot=lot,
+            )  # fmt: skip
 
     def _damage(self, wh: Warehouse) -> None:
         self._sched.at(
@@ -367,10 +358,13 @@ class Model:
         bin_ = wh.pick_bin(sku)
         if self.books.qty(wh.operator, (sku.code, bin_, "on_hand")) < 1:
             return
-        self._event(wh.operator, "inventory.adjusted", "adj", sku.code, bin_, -1, reason="damage")
+        lot = self._lots.some(wh.operator, sku, bin_)
+        self._event(
+            wh.operator, "inventory.adjusted", "adj", sku.code, bin_, -1, reason="damage", lot=lot
+        )
         self._event(
             wh.operator, "inventory.adjusted", "adj", sku.code, bin_, 1,
-            stock_status="damaged", reason="damage",
+            stock_status="damaged", reason="damage", lot=lot,
         )  # fmt: skip
 
     def _pick_sku(self, wh: Warehouse) -> Sku:

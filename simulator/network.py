@@ -8,7 +8,7 @@ never imports it.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "DEADLINE_S",
@@ -82,6 +82,7 @@ class Sku:
     code: str
     item_class: str
     index: int
+    lot_controlled: bool = False  # its stock is kept per lot (food, pharma, electronics)
 
 
 @dataclass(frozen=True)
@@ -111,12 +112,14 @@ class SystemSpec:
     ``compared``: stock statuses it keeps without owning them, so reconciliation
     compares it against the owner. ``warehouse_level``: it only knows warehouses,
     not bins (commerce). ``scope``: the warehouses it sees (None = all).
+    ``lots``: it keeps lot-controlled stock per lot (else summed over lots).
     """
 
     source: str
     compared: frozenset[str] = frozenset()
     warehouse_level: bool = False
     scope: frozenset[str] | None = None
+    lots: bool = False
 
     @property
     def system(self) -> str:
@@ -188,8 +191,13 @@ class Network:
         raise KeyError(target)
 
 
-def build_network(*, skus: int = 500, warehouses: int = 3, seed: int = 0) -> Network:
-    """The default network: an ERP, a WMS per warehouse, a 3PL, commerce, EDI, returns."""
+def build_network(
+    *, skus: int = 500, warehouses: int = 3, seed: int = 0, lot_share: float = 0.25
+) -> Network:
+    """The default network: an ERP, a WMS per warehouse, a 3PL, commerce, EDI, returns.
+
+    ``lot_share`` of the items are lot-controlled; the ERP, the WMSs and the 3PL
+    keep them per lot, the commerce platform and EDI do not."""
     if not 1 <= warehouses <= len(_WAREHOUSE_NAMES):
         raise ValueError(f"warehouses must be 1..{len(_WAREHOUSE_NAMES)}")
     rng = random.Random(f"network:{seed}")
@@ -197,13 +205,15 @@ def build_network(*, skus: int = 500, warehouses: int = 3, seed: int = 0) -> Net
         Sku(code=f"SKU-{i + 1:05d}", item_class=rng.choices(ITEM_CLASSES, (2, 3, 5))[0], index=i)
         for i in range(skus)
     )
+    lot_rng = random.Random(f"lots:{seed}")  # its own stream: the items' classes stay as they were
+    items = tuple(replace(s, lot_controlled=lot_rng.random() < lot_share) for s in items)
     whs = [
         Warehouse(code=f"DC-{name}", operator=f"wms/dc-{name.lower()}")
         for name in _WAREHOUSE_NAMES[:warehouses]
     ]
     whs.append(Warehouse(code=TPL_WAREHOUSE, operator=TPL))
     systems: dict[str, SystemSpec] = {
-        ERP: SystemSpec(ERP, compared=frozenset({"on_hand", "damaged", "in_transit"})),
+        ERP: SystemSpec(ERP, compared=frozenset({"on_hand", "damaged", "in_transit"}), lots=True),
         COMMERCE: SystemSpec(
             COMMERCE, compared=frozenset({"on_hand", "damaged"}), warehouse_level=True
         ),
@@ -215,5 +225,6 @@ def build_network(*, skus: int = 500, warehouses: int = 3, seed: int = 0) -> Net
             wh.operator,
             compared=frozenset({"allocated", "in_transit"}),
             scope=frozenset({wh.code}),
+            lots=True,
         )
     return Network(warehouses=tuple(whs), skus=items, systems=systems)

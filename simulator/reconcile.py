@@ -3,7 +3,7 @@
 System Y is compared, for each stock status it keeps without owning, against
 the owner instance X of each (sku, location, stock_status). Tolerance is 0.
 Warehouse-level systems (commerce) are compared with the owner's bins summed
-per warehouse.
+per warehouse; systems that report no lots with the owner's lots summed.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .events import Event
-from .network import Network, warehouse_of
+from .network import Network, SystemSpec
 
 __all__ = ["KeyResult", "RoundResult", "Snap", "reconcile"]
 
-Key = tuple[str, str, str]
+Key = tuple[str, str, str, str]  # sku, location, stock_status, lot ('' none)
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class KeyResult:
     raw: int
     corrected: int
     result: str  # match | transient | mismatch
+    lot: str = ""  # '' when compared without lots
 
 
 def _classify(raw: int, corrected: int) -> str:
@@ -63,64 +64,67 @@ def reconcile(
     *,
     detail: bool = True,
 ) -> RoundResult:
-    """``applied[Y]``: known events Y applies, with the time Y applied them (None: never)."""
-    owner_rows: Counter[Key] = Counter()
-    owner_rows_wh: Counter[Key] = Counter()
+    """``applied[Y]``: known events Y applies, with the time Y applied them (None: never).
+
+    Keys are compared by lot where Y and the key's owner both report lots
+    (some row of their snapshot has one), else summed over lots."""
     owner_of = network.owner_instance
+    reports = {inst: any(k[3] for k in snap.rows) for inst, snap in snaps.items()}
+    owner_rows: Counter[Key] = Counter()
     for owner, snap in snaps.items():
         for key, qty in snap.rows.items():
-            sku, loc, status = key
-            if owner_of(status, loc) == owner:
+            if owner_of(key[2], key[1]) == owner:
                 owner_rows[key] += qty
-                owner_rows_wh[(sku, warehouse_of(loc), status)] += qty
     out = RoundResult()
     for y, spec in network.systems.items():
         if not spec.compared or y not in snaps:
             continue
         ysnap = snaps[y]
+        compared, sees = spec.compared, spec.sees
+
+        def project(key: Key, y: str = y, spec: SystemSpec = spec) -> Key:
+            sku, loc, status, lot = key
+            by_lot = reports[y] and reports.get(owner_of(status, loc), False)
+            return (sku, spec.key_location(loc), status, lot if by_lot else "")
+
         corr: Counter[Key] = Counter()
         for ev, applied_ns in applied.get(y, ()):
             applied_by_y = applied_ns is not None and applied_ns <= ysnap.taken_ns
-            for sku, loc, status, qty in ev.deltas():
-                if status not in spec.compared or not spec.sees(loc):
+            for sku, loc, status, lot, qty in ev.deltas():
+                if status not in compared or not sees(loc):
                     continue
                 x_taken = snaps[owner_of(status, loc)].taken_ns
-                key = (sku, spec.key_location(loc), status)
+                key = project((sku, loc, status, lot))
                 if ev.time_ns <= x_taken and not applied_by_y:
                     corr[key] += qty
                 elif applied_by_y and ev.time_ns > x_taken:
                     corr[key] -= qty
-        xrows = owner_rows_wh if spec.warehouse_level else owner_rows
-        compared, sees = spec.compared, spec.sees
-        keys = dict.fromkeys(k for k in ysnap.rows if k[2] in compared and sees(k[1]))
-        keys.update(
-            dict.fromkeys(k for k, q in xrows.items() if q and k[2] in compared and sees(k[1]))
-        )
-        yget, xget = ysnap.rows.get, xrows.get
+        yrows: Counter[Key] = Counter()
+        for k, q in ysnap.rows.items():
+            if k[2] in compared and sees(k[1]):
+                yrows[project(k)] += q
+        xrows: Counter[Key] = Counter()
+        for k, q in owner_rows.items():
+            if k[2] in compared and sees(k[1]):
+                xrows[project(k)] += q
+        keys = dict.fromkeys(yrows)
+        keys.update(dict.fromkeys(k for k, q in xrows.items() if q))
         matches = 0
         for key in keys:
-            yq = yget(key, 0)
-            xq = xget(key, 0)
+            yq = yrows.get(key, 0)
+            xq = xrows.get(key, 0)
             raw = yq - xq
             if raw == 0:
                 matches += 1
                 if not detail:
                     continue
             corrected = raw + corr[key]
-            sku, loc, status = key
+            sku, loc, status, lot = key
             out.results.append(
                 KeyResult(
-                    y,
-                    owner_of(status, loc),
-                    sku,
-                    loc,
-                    status,
-                    yq,
-                    xq,
-                    raw,
-                    corrected,
-                    _classify(raw, corrected),
+                    y, owner_of(status, loc), sku, loc, status, yq, xq, raw, corrected,
+                    _classify(raw, corrected), lot,
                 )
-            )
+            )  # fmt: skip
         out.matches[y] = matches
     return out

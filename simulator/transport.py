@@ -49,7 +49,7 @@ class Snapshot:
     system: str
     instance: str
     taken_at: str  # RFC 3339
-    rows: dict[tuple[str, str, str], int]  # (sku, location, stock_status) -> quantity
+    rows: dict[tuple[str, str, str, str], int]  # (sku, location, stock_status, lot) -> qty
     channel: str | None = None
 
     def query(self) -> dict[str, str]:
@@ -67,6 +67,7 @@ class Snapshot:
                 "location": pa.array([k[1] for k in keys], pa.string()),
                 "stock_status": pa.array([k[2] for k in keys], pa.string()),
                 "quantity": pa.array(list(self.rows.values()), pa.int64()),
+                "lot": pa.array([k[3] or None for k in keys], pa.string()),
             }
         )
         buf = io.BytesIO()
@@ -81,6 +82,7 @@ class Snapshot:
             "channel": self.channel,
             "rows": [
                 {"sku": k[0], "location": k[1], "stock_status": k[2], "quantity": q}
+                | ({"lot": k[3]} if k[3] else {})
                 for k, q in self.rows.items()
             ],
         }

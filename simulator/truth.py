@@ -57,6 +57,7 @@ def _key_result(r: KeyResult) -> dict[str, Any]:
         "raw": r.raw,
         "corrected": r.corrected,
         "result": r.result,
+        "lot": r.lot,
     }
 
 
@@ -115,7 +116,13 @@ class TruthRecorder:
         return {
             "snapshots": {
                 inst: [
-                    {"sku": k[0], "location": k[1], "stock_status": k[2], "quantity": q}
+                    {
+                        "sku": k[0],
+                        "location": k[1],
+                        "stock_status": k[2],
+                        "quantity": q,
+                    }
+                    | ({"lot": k[3]} if k[3] else {})
                     for k, q in sorted(s.rows.items())
                 ]
                 for inst, s in snaps.items()
@@ -144,6 +151,7 @@ class TruthRecorder:
                     "channel": ev.channel,
                     "stock_status": ev.stock_status,
                     "sequence": ev.sequence,
+                    "lot": ev.lot or None,
                     "lost": rec.lost,
                     "traceparent": rec.traceparent,
                     "targets": list(route_targets(ev.type, ev.source)),

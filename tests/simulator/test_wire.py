@@ -90,6 +90,10 @@ def test_snapshots_are_the_systems_books() -> None:
         body = snap.to_json()
         assert body["rows"] == sorted(body["rows"], key=lambda r: 0) and body["channel"] is None
         assert (
-            sorted(body["rows"], key=lambda r: (r["sku"], r["location"], r["stock_status"])) == want
+            sorted(
+                body["rows"],
+                key=lambda r: (r["sku"], r["location"], r["stock_status"], r.get("lot", "")),
+            )
+            == want
         )
         assert all(r["quantity"] != 0 for r in body["rows"])

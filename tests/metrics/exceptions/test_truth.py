@@ -72,14 +72,27 @@ def _inst(system: str, instance: str) -> str:
 def _check(svc: Service, truth: dict[str, Any]) -> dict[str, int]:
     # reconciliation: every key that did not match, with its result
     latest = truth["latest_reconciliation"]
+    # keys name their lot: '' (truth) and null (synclens) when compared without lots
     expected = {
-        (_inst(r["system"], r["instance"]), r["sku"], r["location"], r["stock_status"]): r["result"]
+        (
+            _inst(r["system"], r["instance"]),
+            r["sku"],
+            r["location"],
+            r["stock_status"],
+            r["lot"],
+        ): r["result"]
         for r in latest["results"]
         if r["result"] != "match"
     }
     got = svc.get("/api/v1/reconciliations/latest", params={"limit": 100_000}).json()
     ours = {
-        (_inst(r["system"], r["instance"]), r["sku"], r["location"], r["stock_status"]): r["result"]
+        (
+            _inst(r["system"], r["instance"]),
+            r["sku"],
+            r["location"],
+            r["stock_status"],
+            r["lot"] or "",
+        ): r["result"]
         for r in got["results"]
     }
     assert ours == expected
@@ -103,7 +116,9 @@ def _check(svc: Service, truth: dict[str, Any]) -> dict[str, int]:
         elif e["kind"] == "ownership_violation":
             key = (e["source"], e["event_ids"][0])
         else:
-            key = (e["source"], e["sku"], e["location"], e["stock_status"])
+            key = (e["source"], e["sku"], e["location"], e["stock_status"], d["lot"] or "")
+            if d["lot"]:
+                assert f"lot {d['lot']}" in e["reason"]
         by_kind.setdefault(e["kind"], set()).add(key)
     pairs = truth["pairs"]
     want = {
@@ -149,3 +164,6 @@ def test_faults_are_the_right_exceptions(
     truth = _simulate(svc, clock, profile, seed=seed, hours=hours)
     counts = _check(svc, truth)
     assert sum(counts.values()) > 0  # the profile did inject something
+    if profile == "chaos":  # lot-level faults among them: mismatches by lot
+        results = truth["latest_reconciliation"]["results"]
+        assert any(r["lot"] for r in results if r["result"] == "mismatch")
