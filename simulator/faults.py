@@ -33,6 +33,7 @@ FAULT_KINDS = (
     "duplicate",
     "out_of_order",
     "short_pick",
+    "short_ship",
     "lot_relabel",
     "ownership_violation",
     "outage",
@@ -66,6 +67,9 @@ class FaultRates:
     out_of_order_delay_s: tuple[float, float] = (60.0, 600.0)
     short_pick: float = 0.0  # per 3PL pick: units missing, written off without an event
     lot_relabel: float = 0.0  # per pick of a lot-controlled item: units re-labelled, no event
+    # the seed's short ship, once per listed time (s after the start): the next 3PL pick of
+    # 2+ units ships half; the ERP's provisional deduction of the rest is never reversed
+    short_ship_after_s: tuple[float, ...] = ()
     ownership_violation_per_hour: float = 0.0  # channel sends on_hand adjustments
     outages_per_day: float = 0.0  # random 429 windows per target instance
     outage_duration_s: tuple[float, float] = (300.0, 1200.0)

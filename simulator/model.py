@@ -22,6 +22,7 @@ from .events import Event
 from .faults import FaultProfile
 from .lots import Lots
 from .network import CHANNELS, COMMERCE, EDI, TPL, Network, Sku, Warehouse
+from .pickfaults import Injected, PickFaults
 
 __all__ = ["Books", "FlowKnobs", "Injected", "Model"]
 
@@ -40,16 +41,6 @@ class FlowKnobs:
     damages_per_hour: float = 2.0  # per warehouse
     return_rate: float = 0.05  # share of shipped orders returned
     tpl_share: float = 0.3  # share of SKUs also stocked at the 3PL
-
-
-@dataclass(frozen=True)
-class Injected:
-    """A fault the model injected outside the middleware."""
-
-    kind: str
-    time_ns: int
-    event: tuple[str, str] | None
-    detail: dict[str, object]
 
 
 @dataclass
@@ -79,7 +70,6 @@ class Model:
         self.network = network
         self.knobs = knobs
         self.books = Books(network)
-        self.injected: list[Injected] = []
         self._profile = profile
         self._sched = scheduler
         self._rng = rng
@@ -97,6 +87,8 @@ class Model:
         self._tpl_skus = {s.code for s in network.skus if rng.random() < knobs.tpl_share}
         self._ops = [wh for wh in network.warehouses if self._stocks(wh)]
         self._lots = Lots(self.books, run_tag)
+        self._faults = PickFaults(self.books, self._lots, profile, fault_rng)
+        self.injected = self._faults.injected
 
     # -- setup ---------------------------------------------------------------
 
@@ -124,6 +116,7 @@ class Model:
 
     def start(self) -> None:
         now = self._sched.now_ns
+        self._faults.start(now)
         self._sched.at(now + self._exp(self.knobs.orders_per_hour), self._order)
         for wh in self._ops:
             self._sched.at(
@@ -200,33 +193,15 @@ class Model:
         bin_ = wh.pick_bin(sku)
         have = self.books.qty(wh.operator, (sku.code, bin_, "on_hand"))
         shipped = min(order.qty, max(have, 0))
-        rates = self._profile.rates(None, wh.code)
-        if (
-            wh.operator == TPL
-            and shipped > 0
-            and rates.short_pick > 0
-            and self._frng.random() < rates.short_pick
-        ):
-            missing = self._frng.randint(1, shipped)
-            for lot, q in self._lots.take(TPL, sku, bin_, missing):
-                self.books.add(TPL, (sku.code, bin_, "on_hand", lot), -q)
-                self.injected.append(
-                    Injected("short_pick", self._sched.now_ns, None,
-                             {"source": TPL, "sku": sku.code, "location": bin_,
-                              "stock_status": "on_hand", "quantity": -q,
-                              "order_id": order.id, "lot": lot})
-                )  # fmt: skip
-            shipped -= missing
+        now = self._sched.now_ns
+        shipped = self._faults.before_ship(wh, sku, bin_, order.id, order.qty, shipped, now)
         order.shipped = self._lots.take(wh.operator, sku, bin_, shipped)
         for lot, q in order.shipped:
             self._event(
                 wh.operator, "shipment.confirmed", "shp", sku.code, bin_, -q,
                 order_id=order.id, channel=order.channel, lot=lot,
             )  # fmt: skip
-        if sku.lot_controlled and rates.lot_relabel > 0 and self._frng.random() < rates.lot_relabel:
-            fault = self._lots.relabel(wh.operator, sku, bin_, self._frng)
-            if fault:
-                self.injected.append(Injected("lot_relabel", self._sched.now_ns, None, fault))
+        self._faults.after_ship(wh, sku, bin_, now)
         self._sched.at(
             self._sched.now_ns + _ns(rng.uniform(5, 120)),
             lambda: self._event(

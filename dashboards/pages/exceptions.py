@@ -167,6 +167,7 @@ def _detail(x: dict[str, Any] | None) -> tuple[Any, Any]:
             html.H3(f"#{x['id']} {KIND_LABELS.get(x['kind'], x['kind'])}"),
             html.Span(x["status"], className=f"badge {x['status']}", **attrs(status=x["status"])),
             html.P(x["reason"]),
+            _correction(x),
             html.P(f"owner: {x['owner_team']} · severity: {x['severity']}", className="hint"),
         ]
     )
@@ -185,6 +186,15 @@ def _detail(x: dict[str, Any] | None) -> tuple[Any, Any]:
             dcc.Link(f"trace {trace[:12]}…", href=href("lineage", sku=x.get("sku"), trace=trace))
         )
     return head, html.Div(links, className="links") if links else []
+
+
+def _correction(x: dict[str, Any]) -> Any:
+    """A mismatch's proposed correction (synclens never applies it itself)."""
+    c = (x.get("detail") or {}).get("correction")
+    if not c:
+        return None
+    label = "Short ship, reversal: " if c["case"] == "short_ship" else "Correction: "
+    return html.P([html.Strong(label), c["text"]], className="correction", **attrs(case=c["case"]))
 
 
 def _audit(rows: list[dict[str, Any]]) -> Any:

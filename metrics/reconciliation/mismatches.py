@@ -1,12 +1,16 @@
 """A reconciliation run's mismatches as exceptions (SPEC 3 ``mismatch``).
 
 Each mismatched key of a run opens (or updates) an exception carrying the
-orders of the key's recent events; the unresolved mismatches of the
-instances the run compared whose key no longer mismatches resolve.
+orders of the key's recent events and the correction the key needs
+(:mod:`metrics.reconciliation.corrections`, in ``detail.correction``); the
+unresolved mismatches of the instances the run compared whose key no longer
+mismatches resolve.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -17,6 +21,7 @@ from collector.timefmt import NS_PER_S
 from metrics.exceptions import Candidate, ExceptionStore, SyncResult
 from metrics.exceptions.detectors import DetectorConfig
 from metrics.reconciliation.compute import ReconciliationRun
+from metrics.reconciliation.corrections import ShortShip, correction, short_ships
 
 __all__ = ["sync_mismatches"]
 
@@ -35,30 +40,29 @@ def sync_mismatches(
     mismatches of the instances it compared whose key no longer mismatches."""
     rows = [r for r in run.not_matching.to_pylist() if r["result"] == "mismatch"]
     orders: dict[tuple[str, str, str], list[str]] = {}
+    shorts: dict[tuple[str, str, str], list[ShortShip]] = defaultdict(list)
     if rows:
+        since = now_ns - int(config.lookback_s * NS_PER_S)
         keys = sorted({(r["sku"], r["location"], r["lot"]) for r in rows})
-        with store.reader() as cur:
-            cur.register(
-                "det_keys",
-                pa.table(
-                    {
-                        "sku": pa.array([k[0] for k in keys], pa.string()),
-                        "location": pa.array([k[1] for k in keys], pa.string()),
-                        "lot": pa.array([k[2] for k in keys], pa.string()),
-                    }
-                ),
-            )
-            since = now_ns - int(config.lookback_s * NS_PER_S)
-            with config.locations.registered(cur):
-                found_orders = cur.execute(
-                    sql("detect_mismatch_orders"), {"since_ns": since}
-                ).fetchall()
-            cur.unregister("det_keys")
-            for sku, loc, lot, ids in found_orders:
+        lower = sorted({(r["sku"], r["location"], r["lot"], r["owner"]) for r in rows
+                        if r["corrected"] < 0})  # fmt: skip
+        with store.reader() as cur, config.locations.registered(cur):
+            cur.register("det_keys", _table(("sku", "location", "lot"), keys))
+            for sku, loc, lot, ids in cur.execute(
+                sql("detect_mismatch_orders"), {"since_ns": since}
+            ).fetchall():
                 orders[(sku, loc, lot)] = list(ids)
+            cur.unregister("det_keys")
+            cur.register("det_short", _table(("sku", "location", "lot", "owner"), lower))
+            for sku, loc, lot, order_id, reserved, shipped in cur.execute(
+                sql("detect_short_ships"), {"since_ns": since}
+            ).fetchall():
+                shorts[(sku, loc, lot)].append(ShortShip(order_id, reserved, shipped))
+            cur.unregister("det_short")
     found = []
     for r in rows:
         inst = f"{r['system']}/{r['instance']}" if r["instance"] else r["system"]
+        short = short_ships(r["corrected"], shorts.get((r["sku"], r["location"], r["lot"]), ()))
         found.append(
             Candidate(
                 kind="mismatch",
@@ -85,6 +89,7 @@ def sync_mismatches(
                     "tolerance": r["tolerance"],
                     "lot": r["lot"] or None,
                     "serial": r["serial"] or None,
+                    "correction": correction(r, short),
                 },
             )
         )
@@ -100,6 +105,10 @@ def sync_mismatches(
         checked=lambda row: row["source"] in compared,
         reopen_after_manual=True,
     )
+
+
+def _table(names: Sequence[str], rows: Sequence[tuple[str, ...]]) -> pa.Table:
+    return pa.table({n: pa.array([r[i] for r in rows], pa.string()) for i, n in enumerate(names)})
 
 
 def _lot_id(r: dict[str, Any]) -> str:

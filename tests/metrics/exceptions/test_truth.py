@@ -16,21 +16,16 @@ import pytest
 from collector.testing.clock import ManualClock
 from simulator.model import FlowKnobs
 from simulator.runner import simulate
-from synclens.settings import load_settings
-from tests.conftest import LiveServer, Service
+from tests.conftest import Service
+from tests.metrics.live import START_NS, live_service
 
-START_NS = 1_795_000_000_000_000_000
 _H = 3600.0
 
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[Service, ManualClock]]:
-    clock = ManualClock(START_NS)
-    settings = load_settings(
-        db=str(tmp_path / "t.duckdb"), ops_db=f"sqlite:///{tmp_path / 'ops.sqlite'}"
-    )
-    with LiveServer(settings, clock=clock) as svc:
-        yield svc, clock
+    with live_service(tmp_path) as found:
+        yield found
 
 
 def _simulate(
@@ -119,6 +114,10 @@ def _check(svc: Service, truth: dict[str, Any]) -> dict[str, int]:
             key = (e["source"], e["sku"], e["location"], e["stock_status"], d["lot"] or "")
             if d["lot"]:
                 assert f"lot {d['lot']}" in e["reason"]
+            # the correction brings the copy to its system of record, less what is in flight
+            c = d["correction"]
+            assert (c["system"], c["delta"]) == (e["source"], -d["corrected"])
+            assert c["system_of_record"] == d["owner"] and c["lot"] == d["lot"]
         by_kind.setdefault(e["kind"], set()).add(key)
     pairs = truth["pairs"]
     want = {
