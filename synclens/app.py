@@ -38,6 +38,7 @@ from metrics.api import slis as slis_api
 from metrics.api import slos as slos_api
 from metrics.exceptions import ExceptionStore, OwnerRouter, OwnerRule
 from metrics.exceptions.alerts import AlertmanagerPush
+from metrics.exceptions.delivery_metrics import DeliveryMetrics
 from metrics.exceptions.detectors import DetectorConfig
 from metrics.exceptions.lineage import lineage_exceptions
 from metrics.exceptions.telemetry import ExceptionMetrics
@@ -51,7 +52,9 @@ from metrics.slis.parts import exceptions_part, reconciliation_part
 from metrics.slo import load_slos
 from synclens import admin, health
 from synclens.buses import running_buses
+from synclens.events import open_delivery
 from synclens.scheduler import (
+    add_delivery_job,
     add_lake_jobs,
     add_reconciliation_jobs,
     add_sli_jobs,
@@ -258,6 +261,9 @@ def create_app(
         routed = {(event_type, t) for event_type, _, t, _, _ in facts.derivation.routes.rows()}
         sync_metrics = SyncMetrics(active, clock, labels, routed)
         registry.register(sync_metrics)
+        delivery = open_delivery(settings, exceptions, clock)
+        delivery_metrics = DeliveryMetrics(delivery, clock)
+        registry.register(delivery_metrics)
         decoder = Decoder(settings.ingest.decode_workers, native=settings.ingest.native_decoder)
         log.info("decoders: %s", decoder.description)
         await decoder.start()
@@ -317,6 +323,7 @@ def create_app(
                 export_interval_s=settings.lake.export_interval_s,
                 maintenance_interval_s=settings.lake.maintenance_interval_s,
             )
+        add_delivery_job(scheduler, delivery, interval_s=settings.events.poll_interval_s)
         # Everything loaded so far (Dash, pandas, the settings, the routes)
         # lives as long as the process: move it out of the collector's
         # generations so that full collections do not rescan it during
@@ -356,12 +363,14 @@ def create_app(
             dash_mount.detach()
             if owned:  # a compaction or derivation under way is done again next start
                 active.stop_reads()
+            delivery.stop()  # a delivery pass ends after the event being sent
             scheduler.shutdown(wait=True)  # jobs read the store: let them finish first
             decoder.close()
             registry.unregister(exception_metrics)
             registry.unregister(run_metrics)
             registry.unregister(sync_metrics)
             registry.unregister(health_metrics)
+            registry.unregister(delivery_metrics)
             if pusher is not None:
                 pusher.close()
             exceptions.close()

@@ -17,6 +17,7 @@ from collector.compaction import compact_due
 from collector.retention import prune
 from collector.store import Store, StoreClosed
 from collector.timefmt import NS_PER_S
+from metrics.exceptions.delivery import Delivery
 from metrics.facts import Refresher
 from metrics.reconciliation.service import ReconcileService
 from metrics.slis.engine import SliEngine
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from collector.lake import LakeService
 
 __all__ = [
+    "add_delivery_job",
     "add_lake_jobs",
     "add_reconciliation_jobs",
     "add_sli_jobs",
@@ -186,4 +188,17 @@ def add_lake_jobs(
         seconds=maintenance_interval_s,
         id="lake-maintenance",
         name="compact the lake's small files, expire old snapshots, apply lake retention",
+    )
+
+
+def add_delivery_job(
+    scheduler: BackgroundScheduler, delivery: Delivery, *, interval_s: float
+) -> None:
+    """Send exception events to their sinks (docs/exceptions.md, "Events out")."""
+    scheduler.add_job(
+        delivery.run_once,
+        "interval",
+        seconds=interval_s,
+        id="event-delivery",
+        name="deliver exception events from the outbox to the sinks",
     )

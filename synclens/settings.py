@@ -270,6 +270,41 @@ class AlertmanagerSettings(_Strict):
     timeout_s: float = Field(5.0, gt=0)
 
 
+class EventSinkSettings(_Strict):
+    """One receiver of exception events (docs/exceptions.md, "Events out")."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    kind: Literal["webhook", "nats"]
+    url: str  # webhook: the URL to POST to; nats: the server, e.g. nats://127.0.0.1:4222
+    secret: SecretStr | None = None  # webhook: the HMAC-SHA256 key of the signature header
+    subject: str | None = None  # nats: the subject (a JetStream stream must capture it)
+    orders_only: bool = False  # only events of exceptions that impact orders (order follow-up)
+    timeout_s: float = Field(10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _complete(self) -> EventSinkSettings:
+        if self.kind == "nats" and not self.subject:
+            raise ValueError(f"event sink {self.name}: a nats sink needs a subject")
+        return self
+
+
+class EventSettings(_Strict):
+    sinks: tuple[EventSinkSettings, ...] = ()
+    poll_interval_s: float = Field(1.0, gt=0)
+    batch: int = Field(100, ge=1)
+    retry_base_s: float = Field(2.0, gt=0)
+    retry_max_s: float = Field(600.0, gt=0)
+    keep_s: float = Field(7 * 86_400.0, gt=0)
+
+    @field_validator("sinks")
+    @classmethod
+    def _unique_names(cls, sinks: tuple[EventSinkSettings, ...]) -> tuple[EventSinkSettings, ...]:
+        names = [s.name for s in sinks]
+        if len(names) != len(set(names)):
+            raise ValueError("event sink names must be unique")
+        return sinks
+
+
 class Settings(BaseSettings):
     """Everything synclens can be told.  See ``docs/configuration.md``."""
 
@@ -300,6 +335,7 @@ class Settings(BaseSettings):
     exceptions: ExceptionSettings = ExceptionSettings()
     snapshots: SnapshotSettings = SnapshotSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    events: EventSettings = EventSettings()
     slis: SliSettings = SliSettings()
     alerts: AlertRuleSettings = AlertRuleSettings()
     labels: LabelSettings = LabelSettings()

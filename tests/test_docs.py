@@ -17,6 +17,9 @@ from collector.locations import LocationMap
 from collector.store import Store
 from collector.telemetry import IngestMetrics, PipelineHealthCollector, QueueDepthCollector
 from metrics.exceptions import ExceptionStore
+from metrics.exceptions.delivery import Delivery
+from metrics.exceptions.delivery_metrics import DeliveryMetrics
+from metrics.exceptions.sinks import WebhookSender
 from metrics.exceptions.telemetry import ExceptionMetrics
 from metrics.exposition import SyncMetrics
 from metrics.reconciliation.telemetry import ReconciliationMetrics
@@ -73,6 +76,12 @@ def test_every_metric_is_documented(tmp_path: Path, store: Store) -> None:
         registry.register(ExceptionMetrics(store, exceptions, lambda: 0, LocationMap()))
         registry.register(SyncMetrics(store, lambda: 0))
         registry.register(ReconciliationMetrics(store))
+        delivery = Delivery(
+            exceptions, {"crm": (WebhookSender("http://127.0.0.1:9", None, timeout_s=1,
+                                               clock=lambda: 0), False)},
+            base_url="http://127.0.0.1:4318", clock=lambda: 0,
+        )  # fmt: skip
+        registry.register(DeliveryMetrics(delivery, lambda: 0))
         names = set()
         for family in registry.collect():
             suffix = "_total" if family.type == "counter" else ""

@@ -31,6 +31,7 @@ from metrics.exceptions.model import (
     NotFound,
     SyncResult,
 )
+from metrics.exceptions.outbox import enqueue
 from metrics.exceptions.owners import OwnerRouter
 from metrics.exceptions.tables import KINDS, audit, detector_state, exception_orders, exceptions
 
@@ -165,7 +166,15 @@ class ExceptionStore:
                 note=cand.reason,
             )
         )
+        self._emit(conn, int(new_id), "opened", now_ns)
+        if cand.detail.get("correction"):
+            self._emit(conn, int(new_id), "correction_proposed", now_ns)
         return int(new_id)
+
+    def _emit(self, conn: Connection, exception_id: int, action: str, now_ns: int) -> None:
+        """The event of a change, into the outbox in the change's transaction."""
+        row = conn.execute(select(exceptions).where(exceptions.c.id == exception_id)).one()
+        enqueue(conn, _public(row._asdict()), action, now_ns)
 
     def _add_orders(self, conn: Connection, exception_id: int, order_ids: Iterable[str]) -> None:
         have = {
@@ -200,6 +209,9 @@ class ExceptionStore:
             .values(**values, updated_at_ns=now_ns)
         )
         self._add_orders(conn, int(row["id"]), cand.order_ids)
+        correction = cand.detail.get("correction")
+        if correction and correction != json.loads(row["detail"]).get("correction"):
+            self._emit(conn, int(row["id"]), "correction_proposed", now_ns)
         return True
 
     def _transition(
@@ -240,6 +252,7 @@ class ExceptionStore:
                 note=note,
             )
         )
+        self._emit(conn, int(row["id"]), action, now_ns)
 
     # -- people ---------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The operational store's tables (SQLAlchemy Core): exceptions, their orders,
-the append-only audit log, and the detectors' watermarks.
+the append-only audit log, the detectors' watermarks, and the event outbox
+with each sink's delivery state.
 
 The schema itself is created by the Alembic migrations next to this module;
 these definitions are what the code reads and writes through.
@@ -7,13 +8,26 @@ these definitions are what the code reads and writes through.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 __all__ = [
     "KINDS",
     "STATUSES",
     "audit",
     "detector_state",
+    "event_outbox",
+    "event_sinks",
     "exception_orders",
     "exceptions",
     "metadata",
@@ -99,4 +113,33 @@ detector_state = Table(
     Column("name", String(1024), primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("now_ns", BigInteger, nullable=False),
+)
+
+# Exception events waiting to go out, in the order they happened (id); written
+# in the transaction of the change they describe (docs/exceptions.md, "Events out").
+event_outbox = Table(
+    "event_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False, unique=True),
+    Column("type", String(128), nullable=False),
+    Column("subject", String(1024), nullable=False),
+    Column("exception_id", Integer, nullable=False),
+    Column("time_ns", BigInteger, nullable=False),
+    Column("has_orders", Boolean, nullable=False),
+    Column("data", Text, nullable=False),  # JSON: the exception as the API shows it
+)
+
+# Per sink: everything up to delivered_id has been delivered, in order.
+event_sinks = Table(
+    "event_sinks",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("delivered_id", BigInteger, nullable=False),
+    Column("delivered", BigInteger, nullable=False),
+    Column("failures", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),  # failed attempts since the last delivery
+    Column("next_attempt_ns", BigInteger, nullable=False),
+    Column("last_delivered_ns", BigInteger),
+    Column("last_error", Text),
 )

@@ -22,6 +22,7 @@ OPERATIONAL_ALERTS = (
     "SynclensDeadLetterGrowing",
     "SynclensExceptionsAged",
     "SynclensReconciliationNotRun",
+    "SynclensEventSinkBehind",
 )
 
 
@@ -111,6 +112,12 @@ def operational_rules(opts: RuleOptions) -> dict[str, Any]:
             "10m", "ticket", "Reconciliation has not run",
             f"No reconciliation run finished in the last {stale_s} s (or ever): the mismatch "
             "SLI and mismatch exceptions are stale.", opts),
+        _op("SynclensEventSinkBehind",
+            "max by (sink) (synclens_event_sink_oldest_pending_age_seconds) > 900", "5m",
+            "ticket", "Exception events to {{ $labels.sink }} are falling behind",
+            "The oldest exception event not yet delivered to this sink is over 15 minutes old: "
+            "the receiver is down or refusing (see synclens_event_sink_failures_total); "
+            "events wait in the outbox and go out once it answers.", opts),
     ]  # fmt: skip
     assert tuple(a["alert"] for a in alerts) == OPERATIONAL_ALERTS
     return {

@@ -277,6 +277,10 @@ def operational_tests(opts: RuleOptions, rule_file: str) -> dict[str, Any]:
         {"series": "synclens_store_write_failing", "values": "0+0x120"},
         {"series": "synclens_store_write_failures_total", "values": "0+0x120"},
         {"series": 'synclens_exception_oldest_age_seconds{kind="mismatch"}', "values": "600+0x120"},
+        {
+            "series": 'synclens_event_sink_oldest_pending_age_seconds{sink="crm"}',
+            "values": "0+0x120",
+        },
     ]
 
     def replace(series: str, values: str) -> list[dict[str, str]]:
@@ -336,5 +340,8 @@ def operational_tests(opts: RuleOptions, rule_file: str) -> dict[str, Any]:
               "30m", {"kind": "mismatch"}, "mismatch exceptions unresolved for over a day"),
         fires("SynclensReconciliationNotRun", replace(fresh, "0+0x120"), "40m", {},
               "Reconciliation has not run"),
+        fires("SynclensEventSinkBehind",
+              replace('synclens_event_sink_oldest_pending_age_seconds{sink="crm"}', "0+60x120"),
+              "30m", {"sink": "crm"}, "Exception events to crm are falling behind"),
     ]  # fmt: skip
     return {"rule_files": [rule_file], "evaluation_interval": "1m", "tests": tests}

@@ -144,6 +144,6 @@ def test_migrations_are_idempotent(ops_url: str) -> None:
     try:
         assert store.sync("sequence_gap", [_cand("g", kind="sequence_gap")], now_ns=5).opened
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     finally:
         store.close()
