@@ -33,6 +33,7 @@ from dashboards.mount import DashMount
 from dashboards.queries import DashboardQueries
 from metrics import STORE_MIGRATIONS
 from metrics.api import exceptions as exceptions_api
+from metrics.api import orders as orders_api
 from metrics.api import reconciliations as reconciliations_api
 from metrics.api import slis as slis_api
 from metrics.api import slos as slos_api
@@ -402,6 +403,7 @@ def create_app(
     app.include_router(slos_api.router)
     app.include_router(reconciliations_api.router)
     app.include_router(exceptions_api.router)
+    app.include_router(orders_api.router)
     app.include_router(health.router)
     app.include_router(admin.router)
     app.mount("/dashboards", dash_mount)  # the Dash app, attached at start-up

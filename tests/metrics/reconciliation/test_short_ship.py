@@ -68,3 +68,15 @@ def test_short_ship_is_one_mismatch_with_its_reversal_and_order(
         f"{c['from_quantity']:g} -> {c['to_quantity']:g}, tpl/acme owns on_hand" in c["text"]
     )
     assert c["text"].startswith("short ship: ")
+    # order follow-up: the short-shipped order is listed with the exception that hurts it
+    impacted = svc.get("/api/v1/orders/impacted", params={"kind": "mismatch"}).json()
+    assert impacted["total"] == len(exc["order_ids"])
+    (order,) = [o for o in impacted["orders"] if o["order_id"] == fault["order_id"]]
+    (hurt,) = order["exceptions"]
+    assert (hurt["id"], hurt["kind"], hurt["correction"]["case"]) == (
+        exc["id"],
+        "mismatch",
+        "short_ship",
+    )
+    none = svc.get("/api/v1/orders/impacted", params={"kind": "undelivered"}).json()
+    assert none == {"total": 0, "limit": 100, "offset": 0, "orders": []}
