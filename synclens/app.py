@@ -364,7 +364,7 @@ def create_app(
             dash_mount.detach()
             if owned:  # a compaction or derivation under way is done again next start
                 active.stop_reads()
-            delivery.stop()  # a delivery pass ends after the event being sent
+            delivery.stop()  # a delivery pass under way ends with the sink it is at
             scheduler.shutdown(wait=True)  # jobs read the store: let them finish first
             decoder.close()
             registry.unregister(exception_metrics)
@@ -372,6 +372,7 @@ def create_app(
             registry.unregister(sync_metrics)
             registry.unregister(health_metrics)
             registry.unregister(delivery_metrics)
+            delivery.close()
             if pusher is not None:
                 pusher.close()
             exceptions.close()

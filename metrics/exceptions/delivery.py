@@ -100,8 +100,10 @@ class Delivery:
                 )  # fmt: skip
 
     def stop(self) -> None:
-        """Stop a pass under way after the event being sent (shutdown)."""
+        """No more sinks in a pass under way (shutdown); :meth:`close` after it ends."""
         self._stopping.set()
+
+    def close(self) -> None:
         for sender, _ in self._senders.values():
             sender.close()
 
