@@ -76,14 +76,19 @@ def _iso_time(text: str | None) -> pd.Timestamp | None:
 
 
 def slo_frame(
-    evaluated: Sequence[Mapping[str, Any]], window_slis: Mapping[str, Any]
+    evaluated: Sequence[Mapping[str, Any]],
+    window_slis: Mapping[str, Any],
+    guards: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """One row per SLO: its value over the picked window (``window_slis``: one
-    ``compute_slis(...)["slis"]``), objective, budget left over its own window."""
+    ``compute_slis(...)["slis"]``; no value under the SLO's minimum traffic
+    for that window, ``guards`` by SLO name, as ``GET /slos``), objective,
+    budget left over its own window."""
     rows = []
     for slo in evaluated:
         counts = sli_counts(str(slo["sli"]), window_slis)
-        value = None if counts is None else good_ratio(*counts)
+        guard = (guards or {}).get(str(slo["name"]), 0.0)
+        value = None if counts is None else good_ratio(*counts, min_total=guard)
         rows.append(
             {
                 "name": slo["name"],

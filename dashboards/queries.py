@@ -157,7 +157,9 @@ class DashboardQueries:
         points = self._trend(window, now) if trend and specs else []
         return SloView(
             computed_at_ns=now,
-            tiles=frames.slo_frame(evaluated, by_window[window]),
+            tiles=frames.slo_frame(
+                evaluated, by_window[window], {s.name: s.min_traffic_in(window) for s in specs}
+            ),
             trend=frames.trend_frame(points, evaluated),
             burn=frames.burn_frame(evaluated),
             evaluated=evaluated,
