@@ -110,7 +110,7 @@ def _backup_commands(commands: Any) -> None:
     )
     backup.add_argument("--to", type=Path, required=True, help="a new or empty directory")
     backup.add_argument("--url", default="http://127.0.0.1:4318", help="service base URL")
-    backup.add_argument("--token", help="bearer token for every system ('*'), when auth is on")
+    backup.add_argument("--token", help="a token with the admin scope, when auth is on")
     restore = commands.add_parser(
         "restore",
         help="restore a backup into a new store (the service stopped)",

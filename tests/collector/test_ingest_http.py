@@ -393,6 +393,8 @@ def test_auth_binds_tokens_to_source_systems(make_service: Any) -> None:
         tokens=(
             Token(name="wms", token="wms-secret", systems=("wms",)),
             Token(name="ops", token="ops-secret", systems=("*",)),
+            Token(name="mw", token="mw-secret", scopes=("traces", "events:wms")),
+            Token(name="bi", token="bi-secret", scopes=("read",)),
         )
     )
     with make_service(auth=tokens) as svc:
@@ -417,16 +419,32 @@ def test_auth_binds_tokens_to_source_systems(make_service: Any) -> None:
         assert mixed.json()["accepted"] == 1
         [rejection] = mixed.json()["rejected"]
         assert rejection["index"] == 1 and "erp" in rejection["reason"]
+        # today's systems form is ingest only: no traces without '*', no reading
+        no_traces = svc.post("/v1/traces", content=span_body, headers={**PROTOBUF, **wms})
+        assert no_traces.status_code == 403
+        assert RpcStatus.FromString(no_traces.content).code == 7  # PERMISSION_DENIED
+        assert svc.get("/api/v1/lineage", params={"sku": "BOLT-M8"}, headers=wms).status_code == 403
+        mw = {"authorization": "Bearer mw-secret"}
         assert (
-            svc.post("/v1/traces", content=span_body, headers={**PROTOBUF, **wms}).status_code
+            svc.post("/v1/traces", content=span_body, headers={**PROTOBUF, **mw}).status_code == 200
+        )
+        assert (
+            svc.post(
+                "/v1/traces",
+                content=span_body,
+                headers={**PROTOBUF, "authorization": "Bearer ops-secret"},
+            ).status_code
             == 200
         )
-        ops = svc.get(
-            "/api/v1/lineage",
-            params={"sku": "BOLT-M8"},
-            headers={"authorization": "Bearer ops-secret"},
+        bi = {"authorization": "Bearer bi-secret"}
+        assert (
+            svc.post(
+                "/v1/events", content=batch_body(cloudevent("b-1")), headers={**BATCH, **bi}
+            ).status_code
+            == 403
         )
-        assert [e["id"] for e in ops.json()["events"]] == ["w-1"]
+        lineage = svc.get("/api/v1/lineage", params={"sku": "BOLT-M8"}, headers=bi)
+        assert [e["id"] for e in lineage.json()["events"]] == ["w-1"]
         assert svc.get("/healthz").status_code == 200
 
 
