@@ -31,7 +31,7 @@ class Guarded:
             if refused is not None:
                 response: Response
                 if refused.status == 401 and self.sign_in and scope["method"] == "GET":
-                    here = scope.get("root_path", "") + scope["path"]
+                    here = scope["path"]  # the full path (Starlette keeps it whole in mounts)
                     query = scope.get("query_string", b"").decode("latin-1")
                     target = here + (f"?{query}" if query else "")
                     response = RedirectResponse(

@@ -27,7 +27,7 @@ router = APIRouter(tags=["sign-in"], include_in_schema=False)
 _MAX_FORM = 8192
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in · synclens</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <style>body{{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;background:#f3f4f6}}
 form{{max-width:320px;margin:12vh auto;background:#fff;padding:24px;border-radius:8px}}
 label,input,button{{display:block;width:100%;margin-top:8px}}
