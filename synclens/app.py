@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -56,6 +57,10 @@ from synclens import admin, health
 from synclens import docs as docs_api
 from synclens.access import build_resolver, is_loopback, token_systems
 from synclens.buses import running_buses
+from synclens.edge.bodies import BodyLimit
+from synclens.edge.csrf import OriginCheck
+from synclens.edge.headers import SecurityHeaders
+from synclens.edge.hosts import AllowedHosts
 from synclens.events import open_delivery
 from synclens.routes_check import check_every_route_declares_a_need
 from synclens.scheduler import (
@@ -71,6 +76,7 @@ if TYPE_CHECKING:
     from collector.lake import LakeService
 
 __all__ = [
+    "allowed_hosts",
     "create_app",
     "label_bounds",
     "location_map",
@@ -297,7 +303,8 @@ def create_app(
                 registry=registry,
                 slos=lambda: getattr(app.state, "slos", None),
                 lineage_extras=app.state.collector.lineage_extras,
-            )
+            ),
+            max_body_bytes=settings.edge.max_body_bytes,
         )
         dash_mount.attach(app.state.dash)
         lake = lake_service(settings, active) if settings.lake.enabled else None
@@ -420,7 +427,17 @@ def create_app(
     # the Dash app, attached at start-up; each callback checks its own need too
     app.mount("/dashboards", Guarded(dash_mount, Need.READ, sign_in=resolver.people_sign_in))
     check_every_route_declares_a_need(app)
+    # outermost last: hosts, then headers on every answer, then limits, CSRF, identity
     app.add_middleware(IdentityMiddleware, resolver=resolver)
+    app.add_middleware(OriginCheck, trusted=[settings.public_url] if settings.public_url else [])
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.edge.max_body_bytes,
+        timeout_s=settings.edge.body_timeout_s,
+        streaming=_STREAMING,
+    )
+    app.add_middleware(AllowedHosts, hosts=allowed_hosts(settings))
+    app.add_middleware(SecurityHeaders, hsts=settings.edge.tls_cert_file is not None)
     return app
 
 
@@ -430,6 +447,23 @@ async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"detail": f"store unavailable: {exc}"}, status_code=503, headers={"Retry-After": retry}
     )
+
+
+#: routes that stream their bodies under limits of their own (ingest)
+_STREAMING = ("/v1/traces", "/v1/events", "/v1/snapshots")
+
+
+def allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """``edge.allowed_hosts``; by default the loopback names on loopback
+    (no DNS rebinding) and any name on another address."""
+    if settings.edge.allowed_hosts:
+        return settings.edge.allowed_hosts
+    if not is_loopback(settings.host):
+        return ("*",)
+    names = ["localhost", "127.0.0.1", "::1", settings.host]
+    if settings.public_url:
+        names.append(urlsplit(settings.public_url).hostname or "localhost")
+    return tuple(names)
 
 
 def _grpc_receiver(settings: Settings, state: CollectorState) -> GrpcReceiver | None:

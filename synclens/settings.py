@@ -30,6 +30,7 @@ __all__ = [
     "AmqpSettings",
     "AuthSettings",
     "ConfigError",
+    "EdgeSettings",
     "ExceptionSettings",
     "GrpcSettings",
     "IngestSettings",
@@ -176,6 +177,24 @@ class AuthSettings(_Strict):
     default_role: Role | None = None
     anonymous_role: Role | None = None
     session: SessionSettings = SessionSettings()
+
+
+class EdgeSettings(_Strict):
+    """What every request meets: host names, limits, timeouts, TLS."""
+
+    allowed_hosts: tuple[str, ...] = ()
+    max_body_bytes: int = Field(1 * MiB, gt=0)
+    body_timeout_s: float = Field(30.0, gt=0)
+    header_timeout_s: float = Field(10.0, gt=0)
+    keep_alive_s: float = Field(5.0, gt=0)
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> EdgeSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("edge.tls_cert_file and edge.tls_key_file go together")
+        return self
 
 
 class StoreSettings(_Strict):
@@ -383,6 +402,7 @@ class Settings(BaseSettings):
     tolerances: tuple[Tolerance, ...] = ()
     locations: dict[str, LocationInfo] = Field(default_factory=dict)
     auth: AuthSettings = AuthSettings()
+    edge: EdgeSettings = EdgeSettings()
     retention: RetentionSettings = RetentionSettings()
     store: StoreSettings = StoreSettings()
     lake: LakeSettings = LakeSettings()

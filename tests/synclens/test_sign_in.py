@@ -84,6 +84,10 @@ def test_local_users_sign_in_and_out(make_service: Any) -> None:
         assert (last[-1]["by"], last[-1]["by_subject"]) == ("Otto Operator", "user:otto")
 
         vera = {"cookie": _sign_in(svc, "vera", PASSWORD).headers["set-cookie"].split(";")[0]}
+        # a browser's write without an Origin is refused as CSRF, whoever sent it
+        no_origin = svc.post(f"/api/v1/exceptions/{exception_id}/resolve", json={}, headers=vera)
+        assert no_origin.status_code == 403 and "CSRF" in no_origin.json()["detail"]
+        vera["origin"] = svc.url
         resolve = svc.post(f"/api/v1/exceptions/{exception_id}/resolve", json={}, headers=vera)
         assert resolve.status_code == 403 and "viewer" in resolve.json()["detail"]
 
