@@ -54,7 +54,7 @@ def _unready(reason: str) -> JSONResponse:
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    dependencies=[requires(Need.READ)],
+    dependencies=[requires(Need.PUBLIC)],  # as before: Prometheus scrapes without a token
 )
 def metrics(request: Request) -> Response:
     registry: CollectorRegistry = request.app.state.registry

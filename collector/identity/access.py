@@ -64,7 +64,9 @@ def refusal(principal: Principal, need: Need) -> Refusal | None:
     if principal.can(need):
         return None
     if principal.kind == "anonymous":
-        message = principal.problem or "missing credentials: a bearer token or a signed-in user"
+        message = principal.problem or (
+            "missing Authorization header (expected 'Bearer <token>'), and nobody is signed in"
+        )
         return Refusal(401, message, {"WWW-Authenticate": "Bearer"})
     what = "this token" if principal.kind == "token" else f"{principal.name} ({principal.role})"
     return Refusal(403, f"{what} may not do this: it needs the {need.value!r} permission", {})

@@ -72,7 +72,7 @@ ROUTES: dict[tuple[str, str], set[Need]] = {
     ("POST", "/api/v1/admin/backup"): {Need.ADMIN},
     ("GET", "/healthz"): {P},
     ("GET", "/readyz"): {P},
-    ("GET", "/metrics"): {R},
+    ("GET", "/metrics"): {P},  # Prometheus: low-cardinality labels, no SKU or order
     ("GET", "/openapi.json"): {R},
     ("GET", "/docs"): {R},
     ("GET", "/redoc"): {R},
