@@ -26,7 +26,7 @@ from simulator.runner import simulate
 from synclens.settings import load_settings
 from tests.conftest import LiveServer, Service
 from tests.dashboards.browser import (
-    available,
+    BROWSER_TEST,
     chromium,
     figure_annotations,
     figure_data,
@@ -35,14 +35,7 @@ from tests.dashboards.browser import (
     wait_text,
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    # in CI a missing browser fails (``make test`` installs it); elsewhere it skips
-    pytest.mark.skipif(
-        not available() and not os.environ.get("CI"),
-        reason="needs Debian's chromium and chromium-driver (make browser)",
-    ),
-]
+pytestmark = BROWSER_TEST
 
 # The committed screenshots are refreshed with SYNCLENS_SCREENSHOTS=docs/screenshots;
 # otherwise they go to a temporary folder, so a test run leaves the tree clean.

@@ -4,23 +4,15 @@ the lineage swimlane (Plotly draws a subset of HTML in its labels)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-import pytest
 from selenium.webdriver.common.by import By
 
 from collector.testing.wire import BATCH, PROTOBUF, attempt_span, batch_body, cloudevent, request
 from dashboards import ids
-from tests.dashboards.browser import available, chromium, severe_logs, wait_for
+from tests.dashboards.browser import BROWSER_TEST, chromium, severe_logs, wait_for
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not available() and not os.environ.get("CI"),
-        reason="needs Debian's chromium and chromium-driver (make browser)",
-    ),
-]
+pytestmark = BROWSER_TEST
 
 LINK = '<a href="https://attacker.example/">open me</a>'
 BOLD = '<b style="font-size:60px;color:red">DC-9</b>/1'

@@ -4,7 +4,6 @@ audit log under the signed-in user's name; sign-out ends the session."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -16,16 +15,10 @@ from collector.identity.passwords import hash_password
 from dashboards import ids
 from synclens.settings import IngestSettings, load_settings
 from tests.conftest import LiveServer, Service
-from tests.dashboards.browser import available, chromium, severe_logs, wait_for, wait_text
+from tests.dashboards.browser import BROWSER_TEST, chromium, severe_logs, wait_for, wait_text
 from tests.metrics.feed import snapshot
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not available() and not os.environ.get("CI"),
-        reason="needs Debian's chromium and chromium-driver (make browser)",
-    ),
-]
+pytestmark = BROWSER_TEST
 
 PASSWORD = "pa55-phrase-for-tests"
 OPS = {"authorization": "Bearer t-ops"}
