@@ -210,6 +210,35 @@ def test_partial_success_keeps_valid_spans(service: Service) -> None:
     assert [o["event_id"] for o in orphans] == ["p-1"]
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_spans_with_identifiers_over_256_characters_are_rejected(
+    service: Service, as_json: bool
+) -> None:
+    sku = f"LONGID-{int(as_json)}"
+    good = attempt_span(event_id="l-1", sku=sku, location="L" * 256)  # exactly at the limit
+    long_location = attempt_span(event_id="l-2", sku=sku, location="L" * 257)
+    long_event = attempt_span(event_id="e" * 300, sku=sku)
+    long_order = attempt_span(event_id="l-3", sku=sku, order_id="O" * 257)
+    body = request(good, long_location, long_event, long_order)
+    if as_json:
+        resp = service.post(
+            "/v1/traces",
+            content=json.dumps(otlp_json(body)),
+            headers={"content-type": "application/json"},
+        )
+        partial = resp.json()["partialSuccess"]
+        rejected, message = int(partial["rejectedSpans"]), partial["errorMessage"]
+    else:
+        resp = service.post("/v1/traces", content=body.SerializeToString(), headers=PROTOBUF)
+        answer = ExportTraceServiceResponse.FromString(resp.content).partial_success
+        rejected, message = answer.rejected_spans, answer.error_message
+    assert resp.status_code == 200 and rejected == 3
+    for attribute in ("inventory.location", "inventory.event_id", "order.id"):
+        assert f"'{attribute}' is longer than 256 characters" in message
+    orphans = _lineage(service, sku)["orphan_attempts"]
+    assert [o["event_id"] for o in orphans] == ["l-1"]
+
+
 def _status_message(resp: httpx.Response) -> str:
     if resp.headers["content-type"].startswith("application/json"):
         return str(resp.json()["message"])
