@@ -69,6 +69,7 @@ ROUTES: dict[tuple[str, str], set[Need]] = {
     ("POST", "/api/v1/exceptions/{exception_id}/ack"): {R, OP},
     ("POST", "/api/v1/exceptions/{exception_id}/resolve"): {R, OP},
     ("GET", "/api/v1/exceptions/{exception_id}/audit"): {R},
+    ("GET", "/api/v1/orders/impacted"): {R},
     ("POST", "/api/v1/admin/backup"): {Need.ADMIN},
     ("GET", "/healthz"): {P},
     ("GET", "/readyz"): {P},
