@@ -18,6 +18,7 @@ from collector.api.commit import commit
 from collector.api.deps import CollectorState
 from collector.decoding import DecoderUnavailable
 from collector.otlp import OtlpDecodeError, OtlpTooLarge, SpanBatch
+from collector.span_limits import drop_long_identifiers
 from collector.store import QueueFull, StoreClosed
 
 __all__ = ["ExportRefused", "Refusal", "export_spans"]
@@ -54,6 +55,7 @@ async def export_spans(state: CollectorState, body: bytes, *, as_json: bool) -> 
         raise ExportRefused("invalid", str(exc)) from exc
     except DecoderUnavailable as exc:  # a decode process died: it is being replaced
         raise ExportRefused("unavailable", str(exc)) from exc
+    decoded = drop_long_identifiers(decoded)
     try:
         result = await commit(state, "spans", decoded.table)
     except QueueFull as exc:

@@ -18,7 +18,9 @@ import flask
 from dash import Input, Output, State, dcc, html
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from collector.identity import Need, Principal
 from dashboards import ids
+from dashboards.access import callback, current_principal, guard
 from dashboards.components import PREFIX
 from dashboards.pages import exceptions, lineage, oncall, overview
 from dashboards.queries import DashboardQueries
@@ -68,6 +70,7 @@ def create_dash(
     *,
     requests_pathname_prefix: str = PREFIX,
     refresh_s: float = 15.0,
+    max_body_bytes: int = 1 << 20,
 ) -> dash.Dash:
     """The dashboards over ``queries``; serve ``app.server`` (a Flask WSGI app)
     mounted at ``requests_pathname_prefix``."""
@@ -83,29 +86,36 @@ def create_dash(
     )
     # the page's language, for screen readers and axe's html-has-lang
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
-    app.layout = html.Div(
-        [
-            dcc.Location(id=ids.URL, refresh=False),
-            html.Header(
-                [
-                    html.A("synclens", href=PREFIX, className="brand"),
-                    html.Nav(_nav(""), id=ids.NAV),
-                    html.Div(
-                        [
-                            html.Span("live", id=ids.REFRESH_STATE, className="live"),
-                            html.Button("Pause", id=ids.PAUSE, n_clicks=0),
-                        ],
-                        className="refresh",
-                    ),
-                ],
-                className="top",
-            ),
-            dcc.Interval(id=ids.REFRESH, interval=int(refresh_s * 1000), n_intervals=0),
-            html.Main(id=ids.PAGE),
-        ]
-    )
 
-    @app.callback(
+    def shell() -> html.Div:  # per page load: the header names who is signed in
+        return html.Div(
+            [
+                dcc.Location(id=ids.URL, refresh=False),
+                html.Header(
+                    [
+                        html.A("synclens", href=PREFIX, className="brand"),
+                        html.Nav(_nav(""), id=ids.NAV),
+                        html.Div(
+                            [
+                                html.Span("live", id=ids.REFRESH_STATE, className="live"),
+                                html.Button("Pause", id=ids.PAUSE, n_clicks=0),
+                            ],
+                            className="refresh",
+                        ),
+                        _who(current_principal()),
+                    ],
+                    className="top",
+                ),
+                dcc.Interval(id=ids.REFRESH, interval=int(refresh_s * 1000), n_intervals=0),
+                html.Main(id=ids.PAGE),
+            ]
+        )
+
+    app.layout = shell
+
+    @callback(
+        app,
+        Need.READ,
         Output(ids.PAGE, "children"),
         Output(ids.NAV, "children"),
         Input(ids.URL, "pathname"),
@@ -116,9 +126,14 @@ def create_dash(
         params = dict(parse_qsl((search or "").lstrip("?")))
         if path not in PAGES:
             return html.P(f"No page {path!r} here.", className="empty-note"), _nav("")
+        if path == "exceptions":
+            may_operate = current_principal().can(Need.OPERATE)
+            return exceptions.layout(params, may_operate=may_operate), _nav(path)
         return PAGES[path][1].layout(params), _nav(path)
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.REFRESH, "disabled"),
         Output(ids.PAUSE, "children"),
         Output(ids.REFRESH_STATE, "children"),
@@ -134,4 +149,23 @@ def create_dash(
     for _, page in PAGES.values():
         page.register(app, queries)
     _add_redirects(app.server, requests_pathname_prefix)
+    guard(app, max_body_bytes)
     return app
+
+
+def _who(principal: Principal) -> html.Div:
+    """Who is signed in, and the way out (a form: sign-out changes state)."""
+    if principal.kind != "person":
+        return html.Div(principal.name if principal.kind == "token" else "", id=ids.WHO)
+    return html.Div(
+        [
+            html.Span(f"{principal.name} · {principal.role or 'no role'}", className="who"),
+            html.Form(
+                html.Button("Sign out", type="submit", id=ids.SIGN_OUT),
+                method="post",
+                action="/auth/sign-out",
+            ),
+        ],
+        id=ids.WHO,
+        className="who",
+    )

@@ -15,6 +15,7 @@ from plotly.subplots import make_subplots
 
 from dashboards import lanes as lanes_
 from dashboards.frames import LineageFrames
+from dashboards.markup import plain
 
 __all__ = [
     "KIND_LABELS",
@@ -343,10 +344,10 @@ def failing_targets(df: pd.DataFrame, failures: pd.DataFrame | None = None) -> g
                 y=rows["target"],
                 x=[100 * c / attempts[t] for c, t in zip(counts, rows["target"], strict=True)],
                 orientation="h",
-                name=str(kind),
+                name=plain(kind),
                 marker_color=_FAILURE_COLORS[i % len(_FAILURE_COLORS)],
                 customdata=counts,
-                hovertemplate=f"%{{y}}: %{{customdata}} calls failed with {kind}"
+                hovertemplate=f"%{{y}}: %{{customdata}} calls failed with {plain(kind)}"
                 " (%{x:.1f}%)<extra></extra>",
             )
         fig.update_layout(barmode="stack")

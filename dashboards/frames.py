@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from collector.timefmt import NS_PER_S
+from dashboards.markup import plain
 from metrics.exceptions.telemetry import AGE_BUCKETS, age_bucket
 from metrics.slo import sli_counts
 from metrics.slo.budget import good_ratio
@@ -396,7 +397,7 @@ def _attempt_rows(event: Mapping[str, Any], lane: str | None) -> list[dict[str, 
             rows.append(
                 {
                     "time": _iso_time(a.get("end") or a.get("start")),
-                    "lane": target["target"],
+                    "lane": plain(target["target"]),
                     "mark": mark,
                     "event": key,
                     "event_time": event_time,
@@ -405,9 +406,9 @@ def _attempt_rows(event: Mapping[str, Any], lane: str | None) -> list[dict[str, 
                     "error": error or "",
                     "trace_id": a.get("trace_id") or "",
                     "span_id": a.get("span_id") or "",
-                    "label": f"{target['target']}: attempt {a.get('attempt')} {mark}"
-                    + (f" ({error})" if error else "")
-                    + f"<br>{key}",
+                    "label": f"{plain(target['target'])}: attempt {plain(a.get('attempt'))} {mark}"
+                    + (f" ({plain(error)})" if error else "")
+                    + f"<br>{plain(key)}",
                 }
             )
     return rows
@@ -425,7 +426,7 @@ def lineage_frames(
         events.append(
             {
                 "time": _iso_time(e["time"]),
-                "lane": e["system"],
+                "lane": plain(e["system"]),
                 "event": f"{e['source']} {e['id']}",
                 "source": e["source"],
                 "type": e["type"],
@@ -433,12 +434,12 @@ def lineage_frames(
                 "stock_status": e.get("stock_status"),
                 "location": e.get("location"),
                 "order_id": e.get("order_id"),
-                "label": f"{e['type']} {qty:+g} {e.get('stock_status') or ''} at {e.get('location')}"
-                f"<br>{e['source']} {e['id']}"
-                + (f"<br>order {e['order_id']}" if e.get("order_id") else ""),
+                "label": f"{plain(e['type'])} {qty:+g} {plain(e.get('stock_status') or '')}"
+                f" at {plain(e.get('location'))}<br>{plain(e['source'])} {plain(e['id'])}"
+                + (f"<br>order {plain(e['order_id'])}" if e.get("order_id") else ""),
             }
         )
-        attempts += _attempt_rows(e, e["system"])
+        attempts += _attempt_rows(e, plain(e["system"]))
     for o in lineage.get("orphan_attempts", ()):
         attempts += _attempt_rows({**o, "time": None}, None)
     snaps: dict[tuple[str, str, int], list[Mapping[str, Any]]] = {}
@@ -449,15 +450,15 @@ def lineage_frames(
         on_hand = [r["quantity"] for r in rows if r["stock_status"] == "on_hand"]
         shown = sum(on_hand) if on_hand else sum(r["quantity"] for r in rows)
         detail = "<br>".join(
-            f"{r['quantity']:g} {r['stock_status']} at {r['location']}" for r in rows
+            f"{r['quantity']:g} {plain(r['stock_status'])} at {plain(r['location'])}" for r in rows
         )
         snap_rows.append(
             {
                 "time": to_time(taken),
-                "lane": f"{system}{INSTANCE_SEP}{instance}" if instance else system,
+                "lane": plain(f"{system}{INSTANCE_SEP}{instance}" if instance else system),
                 "instance": instance,
                 "quantity": shown,
-                "label": f"{system}/{instance} snapshot<br>{detail}",
+                "label": f"{plain(system)}/{plain(instance)} snapshot<br>{detail}",
             }
         )
     exc_rows = [
@@ -467,7 +468,7 @@ def lineage_frames(
             "id": int(x["id"]),
             "kind": x["kind"],
             "status": x["status"],
-            "label": f"#{x['id']} {x['kind']} ({x['status']})<br>{x.get('reason') or ''}",
+            "label": f"#{x['id']} {x['kind']} ({x['status']})<br>{plain(x.get('reason') or '')}",
         }
         for x in exceptions
     ]
@@ -522,9 +523,11 @@ def trace_frame(view: Mapping[str, Any] | None) -> pd.DataFrame:
                 "duration_s": float(node["duration_s"]),
                 "error": error,
                 "linked": linked,
-                "label": ("   " * depth) + node["name"] + (f"  [{service}]" if service else ""),
-                "detail": "<br>".join(f"{k} = {attrs[k]}" for k in keys)
-                + (f"<br>status: {node.get('status_message') or 'ERROR'}" if error else ""),
+                "label": ("   " * depth)
+                + plain(node["name"])
+                + (f"  [{plain(service)}]" if service else ""),
+                "detail": "<br>".join(f"{plain(k)} = {plain(attrs[k])}" for k in keys)
+                + (f"<br>status: {plain(node.get('status_message') or 'ERROR')}" if error else ""),
             }
         )
         for child in sorted(node.get("children", ()), key=lambda c: c["start_ns"]):

@@ -58,7 +58,6 @@ EX_TARGET = "exceptions-target"
 EX_SUMMARY = "exceptions-summary"
 EX_TABLE = "exceptions-table"
 EX_DETAIL = "exceptions-detail"
-EX_BY = "exceptions-by"
 EX_NOTE = "exceptions-note"
 EX_ACK = "exceptions-ack"
 EX_RESOLVE = "exceptions-resolve"
@@ -69,3 +68,7 @@ EX_SELECTED = "exceptions-selected"
 EX_EVIDENCE = "exceptions-evidence"
 
 __all__ = sorted(name for name in list(globals()) if name.isupper())
+
+# the header: who is signed in
+WHO = "who"
+SIGN_OUT = "sign-out"

@@ -17,6 +17,7 @@ import pandas as pd
 from prometheus_client import CollectorRegistry
 
 from collector.clock import Clock
+from collector.identity import Principal
 from collector.lineage import LineageExtra, LineageQuery, order_lineage, sku_lineage
 from collector.locations import LocationMap
 from collector.routing import RouteTable
@@ -226,11 +227,15 @@ class DashboardQueries:
     def audit(self, exception_id: int) -> pd.DataFrame:
         return frames.audit_frame(self.exceptions.audit_log(exception_id))
 
-    def acknowledge(self, exception_id: int, *, by: str, note: str) -> dict[str, Any]:
-        return self.exceptions.acknowledge(exception_id, by=by, note=note, now_ns=self.now())
+    def acknowledge(self, exception_id: int, who: Principal, *, note: str) -> dict[str, Any]:
+        return self.exceptions.acknowledge(
+            exception_id, by=who.name, subject=who.subject, note=note, now_ns=self.now()
+        )
 
-    def resolve(self, exception_id: int, *, by: str, note: str) -> dict[str, Any]:
-        return self.exceptions.resolve(exception_id, by=by, note=note, now_ns=self.now())
+    def resolve(self, exception_id: int, who: Principal, *, note: str) -> dict[str, Any]:
+        return self.exceptions.resolve(
+            exception_id, by=who.name, subject=who.subject, note=note, now_ns=self.now()
+        )
 
     # -- ingest -------------------------------------------------------------------
 

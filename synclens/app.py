@@ -7,10 +7,10 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry, disable_created_metrics
 
 from collector.api import events as events_api
@@ -19,10 +19,12 @@ from collector.api import snapshots as snapshots_api
 from collector.api import traces as traces_api
 from collector.api.deps import CollectorState
 from collector.api.grpc_traces import GrpcReceiver, TlsFiles
-from collector.auth import Authorizer
 from collector.bus.telemetry import BusMetrics
 from collector.clock import Clock, system_clock
 from collector.decoding import Decoder
+from collector.identity import IdentityMiddleware, Need
+from collector.identity import signin as signin_api
+from collector.identity.guard import Guarded
 from collector.labels import LabelBounds
 from collector.locations import LocationMap
 from collector.routing import RouteTable
@@ -52,8 +54,15 @@ from metrics.slis.engine import SliEngine
 from metrics.slis.parts import exceptions_part, reconciliation_part
 from metrics.slo import load_slos
 from synclens import admin, health
+from synclens import docs as docs_api
+from synclens.access import build_resolver, is_loopback, token_systems
 from synclens.buses import running_buses
+from synclens.edge.bodies import BodyLimit
+from synclens.edge.csrf import OriginCheck
+from synclens.edge.headers import SecurityHeaders
+from synclens.edge.hosts import AllowedHosts
 from synclens.events import open_delivery
+from synclens.routes_check import check_every_route_declares_a_need
 from synclens.scheduler import (
     add_delivery_job,
     add_lake_jobs,
@@ -67,6 +76,7 @@ if TYPE_CHECKING:
     from collector.lake import LakeService
 
 __all__ = [
+    "allowed_hosts",
     "create_app",
     "label_bounds",
     "location_map",
@@ -99,7 +109,7 @@ def label_bounds(settings: Settings) -> LabelBounds:
     uses, plus ``labels.*``; anything else is counted under ``other``."""
     systems = {s for r in settings.routes for s in (r.source_system, *r.targets) if s}
     systems |= {s for owners in settings.ownership.values() for s in owners}
-    systems |= {s for t in settings.auth.tokens for s in t.systems if s != "*"}
+    systems |= {s for t in settings.auth.tokens for s in token_systems(t)}
     systems |= {r.target for r in settings.exceptions.routing if r.target}
     warehouses = {info.warehouse for info in settings.locations.values()}
     warehouses |= {t.warehouse for t in settings.tolerances if t.warehouse}
@@ -235,9 +245,7 @@ def create_app(
     bus_metrics = BusMetrics(registry)
     labels = label_bounds(settings)
     registry.register(labels)
-    authorizer = Authorizer(
-        {t.token.get_secret_value(): frozenset(t.systems) for t in settings.auth.tokens}
-    )
+    resolver = build_resolver(settings)
 
     dash_mount = DashMount()
 
@@ -274,7 +282,7 @@ def create_app(
             store=active,
             decoder=decoder,
             metrics=metrics,
-            authorizer=authorizer,
+            resolver=resolver,
             routes=facts.derivation.routes,
             locations=facts.derivation.locations,
             clock=clock,
@@ -284,21 +292,21 @@ def create_app(
             labels=labels,
             lineage_extras=(lineage_exceptions(exceptions, facts.derivation.locations),),
         )
-        dash_mount.attach(
-            create_dash(
-                DashboardQueries(
-                    store=active,
-                    routes=facts.derivation.routes,
-                    locations=facts.derivation.locations,
-                    clock=clock,
-                    slis=engine,
-                    exceptions=exceptions,
-                    registry=registry,
-                    slos=lambda: getattr(app.state, "slos", None),
-                    lineage_extras=app.state.collector.lineage_extras,
-                )
-            )
+        app.state.dash = create_dash(
+            DashboardQueries(
+                store=active,
+                routes=facts.derivation.routes,
+                locations=facts.derivation.locations,
+                clock=clock,
+                slis=engine,
+                exceptions=exceptions,
+                registry=registry,
+                slos=lambda: getattr(app.state, "slos", None),
+                lineage_extras=app.state.collector.lineage_extras,
+            ),
+            max_body_bytes=settings.edge.max_body_bytes,
         )
+        dash_mount.attach(app.state.dash)
         lake = lake_service(settings, active) if settings.lake.enabled else None
         scheduler = start_scheduler(
             active,
@@ -350,10 +358,10 @@ def create_app(
                 active.path,
                 active.schema_version,
                 "on"
-                if authorizer.enabled
-                else "off: loopback only"
-                if _loopback(settings.host)
-                else "OFF on a public address",
+                if settings.auth_enabled
+                else "off: loopback only, everyone is admin"
+                if is_loopback(settings.host)
+                else "OFF on a public address, everyone is admin",
             )
             yield
         finally:
@@ -379,15 +387,16 @@ def create_app(
             if owned:
                 active.close()
 
-    # Swagger UI and ReDoc from the assets fastapi-offline ships (no CDN: /docs
-    # and /redoc work on a network without internet)
-    app = FastAPIOffline(
-        static_url="/static/docs",
+    app = FastAPI(
         title="synclens",
         version="0.1.0",
         summary="Observability and SLOs for inventory synchronisation",
         lifespan=lifespan,
+        docs_url=None,  # served by synclens.docs, behind the read permission
+        redoc_url=None,
+        openapi_url=None,
     )
+    app.state.resolver = resolver
     app.state.registry = registry
     app.state.slos = load_slos(settings.slis.slo_dir)
     app.state.settings = settings
@@ -407,7 +416,28 @@ def create_app(
     app.include_router(orders_api.router)
     app.include_router(health.router)
     app.include_router(admin.router)
-    app.mount("/dashboards", dash_mount)  # the Dash app, attached at start-up
+    app.include_router(docs_api.router)
+    # Swagger UI's and ReDoc's assets (no CDN): anyone may fetch them
+    app.mount(
+        docs_api.STATIC_URL,
+        Guarded(docs_api.static_files(), Need.PUBLIC, sign_in=False),
+        name="static-offline-docs",
+    )
+    app.include_router(signin_api.router)
+    # the Dash app, attached at start-up; each callback checks its own need too
+    app.mount("/dashboards", Guarded(dash_mount, Need.READ, sign_in=resolver.people_sign_in))
+    check_every_route_declares_a_need(app)
+    # outermost last: hosts, then headers on every answer, then limits, CSRF, identity
+    app.add_middleware(IdentityMiddleware, resolver=resolver)
+    app.add_middleware(OriginCheck, trusted=[settings.public_url] if settings.public_url else [])
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.edge.max_body_bytes,
+        timeout_s=settings.edge.body_timeout_s,
+        streaming=_STREAMING,
+    )
+    app.add_middleware(AllowedHosts, hosts=allowed_hosts(settings))
+    app.add_middleware(SecurityHeaders, hsts=settings.edge.tls_cert_file is not None)
     return app
 
 
@@ -417,6 +447,23 @@ async def _store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         {"detail": f"store unavailable: {exc}"}, status_code=503, headers={"Retry-After": retry}
     )
+
+
+#: routes that stream their bodies under limits of their own (ingest)
+_STREAMING = ("/v1/traces", "/v1/events", "/v1/snapshots")
+
+
+def allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """``edge.allowed_hosts``; by default the loopback names on loopback
+    (no DNS rebinding) and any name on another address."""
+    if settings.edge.allowed_hosts:
+        return settings.edge.allowed_hosts
+    if not is_loopback(settings.host):
+        return ("*",)
+    names = ["localhost", "127.0.0.1", "::1", settings.host]
+    if settings.public_url:
+        names.append(urlsplit(settings.public_url).hostname or "localhost")
+    return tuple(names)
 
 
 def _grpc_receiver(settings: Settings, state: CollectorState) -> GrpcReceiver | None:
@@ -440,7 +487,3 @@ def _alertmanager(settings: Settings, exceptions: ExceptionStore) -> Alertmanage
     return AlertmanagerPush(
         url, exceptions, base_url=base, timeout_s=settings.alertmanager.timeout_s
     )
-
-
-def _loopback(host: str) -> bool:
-    return host in ("127.0.0.1", "localhost", "::1") or host.startswith("127.")

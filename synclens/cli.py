@@ -1,5 +1,5 @@
 """The ``synclens`` command: serve, demo, simulate, reconcile, backup, restore,
-alerts / grafana generate."""
+alerts / grafana generate, users hash."""
 
 from __future__ import annotations
 
@@ -89,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
     _backup_commands(commands)
     _generate_commands(commands)
 
+    users = commands.add_parser("users", help="local users: hash a password for synclens.yaml")
+    users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    hash_cmd = users_sub.add_parser(
+        "hash",
+        help="print the argon2id hash of a password (asked twice, not echoed)",
+        description="Print the argon2id hash of a password, for auth.users[].password_hash.",
+    )
+    hash_cmd.add_argument(
+        "--stdin", action="store_true", help="read the password from the first line of stdin"
+    )
+
     simulate = commands.add_parser(
         "simulate",
         help="only the simulated network, against any collector",
@@ -110,7 +121,7 @@ def _backup_commands(commands: Any) -> None:
     )
     backup.add_argument("--to", type=Path, required=True, help="a new or empty directory")
     backup.add_argument("--url", default="http://127.0.0.1:4318", help="service base URL")
-    backup.add_argument("--token", help="bearer token for every system ('*'), when auth is on")
+    backup.add_argument("--token", help="a token with the admin scope, when auth is on")
     restore = commands.add_parser(
         "restore",
         help="restore a backup into a new store (the service stopped)",
@@ -259,6 +270,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _hash_password(args: argparse.Namespace) -> int:
+    from collector.identity.passwords import hash_password
+
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            print("synclens users hash: the passwords differ", file=sys.stderr)
+            return 1
+    if not password:
+        print("synclens users hash: empty password", file=sys.stderr)
+        return 1
+    print(hash_password(password))
+    return 0
+
+
 def _base_settings(args: argparse.Namespace) -> Settings:
     return load_settings(
         args.config,
@@ -305,6 +335,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _restore(args)
         if args.command in ("alerts", "grafana"):
             return _generate(args)
+        if args.command == "users":
+            return _hash_password(args)
         from simulator.cli import run
 
         return int(run(args))

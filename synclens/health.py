@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from collector.api.responses import Model
+from collector.identity import Need, requires
 
 __all__ = ["router"]
 
@@ -20,7 +21,9 @@ class Unready(Model):
     reason: str
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
+@router.get(
+    "/healthz", summary="Liveness: the process answers", dependencies=[requires(Need.PUBLIC)]
+)
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -28,6 +31,7 @@ def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     summary="Readiness: the store takes writes and a decoder can serve",
+    dependencies=[requires(Need.PUBLIC)],
     responses={503: {"model": Unready, "description": "ingest cannot be served now: why"}},
 )
 def readyz(request: Request) -> JSONResponse:
@@ -46,7 +50,12 @@ def _unready(reason: str) -> JSONResponse:
     return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    dependencies=[requires(Need.PUBLIC)],  # as before: Prometheus scrapes without a token
+)
 def metrics(request: Request) -> Response:
     registry: CollectorRegistry = request.app.state.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

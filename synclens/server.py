@@ -17,15 +17,24 @@ import time
 from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
 from collector.decoding import NativeUnavailable, use_native
 from synclens.app import create_app
+from synclens.edge.slowloris import with_header_deadline
 from synclens.settings import ConfigError, Settings
 from synclens.startup import check_stores
 
-__all__ = ["EXIT_STORE_FAILED", "configure_logging", "preflight", "run_app", "serve"]
+__all__ = [
+    "EXIT_STORE_FAILED",
+    "configure_logging",
+    "preflight",
+    "run_app",
+    "serve",
+    "uvicorn_config",
+]
 
 #: exit status after DuckDB invalidated the store (sysexits EX_TEMPFAIL: start again)
 EXIT_STORE_FAILED = 75
@@ -149,16 +158,27 @@ def _exit_store_failed(reason: str) -> None:
 def run_app(settings: Settings, *, before_stop: Callable[[], None] | None = None) -> None:
     """Run the app under uvicorn until SIGTERM/SIGINT; ``before_stop`` runs
     on the signal, while the server still answers, and the stop follows."""
-    config = uvicorn.Config(
-        create_app(settings, on_store_fatal=_exit_store_failed),
+    app = create_app(settings, on_store_fatal=_exit_store_failed)
+    _Server(uvicorn_config(settings, app), before_stop).run()
+
+
+def uvicorn_config(settings: Settings, app: Any) -> uvicorn.Config:
+    """How uvicorn serves ``app``: TLS when given a certificate and key, a
+    deadline for request headers, the keep-alive timeout."""
+    edge = settings.edge
+    return uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=5,  # SIGTERM exits within 10 s in every state
+        http=with_header_deadline(edge.header_timeout_s),
+        timeout_keep_alive=int(max(1, edge.keep_alive_s)),
+        ssl_certfile=edge.tls_cert_file,
+        ssl_keyfile=edge.tls_key_file,
     )
-    _Server(config, before_stop).run()
 
 
 def serve(settings: Settings) -> None:

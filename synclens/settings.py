@@ -8,8 +8,9 @@ key is documented in ``docs/configuration.md`` and a test checks that.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -29,18 +30,23 @@ __all__ = [
     "AmqpSettings",
     "AuthSettings",
     "ConfigError",
+    "EdgeSettings",
     "ExceptionSettings",
     "GrpcSettings",
     "IngestSettings",
     "ItemClass",
     "LabelSettings",
     "LakeSettings",
+    "LocalUserSettings",
     "LocationInfo",
     "NatsSettings",
     "OwnerRoute",
+    "ProxySettings",
     "ReconciliationSettings",
     "RetentionSettings",
+    "Role",
     "Route",
+    "SessionSettings",
     "Settings",
     "SliSettings",
     "SnapshotSettings",
@@ -111,16 +117,84 @@ class LocationInfo(_Strict):
     region: str | None = None
 
 
-class Token(_Strict):
-    """A bearer token and the source systems it may speak for (``*``: all)."""
+Role = Literal["viewer", "operator", "admin"]
 
-    name: str
+#: a token scope: traces, read, operate, events:<systems>, snapshots:<systems>
+_SCOPE = r"^(traces|read|operate|admin|(events|snapshots):(\*|[\w.-]+(,[\w.-]+)*))$"
+
+
+class Token(_Strict):
+    """A bearer token for a machine: either ``scopes``, or (today's form)
+    ``systems``, meaning ingest only for those systems (``*``: all, and traces)."""
+
+    name: str = Field(min_length=1, max_length=128)
     token: SecretStr
-    systems: tuple[str, ...] = ("*",)
+    systems: tuple[str, ...] | None = None
+    scopes: tuple[Annotated[str, Field(pattern=_SCOPE)], ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Token:
+        if self.systems is not None and self.scopes is not None:
+            raise ValueError(f"token {self.name!r}: give either systems or scopes, not both")
+        return self
+
+
+class LocalUserSettings(_Strict):
+    """A person who signs in with a password (hash: ``synclens users hash``)."""
+
+    login: str = Field(min_length=1, max_length=128, pattern=r"^[^\s:]+$")
+    name: str | None = None
+    password_hash: SecretStr
+    role: Role = "viewer"
+
+
+class ProxySettings(_Strict):
+    """A trusted authenticating proxy (oauth2-proxy) in front of synclens."""
+
+    trusted: tuple[str, ...] = ()
+    user_header: str = "X-Forwarded-User"
+    email_header: str = "X-Forwarded-Email"
+    groups_header: str = "X-Forwarded-Groups"
+
+    @field_validator("trusted")
+    @classmethod
+    def _networks(cls, trusted: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in trusted:
+            ipaddress.ip_network(entry, strict=False)  # ValueError names the entry
+        return trusted
+
+
+class SessionSettings(_Strict):
+    secret: SecretStr | None = None
+    max_age_s: int = Field(8 * 3600, ge=60)
 
 
 class AuthSettings(_Strict):
     tokens: tuple[Token, ...] = ()
+    users: tuple[LocalUserSettings, ...] = ()
+    proxy: ProxySettings = ProxySettings()
+    groups: dict[str, Role] = Field(default_factory=dict)
+    default_role: Role | None = None
+    anonymous_role: Role | None = None
+    session: SessionSettings = SessionSettings()
+
+
+class EdgeSettings(_Strict):
+    """What every request meets: host names, limits, timeouts, TLS."""
+
+    allowed_hosts: tuple[str, ...] = ()
+    max_body_bytes: int = Field(1 * MiB, gt=0)
+    body_timeout_s: float = Field(30.0, gt=0)
+    header_timeout_s: float = Field(10.0, gt=0)
+    keep_alive_s: float = Field(5.0, gt=0)
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> EdgeSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("edge.tls_cert_file and edge.tls_key_file go together")
+        return self
 
 
 class StoreSettings(_Strict):
@@ -328,6 +402,7 @@ class Settings(BaseSettings):
     tolerances: tuple[Tolerance, ...] = ()
     locations: dict[str, LocationInfo] = Field(default_factory=dict)
     auth: AuthSettings = AuthSettings()
+    edge: EdgeSettings = EdgeSettings()
     retention: RetentionSettings = RetentionSettings()
     store: StoreSettings = StoreSettings()
     lake: LakeSettings = LakeSettings()
@@ -365,7 +440,9 @@ class Settings(BaseSettings):
 
     @property
     def auth_enabled(self) -> bool:
-        return bool(self.auth.tokens)
+        """Whether any way of telling callers apart is configured."""
+        auth = self.auth
+        return bool(auth.tokens or auth.users or auth.proxy.trusted)
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:

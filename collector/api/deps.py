@@ -8,9 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from collector.auth import Authorizer, Unauthorized
 from collector.clock import Clock
 from collector.decoding import Decoder
+from collector.identity import Need, Resolver, requires
 from collector.labels import LabelBounds
 from collector.lineage import LineageExtra
 from collector.locations import LocationMap
@@ -26,7 +26,7 @@ class CollectorState:
     store: Store
     decoder: Decoder
     metrics: IngestMetrics
-    authorizer: Authorizer
+    resolver: Resolver  # who calls: gRPC asks it (HTTP has the middleware)
     routes: RouteTable
     locations: LocationMap
     clock: Clock
@@ -47,11 +47,5 @@ def _collector(request: Request) -> CollectorState:
 CollectorDep = Annotated[CollectorState, Depends(_collector)]
 
 
-def _require_token(request: Request, state: CollectorDep) -> None:
-    try:
-        state.authorizer.systems_for(request.headers.get("authorization"))
-    except Unauthorized as exc:
-        raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
-
-
-ReaderAuth = Depends(_require_token)
+#: the query API's routers: the caller needs the ``read`` permission
+ReaderAuth = requires(Need.READ)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import duckdb
 from fastapi import APIRouter, Request
@@ -13,11 +13,11 @@ from collector.api.commit import commit
 from collector.api.deps import CollectorDep
 from collector.api.models import EventsAccepted, EventsRefused
 from collector.api.responses import refusals
-from collector.auth import Unauthorized
 from collector.cloudevents import (
     EventDecodeError,
 )
 from collector.decoding import DecoderUnavailable, EventMode
+from collector.identity import Need, Principal, refusal, requires
 from collector.store import QueueFull, StoreClosed
 from collector.telemetry import count_stored_events
 
@@ -50,10 +50,14 @@ def _mode(ctype: str, headers: dict[str, str], body_start: bytes) -> EventMode |
             "model": EventsRefused,
             "description": "not JSON / not CloudEvents at all, or the single event is invalid",
         },
-        **refusals(401, 413, 415, 429, 503, ingest=True),
+        **refusals(401, 403, 413, 415, 429, 503, ingest=True),
     },
 )
-async def post_events(request: Request, state: CollectorDep) -> JSONResponse:
+async def post_events(
+    request: Request,
+    state: CollectorDep,
+    caller: Annotated[Principal, requires(Need.EVENTS, renders=True)],
+) -> JSONResponse:
     ctype = media_type(request)
     headers = {k.lower(): v for k, v in request.headers.items()}
 
@@ -63,10 +67,10 @@ async def post_events(request: Request, state: CollectorDep) -> JSONResponse:
         state.metrics.requests_rejected.labels(endpoint="events", code=str(status)).inc()
         return JSONResponse({"error": message, **body}, status_code=status, headers=extra)
 
-    try:
-        allowed = state.authorizer.systems_for(headers.get("authorization"))
-    except Unauthorized as exc:
-        return fail(401, str(exc), {"WWW-Authenticate": "Bearer"})
+    refused = refusal(caller, Need.EVENTS)
+    if refused is not None:
+        return fail(refused.status, refused.message, refused.headers)
+    allowed = caller.systems(Need.EVENTS)
     if "ce-specversion" not in headers and ctype not in (_STRUCTURED, _BATCH, "application/json"):
         return fail(
             415,

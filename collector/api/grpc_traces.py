@@ -31,7 +31,7 @@ from google.rpc.error_details_pb2 import RetryInfo
 from google.rpc.status_pb2 import Status
 
 from collector.api.deps import CollectorState
-from collector.auth import Unauthorized
+from collector.identity import Need, refusal
 from collector.otlp import export_response
 from collector.span_export import ExportRefused, Refusal, export_spans
 
@@ -115,10 +115,14 @@ class GrpcReceiver:
         state = self._state
         metadata = context.invocation_metadata() or ()
         authorization = next((str(v) for k, v in metadata if k == "authorization"), None)
-        try:
-            state.authorizer.systems_for(authorization)
-        except Unauthorized as exc:
-            await _abort(state, context, grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        refused = refusal(state.resolver.bearer(authorization), Need.TRACES)
+        if refused is not None:
+            code = (
+                grpc.StatusCode.UNAUTHENTICATED
+                if refused.status == 401
+                else grpc.StatusCode.PERMISSION_DENIED
+            )
+            await _abort(state, context, code, refused.message)
         try:
             batch = await export_spans(state, request, as_json=False)
         except ExportRefused as exc:

@@ -23,7 +23,7 @@ from collector.api.body import BodyError, media_type
 from collector.api.deps import CollectorDep, ReaderAuth
 from collector.api.models import SnapshotList, SnapshotRefused, SnapshotStored
 from collector.api.responses import refusals
-from collector.auth import Unauthorized
+from collector.identity import Need, Principal, refusal, requires
 from collector.queries import sql
 from collector.snapshot_formats import csv_batches, json_snapshot, parquet_batches
 from collector.snapshots import (
@@ -107,7 +107,7 @@ def _store(
         )
         batches = csv_batches(path, checker) if fmt == "csv" else parquet_batches(path)
     if allowed is not None and header.system not in allowed:
-        raise SnapshotError(403, f"this token may not send snapshots for system {header.system!r}")
+        raise SnapshotError(403, f"this caller may not send snapshots for system {header.system!r}")
     return write_snapshot(
         store,
         header,
@@ -128,7 +128,7 @@ def _store(
         for code, why in (
             (400, "undecodable body (bad JSON, truncated Parquet) or bad header"),
             (401, "missing or invalid bearer token"),
-            (403, "the token may not speak for this system"),
+            (403, "the caller may not send snapshots (for this system)"),
             (413, "body over snapshots.max_body_bytes, before or after gzip"),
             (415, "unsupported content type or encoding"),
             (422, "wrong columns, invalid rows or repeated keys; nothing stored"),
@@ -140,6 +140,7 @@ async def post_snapshot(
     request: Request,
     state: CollectorDep,
     limits: LimitsDep,
+    caller: Annotated[Principal, requires(Need.SNAPSHOTS, renders=True)],
     system: Annotated[str | None, Query(description="CSV/Parquet: the system")] = None,
     instance: Annotated[str | None, Query(description="CSV/Parquet: the instance")] = None,
     taken_at: Annotated[str | None, Query(description="CSV/Parquet: RFC 3339")] = None,
@@ -150,13 +151,13 @@ async def post_snapshot(
         state.metrics.requests_rejected.labels(endpoint="snapshots", code=str(status)).inc()
         return JSONResponse(body or {"error": message, "stored": False}, status_code=status)
 
-    try:
-        allowed = state.authorizer.systems_for(request.headers.get("authorization"))
-    except Unauthorized as exc:
-        state.metrics.requests_rejected.labels(endpoint="snapshots", code="401").inc()
+    refused = refusal(caller, Need.SNAPSHOTS)
+    if refused is not None:
+        state.metrics.requests_rejected.labels(endpoint="snapshots", code=str(refused.status)).inc()
         return JSONResponse(
-            {"error": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            {"error": refused.message}, status_code=refused.status, headers=refused.headers
         )
+    allowed = caller.systems(Need.SNAPSHOTS)
     ctype = media_type(request)
     fmt: Format | None = _TYPES.get(ctype)
     if format is not None:

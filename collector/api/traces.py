@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 
@@ -10,7 +10,7 @@ from collector.api.body import BodyError, media_type, read_body
 from collector.api.deps import CollectorDep
 from collector.api.models import ExportTraceResponse, RpcStatus
 from collector.api.responses import Model
-from collector.auth import Unauthorized
+from collector.identity import Need, Principal, refusal, requires
 from collector.otlp import export_response, status_body
 from collector.span_export import ExportRefused, Refusal, export_spans
 
@@ -32,7 +32,8 @@ def _otlp(model: type[Model], description: str) -> dict[str, Any]:
 
 
 # google.rpc.Code numbers
-_INVALID_ARGUMENT, _UNAUTHENTICATED, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 16, 8, 14
+_INVALID_ARGUMENT, _PERMISSION_DENIED, _UNAUTHENTICATED = 3, 7, 16
+_RESOURCE_EXHAUSTED, _UNAVAILABLE = 8, 14
 
 _REFUSED: dict[Refusal, tuple[int, int]] = {  # HTTP status, google.rpc.Code
     "invalid": (400, _INVALID_ARGUMENT),
@@ -52,6 +53,7 @@ _REFUSED: dict[Refusal, tuple[int, int]] = {  # HTTP status, google.rpc.Code
         ),
         400: _otlp(RpcStatus, "undecodable body (google.rpc.Status)"),
         401: _otlp(RpcStatus, "missing or invalid bearer token"),
+        403: _otlp(RpcStatus, "the token lacks the traces scope"),
         413: _otlp(
             RpcStatus,
             "body over the limit, before or after gzip, or spans repeating more than 256 MiB"
@@ -62,7 +64,11 @@ _REFUSED: dict[Refusal, tuple[int, int]] = {  # HTTP status, google.rpc.Code
         503: _otlp(RpcStatus, "decoder or store unavailable; retry after Retry-After seconds"),
     },
 )
-async def export_traces(request: Request, state: CollectorDep) -> Response:
+async def export_traces(
+    request: Request,
+    state: CollectorDep,
+    caller: Annotated[Principal, requires(Need.TRACES, renders=True)],
+) -> Response:
     ctype = media_type(request)
     as_json = ctype == _JSON
 
@@ -84,10 +90,10 @@ async def export_traces(request: Request, state: CollectorDep) -> Response:
             _INVALID_ARGUMENT,
             f"unsupported Content-Type {ctype or '(none)'!r}; use {_PROTOBUF} or {_JSON}",
         )
-    try:
-        state.authorizer.systems_for(request.headers.get("authorization"))
-    except Unauthorized as exc:
-        return fail(401, _UNAUTHENTICATED, str(exc), {"WWW-Authenticate": "Bearer"})
+    refused = refusal(caller, Need.TRACES)
+    if refused is not None:
+        code = _UNAUTHENTICATED if refused.status == 401 else _PERMISSION_DENIED
+        return fail(refused.status, code, refused.message, refused.headers)
     try:
         body = await read_body(request, state.max_body_bytes)
     except BodyError as exc:

@@ -33,6 +33,7 @@ from collector.timefmt import parse_rfc3339_ns
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_ID_CHARS",
     "NOT_EXTENSIONS",
     "STOCK_STATUSES",
     "USUAL_EXTENSIONS",
@@ -69,6 +70,10 @@ class EventDecodeError(ValueError):
     """Body is not JSON / not CloudEvents at all (-> HTTP 400). str() is an English reason."""
 
 
+#: the longest event id, source, SKU, location or order id stored (characters)
+MAX_ID_CHARS = 256
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """One event that was not accepted: its position in the request, its id when readable."""
@@ -99,6 +104,7 @@ class EventBatch:
 # (substring of a reason, code), first match wins; the reasons are written below.
 _REASON_CODES: tuple[tuple[str, str], ...] = (
     ("token is not allowed", "unauthorized_source"),
+    ("characters long", "too_long"),
     ("specversion", "bad_specversion"),
     ("traceparent", "bad_traceparent"),
     ("'time'", "bad_time"),
@@ -298,6 +304,15 @@ def event_row(
         raise EventRejected(
             "the event holds a number beyond the float range or nests too deeply"
         ) from None
+    order_id = optional_field(dget("order_id"), "order_id", True)
+    _check_lengths(
+        id=event_id,
+        source=source,
+        sku=sku,
+        location=location,
+        to_location=to_location,
+        order_id=order_id,
+    )
     row = (
         source,
         event_id,
@@ -311,7 +326,7 @@ def event_row(
         quantity,
         stock_status,
         uom,
-        optional_field(dget("order_id"), "order_id", True),
+        order_id,
         optional_field(dget("channel"), "channel", False),
         sequence,
         optional_field(dget("lot"), "lot", True),
@@ -325,6 +340,14 @@ def event_row(
     if check_text:
         _check_text(row)
     return row
+
+
+def _check_lengths(**identifiers: str | None) -> None:
+    for name, value in identifiers.items():
+        if value is not None and len(value) > MAX_ID_CHARS:
+            raise EventRejected(
+                f"'{name}' is {len(value)} characters long; at most {MAX_ID_CHARS} are kept"
+            )
 
 
 def _check_text(row: tuple[object, ...]) -> None:

@@ -30,6 +30,7 @@ import orjson
 
 from collector.cloudevents.events import (
     EVENT_TYPES,
+    MAX_ID_CHARS,
     NOT_EXTENSIONS,
     STOCK_STATUSES,
     USUAL_EXTENSIONS,
@@ -208,6 +209,9 @@ def _fast(
     if set(map(type, datas)) != {dict}:
         raise _Unusual
     fields, data_texts = _fast_data(cast(list[dict[str, object]], datas), types)
+    _fast_lengths(
+        ids, sources, *(fields[k] for k in ("sku", "location", "to_location", "order_id"))
+    )
     return {
         "source": cast(list[object], sources),
         "id": cast(list[object], ids),
@@ -222,6 +226,14 @@ def _fast(
         "extensions": extensions,
         "received_ns": [received_ns] * n,
     }
+
+
+def _fast_lengths(*columns: list[str] | list[object]) -> None:
+    """Give up when an identifier is too long: the per-event way says which."""
+    for column in columns:
+        texts = cast(list[str | None], column)
+        if max(map(len, filter(None, texts)), default=0) > MAX_ID_CHARS:
+            raise _Unusual
 
 
 def _texts(values: list[object] | None) -> list[str]:

@@ -6,11 +6,13 @@ from typing import Any, cast
 
 from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
 
+from collector.identity import Need
 from dashboards import ids
+from dashboards.access import callback, current_principal
 from dashboards.components import attrs, href
 from dashboards.figures import KIND_LABELS
 from dashboards.queries import DashboardQueries
-from metrics.exceptions import InvalidTransition, NotFound
+from metrics.exceptions import MAX_NOTE_BYTES, InvalidTransition, NotFound
 
 __all__ = ["layout", "register"]
 
@@ -50,7 +52,8 @@ def _given(value: str | None) -> list[dict[str, str]]:
     return [{"label": value, "value": value}] if value else []
 
 
-def layout(params: dict[str, str]) -> html.Div:
+def layout(params: dict[str, str], *, may_operate: bool = False) -> html.Div:
+    """``may_operate``: show acknowledge / resolve (the callback checks again)."""
     selected = params.get("id")
     return html.Div(
         [
@@ -123,30 +126,7 @@ def layout(params: dict[str, str]) -> html.Div:
                         [
                             html.Div(id=ids.EX_DETAIL),
                             html.Div(id=ids.EX_EVIDENCE, className="evidence"),
-                            html.Div(
-                                [
-                                    dcc.Input(
-                                        id=ids.EX_BY,
-                                        placeholder="your name",
-                                        type="text",
-                                        debounce=False,
-                                    ),
-                                    dcc.Textarea(
-                                        id=ids.EX_NOTE, placeholder="note (why, what was done)"
-                                    ),
-                                    html.Div(
-                                        [
-                                            html.Button(
-                                                "Acknowledge", id=ids.EX_ACK, className="primary"
-                                            ),
-                                            html.Button("Resolve", id=ids.EX_RESOLVE),
-                                        ],
-                                        className="buttons",
-                                    ),
-                                    html.Div(id=ids.EX_MESSAGE, className="message"),
-                                ],
-                                className="actions",
-                            ),
+                            _actions() if may_operate else html.Div(),
                             html.H3("Audit trail"),
                             html.Div(id=ids.EX_AUDIT, className="audit"),
                         ],
@@ -156,6 +136,27 @@ def layout(params: dict[str, str]) -> html.Div:
                 className="exceptions-grid",
             ),
         ]
+    )
+
+
+def _actions() -> html.Div:
+    return html.Div(
+        [
+            dcc.Textarea(
+                id=ids.EX_NOTE,
+                placeholder="note (why, what was done)",
+                maxLength=MAX_NOTE_BYTES // 4,  # UTF-8: the server counts bytes
+            ),
+            html.Div(
+                [
+                    html.Button("Acknowledge", id=ids.EX_ACK, className="primary"),
+                    html.Button("Resolve", id=ids.EX_RESOLVE),
+                ],
+                className="buttons",
+            ),
+            html.Div(id=ids.EX_MESSAGE, className="message"),
+        ],
+        className="actions",
     )
 
 
@@ -222,7 +223,9 @@ def _audit(rows: list[dict[str, Any]]) -> Any:
 
 
 def register(app: Dash, q: DashboardQueries) -> None:
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.EX_TABLE, "data"),
         Output(ids.EX_SUMMARY, "children"),
         Output(ids.EX_WAREHOUSE, "options"),
@@ -259,7 +262,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
             [{"label": t, "value": t} for t in facets["target"]],
         )
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.EX_SELECTED, "data"),
         Input(ids.EX_TABLE, "selected_row_ids"),
         prevent_initial_call=True,
@@ -267,7 +272,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
     def _select(row_ids: list[int] | None) -> Any:
         return int(row_ids[0]) if row_ids else no_update
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.EX_DETAIL, "children"),
         Output(ids.EX_EVIDENCE, "children"),
         Output(ids.EX_AUDIT, "children"),
@@ -280,27 +287,29 @@ def register(app: Dash, q: DashboardQueries) -> None:
         audit = q.audit(exception_id).to_dict("records") if found and exception_id else []
         return head, links, _audit(cast(list[dict[str, Any]], audit))
 
-    @app.callback(
+    @callback(
+        app,
+        Need.OPERATE,
         Output(ids.EX_MESSAGE, "children"),
         Output(ids.EX_CHANGED, "data"),
         Input(ids.EX_ACK, "n_clicks"),
         Input(ids.EX_RESOLVE, "n_clicks"),
         State(ids.EX_SELECTED, "data"),
-        State(ids.EX_BY, "value"),
         State(ids.EX_NOTE, "value"),
         State(ids.EX_CHANGED, "data"),
         prevent_initial_call=True,
     )
     def _act(
-        _a: Any, _r: Any, exception_id: int | None, by: str | None, note: str | None, changed: int
+        _a: Any, _r: Any, exception_id: int | None, note: str | None, changed: int
     ) -> tuple[Any, ...]:
         if not exception_id:
             return "Select an exception first.", no_update
-        if not (by or "").strip():
-            return "Enter your name: every change is recorded with who made it.", no_update
+        text = (note or "").strip()
+        if len(text.encode()) > MAX_NOTE_BYTES:
+            return f"The note is longer than {MAX_NOTE_BYTES} bytes.", no_update
         move = q.acknowledge if ctx.triggered_id == ids.EX_ACK else q.resolve
         try:
-            done = move(int(exception_id), by=(by or "").strip(), note=(note or "").strip())
+            done = move(int(exception_id), current_principal(), note=text)
         except (NotFound, InvalidTransition) as exc:
             return str(exc), no_update
         return f"#{done['id']} is now {done['status']}.", (changed or 0) + 1

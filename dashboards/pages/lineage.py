@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from collector.identity import Need
 from dashboards import figures, history, ids, lanes
+from dashboards.access import callback
 from dashboards.components import attrs, graph, section
 from dashboards.frames import LineageFrames
 from dashboards.lookup import find
@@ -164,7 +166,9 @@ def summary(raw: dict[str, Any], f: LineageFrames, subject: str) -> list[Any]:
 
 
 def register(app: Dash, q: DashboardQueries) -> None:
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.LN_SUMMARY, "children"),
         Output(ids.LN_SWIMLANE, "figure"),
         Output(ids.LN_HISTORY, "rowData"),
@@ -221,7 +225,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
             wanted if wanted != search else no_update,
         )
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.LN_TRACE_ID, "data"),
         Input(ids.LN_SWIMLANE, "clickData"),
         Input(ids.LN_HISTORY, "selectedRows"),
@@ -237,7 +243,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
             return no_update
         return data[0]
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.LN_URL, "search", allow_duplicate=True),
         Input(ids.LN_TRACE_ID, "data"),
         State(ids.LN_PARAMS, "data"),
@@ -252,7 +260,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
         wanted = "?" + urlencode({**params, "trace": trace_id})
         return wanted if wanted != search else no_update
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.LN_TRACE_TITLE, "children"),
         Output(ids.LN_TRACE, "figure"),
         Input(ids.LN_TRACE_ID, "data"),

@@ -6,8 +6,10 @@ from typing import Any, cast
 
 from dash import Dash, Input, Output, State, dcc, html
 
+from collector.identity import Need
 from collector.timefmt import NS_PER_S
 from dashboards import figures, ids
+from dashboards.access import callback
 from dashboards.components import attrs, graph, href, section, stat
 from dashboards.queries import DashboardQueries
 
@@ -109,7 +111,9 @@ def _newest(rows: list[dict[str, Any]]) -> Any:
 
 
 def register(app: Dash, q: DashboardQueries) -> None:
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.OC_BURN, "figure"),
         Output(ids.OC_FAILING, "figure"),
         Output(ids.OC_UNDELIVERED, "figure"),
@@ -158,7 +162,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
             _newest(cast(list[dict[str, Any]], newest.to_dict("records"))),
         )
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.OC_INGEST, "children"),
         Output(ids.OC_INGEST_SAMPLE, "data"),
         Input(ids.REFRESH, "n_intervals"),

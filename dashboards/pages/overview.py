@@ -7,7 +7,9 @@ from typing import Any
 import pandas as pd
 from dash import Dash, Input, Output, ctx, dcc, html
 
+from collector.identity import Need
 from dashboards import figures, ids
+from dashboards.access import callback
 from dashboards.components import attrs, graph, href, pct, section, stat
 from dashboards.queries import WINDOWS, DashboardQueries
 
@@ -134,7 +136,9 @@ def _count(value: object) -> str:
 
 
 def register(app: Dash, q: DashboardQueries) -> None:
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.OV_TILES, "children"),
         Output(ids.OV_HEADLINE, "children"),
         Output(ids.OV_MISMATCH, "figure"),
@@ -185,7 +189,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
             figures.backlog_bars(backlog),
         )
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         Output(ids.OV_LATENCY, "figure"),
         Input(ids.OV_WINDOW, "value"),
         Input(ids.REFRESH, "n_intervals"),
@@ -195,7 +201,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
         # window here never holds the rest of the page back
         return figures.latency_by_target(q.by_target(window if window in WINDOWS else "24h"))
 
-    @app.callback(
+    @callback(
+        app,
+        Need.READ,
         # the shell's location: a new pathname makes the router show that page
         Output(ids.URL, "pathname"),
         Output(ids.URL, "search"),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 
 from collector.api.deps import ReaderAuth
 from collector.api.responses import refusals
+from collector.identity import Need, Principal, requires
 from metrics.api.models import AuditLog, ExceptionPage, ExceptionView, Transition
 from metrics.api.reconciliations import ServiceDep
 from metrics.exceptions import InvalidTransition, NotFound
@@ -19,7 +20,7 @@ router = APIRouter(
     prefix="/api/v1/exceptions",
     tags=["exceptions"],
     dependencies=[ReaderAuth],
-    responses=refusals(401, (503, "the exception workflow is starting or stopping")),
+    responses=refusals(401, 403, (503, "the exception workflow is starting or stopping")),
 )
 
 _KIND = "^(" + "|".join(KINDS) + ")$"
@@ -69,10 +70,17 @@ def get_exception(service: ServiceDep, exception_id: ExceptionId) -> dict[str, A
     return found
 
 
-def _move(service: ServiceDep, exception_id: int, body: Transition, to: str) -> dict[str, Any]:
+Operator = Annotated[Principal, requires(Need.OPERATE)]
+
+
+def _move(
+    service: ServiceDep, exception_id: int, body: Transition, who: Principal, to: str
+) -> dict[str, Any]:
     move = service.exceptions.acknowledge if to == "ack" else service.exceptions.resolve
     try:
-        return move(exception_id, by=body.by, note=body.note, now_ns=service.clock())
+        return move(
+            exception_id, by=who.name, subject=who.subject, note=body.note, now_ns=service.clock()
+        )
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except InvalidTransition as exc:
@@ -89,9 +97,9 @@ _MOVES = {**_NOT_FOUND, **refusals(409)}
     responses=_MOVES,
 )
 def ack_exception(
-    service: ServiceDep, exception_id: ExceptionId, body: Transition
+    service: ServiceDep, exception_id: ExceptionId, body: Transition, who: Operator
 ) -> dict[str, Any]:
-    return _move(service, exception_id, body, "ack")
+    return _move(service, exception_id, body, who, "ack")
 
 
 @router.post(
@@ -101,9 +109,9 @@ def ack_exception(
     responses=_MOVES,
 )
 def resolve_exception(
-    service: ServiceDep, exception_id: ExceptionId, body: Transition
+    service: ServiceDep, exception_id: ExceptionId, body: Transition, who: Operator
 ) -> dict[str, Any]:
-    return _move(service, exception_id, body, "resolve")
+    return _move(service, exception_id, body, who, "resolve")
 
 
 @router.get(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from collector.api.responses import Model
+from metrics.exceptions import MAX_NOTE_BYTES
 
 __all__ = [
     "AuditLog",
@@ -210,7 +211,10 @@ class AuditRow(Model):
     action: str
     from_status: str | None
     to_status: str
-    by: str
+    by: str = Field(description="who acted: the signed-in user's or the token's name")
+    by_subject: str | None = Field(
+        None, description="their stable id (user:, proxy:, token:); none for synclens itself"
+    )
     note: str
 
 
@@ -220,7 +224,19 @@ class AuditLog(Model):
 
 
 class Transition(BaseModel):
-    """Body of ``/ack`` and ``/resolve``."""
+    """Body of ``/ack`` and ``/resolve``; who acts is the caller, never the body."""
 
-    by: str = Field(min_length=1, description="who does this")
-    note: str = Field("", description="why")
+    note: str = Field("", description=f"why (at most {MAX_NOTE_BYTES} bytes of UTF-8)")
+    by: str | None = Field(
+        None,
+        deprecated=True,
+        description="ignored: the audit records the signed-in user or the token's name",
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _note_fits(cls, note: str) -> str:
+        size = len(note.encode())
+        if size > MAX_NOTE_BYTES:
+            raise ValueError(f"note is {size} bytes; at most {MAX_NOTE_BYTES} are kept")
+        return note

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from collector.api.deps import ReaderAuth
 from collector.api.responses import refusals
+from collector.identity import Need, requires
 from metrics.api.deps import running
 from metrics.api.models import PassSummary, RunDetail, RunList
 from metrics.reconciliation.results import run_detail, runs
@@ -26,7 +27,7 @@ router = APIRouter(
     prefix="/api/v1/reconciliations",
     tags=["reconciliation"],
     dependencies=[ReaderAuth],
-    responses=refusals(401, (503, "reconciliation is starting or stopping")),
+    responses=refusals(401, 403, (503, "reconciliation is starting or stopping")),
 )
 
 #: ids and offsets are 64-bit in the store: larger ones are invalid (422), not an error
@@ -38,6 +39,7 @@ Offset = Annotated[int, Query(ge=0, le=2**63 - 1)]
     "",
     summary="Reconcile the latest snapshots and run every detector now",
     response_model=PassSummary,
+    dependencies=[requires(Need.OPERATE)],
 )
 async def post_reconciliation(service: ServiceDep) -> dict[str, Any]:
     result = await anyio.to_thread.run_sync(lambda: service.run_pass(trigger="api"))

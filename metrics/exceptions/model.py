@@ -8,7 +8,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SEVERITY", "Candidate", "InvalidTransition", "NotFound", "SyncResult"]
+__all__ = [
+    "MAX_NOTE_BYTES",
+    "SEVERITY",
+    "Candidate",
+    "InvalidTransition",
+    "NotFound",
+    "SyncResult",
+]
+
+#: notes are kept whole in the append-only audit log: a bound on one entry
+MAX_NOTE_BYTES = 4096
 
 SEVERITY: dict[str, str] = {
     "mismatch": "warning",

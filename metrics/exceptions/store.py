@@ -25,6 +25,7 @@ from sqlalchemy import (
 
 from metrics.exceptions.database import open_engine, upgrade
 from metrics.exceptions.model import (
+    MAX_NOTE_BYTES,
     SEVERITY,
     Candidate,
     InvalidTransition,
@@ -224,6 +225,7 @@ class ExceptionStore:
         note: str,
         now_ns: int,
         action: str,
+        subject: str | None = None,
     ) -> None:
         values: dict[str, Any] = {"status": to, "updated_at_ns": now_ns}
         if to == "acknowledged":
@@ -249,6 +251,7 @@ class ExceptionStore:
                 from_status=row["status"],
                 to_status=to,
                 by=by,
+                by_subject=subject,
                 note=note,
             )
         )
@@ -256,17 +259,35 @@ class ExceptionStore:
 
     # -- people ---------------------------------------------------------------
 
-    def acknowledge(self, exception_id: int, *, by: str, note: str, now_ns: int) -> dict[str, Any]:
-        return self._by_hand(exception_id, "acknowledged", by=by, note=note, now_ns=now_ns)
+    def acknowledge(
+        self, exception_id: int, *, by: str, note: str, now_ns: int, subject: str | None = None
+    ) -> dict[str, Any]:
+        """``by`` is the name people read, ``subject`` the principal's stable id."""
+        return self._by_hand(
+            exception_id, "acknowledged", by=by, subject=subject, note=note, now_ns=now_ns
+        )
 
-    def resolve(self, exception_id: int, *, by: str, note: str, now_ns: int) -> dict[str, Any]:
-        return self._by_hand(exception_id, "resolved", by=by, note=note, now_ns=now_ns)
+    def resolve(
+        self, exception_id: int, *, by: str, note: str, now_ns: int, subject: str | None = None
+    ) -> dict[str, Any]:
+        return self._by_hand(
+            exception_id, "resolved", by=by, subject=subject, note=note, now_ns=now_ns
+        )
 
     def _by_hand(
-        self, exception_id: int, to: str, *, by: str, note: str, now_ns: int
+        self,
+        exception_id: int,
+        to: str,
+        *,
+        by: str,
+        subject: str | None,
+        note: str,
+        now_ns: int,
     ) -> dict[str, Any]:
         if not by.strip():
             raise InvalidTransition("'by' must name who does this")
+        if len(note.encode()) > MAX_NOTE_BYTES:
+            raise InvalidTransition(f"the note is longer than {MAX_NOTE_BYTES} bytes")
         with self.engine.begin() as conn:
             row = conn.execute(select(exceptions).where(exceptions.c.id == exception_id)).first()
             if row is None:
@@ -285,6 +306,7 @@ class ExceptionStore:
                 note=note,
                 now_ns=now_ns,
                 action="acknowledged" if to == "acknowledged" else "resolved",
+                subject=subject,
             )
         found = self.get(exception_id)
         assert found is not None

@@ -102,7 +102,8 @@ audit = Table(
     Column("action", String(32), nullable=False),  # opened | acknowledged | resolved | ...
     Column("from_status", String(16)),
     Column("to_status", String(16), nullable=False),
-    Column("by", String(256), nullable=False),
+    Column("by", String(256), nullable=False),  # display name (or "synclens")
+    Column("by_subject", String(256)),  # user:ana, token:wms, oidc:<sub>; NULL: synclens
     Column("note", Text, nullable=False),
     Index("ix_exception_audit_exception", "exception_id"),
 )

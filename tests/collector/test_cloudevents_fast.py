@@ -591,3 +591,34 @@ def test_parse_rfc3339_ns_list_usual_shapes(
         for when in whens
     ]
     assert parse_rfc3339_ns_list(texts) == expected
+
+
+@pytest.mark.parametrize("field", ["id", "source", "sku", "location", "order_id", "to_location"])
+def test_identifiers_over_256_characters_are_rejected_one_by_one(field: str) -> None:
+    def event(i: int, long: bool) -> dict[str, Any]:
+        value = ("x" * 257) if long else None
+        data: dict[str, Any] = {"sku": "BOLT-M8", "location": "DC-EAST/1", "quantity": 1,
+                                "order_id": "SO-1", "to_location": "DC-EAST/2"}  # fmt: skip
+        doc: dict[str, Any] = {"specversion": "1.0", "id": f"e-{i}", "source": "wms/dc-east",
+                               "type": "inventory.moved", "time": "2026-11-20T08:15:02Z",
+                               "data": data}  # fmt: skip
+        if value is not None:
+            if field in ("id", "source"):
+                doc[field] = "wms/" + value if field == "source" else value
+            else:
+                data[field] = value
+        return doc
+
+    events = [event(i, long=i == 30) for i in range(60)]  # long enough for the fast path
+    body = body_of(events)
+    assert len(body) > fast.FAST_MIN_CHARS
+    batch = assert_same(body)
+    assert batch is None  # the fast path leaves it to the per-event way, which says why
+    decoded = decode_batch(body, received_ns=RECEIVED)
+    [rejection] = decoded.rejected
+    assert rejection.index == 30 and f"'{field}' is" in rejection.reason
+    assert "at most 256" in rejection.reason and rejection.code == "too_long"
+    assert len(decoded.columns["id"]) == 59
+    exactly = [event(0, long=False)]
+    exactly[0]["data"]["sku"] = "y" * 256
+    assert decode_batch(body_of(exactly), received_ns=RECEIVED).rejected == ()

@@ -31,6 +31,7 @@ from tests.conftest import LiveServer, Service, free_port
 
 TOKEN = "grpc-test-token"
 AUTH = {"authorization": f"Bearer {TOKEN}"}
+READER = {"authorization": "Bearer grpc-test-reader"}  # the middleware's token only ingests
 LIMIT = 1024 * 1024  # ingest.max_body_bytes of the server below
 
 
@@ -41,7 +42,12 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         db=str(tmp / "synclens.duckdb"),
         ops_db=f"sqlite:///{tmp / 'ops.sqlite'}",
         ingest=IngestSettings(decode_workers=0, max_body_bytes=LIMIT, queue_max_rows=50),
-        auth=AuthSettings(tokens=(Token(name="middleware", token=TOKEN),)),
+        auth=AuthSettings(
+            tokens=(
+                Token(name="middleware", token=TOKEN),
+                Token(name="reader", token="grpc-test-reader", scopes=("read",)),
+            )
+        ),
     )
     # not through load_settings: the environment beats its arguments there, and
     # tests/conftest.py sets SYNCLENS_GRPC__PORT=0 for every other test
@@ -69,13 +75,13 @@ def _refusal(svc: Service, body: bytes, **kw: Any) -> grpc.RpcError:
 
 
 def _lineage(svc: Service, sku: str) -> dict[str, Any]:
-    resp = svc.get("/api/v1/lineage", params={"sku": sku}, headers=AUTH)
+    resp = svc.get("/api/v1/lineage", params={"sku": sku}, headers=READER)
     assert resp.status_code == 200, resp.text
     return dict(resp.json())
 
 
 def _trace(svc: Service, trace_id: str) -> dict[str, Any]:
-    resp = svc.get(f"/api/v1/traces/{trace_id}", headers=AUTH)
+    resp = svc.get(f"/api/v1/traces/{trace_id}", headers=READER)
     assert resp.status_code == 200, resp.text
     return dict(resp.json())
 
@@ -167,6 +173,13 @@ def test_missing_or_invalid_token_is_unauthenticated(
     err = _refusal(svc, request(span).SerializeToString(), metadata=metadata)
     assert err.code() == grpc.StatusCode.UNAUTHENTICATED and reason in str(err.details())
     assert not _lineage(svc, "AUTH-1")["orphan_attempts"]
+
+
+def test_a_token_without_the_traces_scope_is_permission_denied(svc: Service) -> None:
+    span = attempt_span(event_id="adj-scope", sku="SCOPE-1")
+    err = _refusal(svc, request(span).SerializeToString(), metadata=tuple(READER.items()))
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "traces" in str(err.details())
+    assert not _lineage(svc, "SCOPE-1")["orphan_attempts"]
 
 
 @pytest.mark.parametrize("compression", [None, grpc.Compression.Gzip])

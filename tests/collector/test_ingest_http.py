@@ -210,6 +210,35 @@ def test_partial_success_keeps_valid_spans(service: Service) -> None:
     assert [o["event_id"] for o in orphans] == ["p-1"]
 
 
+@pytest.mark.parametrize("as_json", [False, True])
+def test_spans_with_identifiers_over_256_characters_are_rejected(
+    service: Service, as_json: bool
+) -> None:
+    sku = f"LONGID-{int(as_json)}"
+    good = attempt_span(event_id="l-1", sku=sku, location="L" * 256)  # exactly at the limit
+    long_location = attempt_span(event_id="l-2", sku=sku, location="L" * 257)
+    long_event = attempt_span(event_id="e" * 300, sku=sku)
+    long_order = attempt_span(event_id="l-3", sku=sku, order_id="O" * 257)
+    body = request(good, long_location, long_event, long_order)
+    if as_json:
+        resp = service.post(
+            "/v1/traces",
+            content=json.dumps(otlp_json(body)),
+            headers={"content-type": "application/json"},
+        )
+        partial = resp.json()["partialSuccess"]
+        rejected, message = int(partial["rejectedSpans"]), partial["errorMessage"]
+    else:
+        resp = service.post("/v1/traces", content=body.SerializeToString(), headers=PROTOBUF)
+        answer = ExportTraceServiceResponse.FromString(resp.content).partial_success
+        rejected, message = answer.rejected_spans, answer.error_message
+    assert resp.status_code == 200 and rejected == 3
+    for attribute in ("inventory.location", "inventory.event_id", "order.id"):
+        assert f"'{attribute}' is longer than 256 characters" in message
+    orphans = _lineage(service, sku)["orphan_attempts"]
+    assert [o["event_id"] for o in orphans] == ["l-1"]
+
+
 def _status_message(resp: httpx.Response) -> str:
     if resp.headers["content-type"].startswith("application/json"):
         return str(resp.json()["message"])
@@ -393,6 +422,8 @@ def test_auth_binds_tokens_to_source_systems(make_service: Any) -> None:
         tokens=(
             Token(name="wms", token="wms-secret", systems=("wms",)),
             Token(name="ops", token="ops-secret", systems=("*",)),
+            Token(name="mw", token="mw-secret", scopes=("traces", "events:wms")),
+            Token(name="bi", token="bi-secret", scopes=("read",)),
         )
     )
     with make_service(auth=tokens) as svc:
@@ -417,16 +448,32 @@ def test_auth_binds_tokens_to_source_systems(make_service: Any) -> None:
         assert mixed.json()["accepted"] == 1
         [rejection] = mixed.json()["rejected"]
         assert rejection["index"] == 1 and "erp" in rejection["reason"]
+        # today's systems form is ingest only: no traces without '*', no reading
+        no_traces = svc.post("/v1/traces", content=span_body, headers={**PROTOBUF, **wms})
+        assert no_traces.status_code == 403
+        assert RpcStatus.FromString(no_traces.content).code == 7  # PERMISSION_DENIED
+        assert svc.get("/api/v1/lineage", params={"sku": "BOLT-M8"}, headers=wms).status_code == 403
+        mw = {"authorization": "Bearer mw-secret"}
         assert (
-            svc.post("/v1/traces", content=span_body, headers={**PROTOBUF, **wms}).status_code
+            svc.post("/v1/traces", content=span_body, headers={**PROTOBUF, **mw}).status_code == 200
+        )
+        assert (
+            svc.post(
+                "/v1/traces",
+                content=span_body,
+                headers={**PROTOBUF, "authorization": "Bearer ops-secret"},
+            ).status_code
             == 200
         )
-        ops = svc.get(
-            "/api/v1/lineage",
-            params={"sku": "BOLT-M8"},
-            headers={"authorization": "Bearer ops-secret"},
+        bi = {"authorization": "Bearer bi-secret"}
+        assert (
+            svc.post(
+                "/v1/events", content=batch_body(cloudevent("b-1")), headers={**BATCH, **bi}
+            ).status_code
+            == 403
         )
-        assert [e["id"] for e in ops.json()["events"]] == ["w-1"]
+        lineage = svc.get("/api/v1/lineage", params={"sku": "BOLT-M8"}, headers=bi)
+        assert [e["id"] for e in lineage.json()["events"]] == ["w-1"]
         assert svc.get("/healthz").status_code == 200
 
 

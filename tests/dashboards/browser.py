@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
@@ -17,6 +19,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 __all__ = [
+    "BROWSER_TEST",
     "CHROMEDRIVER",
     "CHROMIUM",
     "OFFLINE",
@@ -39,6 +42,17 @@ def available() -> bool:
 
 #: resolve no host name but the local one: a page that needs the internet fails
 OFFLINE = "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"
+
+
+#: ``pytestmark`` of a browser test module: slow; in CI a missing browser
+#: fails (``make test`` installs it), elsewhere it skips saying why
+BROWSER_TEST = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not available() and not os.environ.get("CI"),
+        reason="needs Debian's chromium and chromium-driver (make browser)",
+    ),
+]
 
 
 @contextmanager

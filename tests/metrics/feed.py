@@ -52,6 +52,7 @@ def snapshot(
     at_s: float,
     rows: dict[tuple[str, ...], float],
     channel: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """``rows``: (sku, location, stock_status[, lot[, serial]]) -> quantity."""
     system, _, instance = source.partition("/")
@@ -71,5 +72,5 @@ def snapshot(
             for k, q in rows.items()
         ],
     }
-    resp = svc.post("/v1/snapshots", json=body)
+    resp = svc.post("/v1/snapshots", json=body, headers=headers)
     assert resp.status_code == 200, resp.text

@@ -112,8 +112,9 @@ def test_backup_under_load_then_restore(service_process: ServiceProcess, tmp_pat
 def test_backup_is_admin_only_and_never_over_files(make_service: Any, tmp_path: Path) -> None:
     tokens = AuthSettings(
         tokens=(
-            Token(name="ops", token=SecretStr("admin-secret"), systems=("*",)),
+            Token(name="ops", token=SecretStr("admin-secret"), scopes=("admin",)),
             Token(name="wms", token=SecretStr("wms-secret"), systems=("wms",)),
+            Token(name="middleware", token=SecretStr("mw-secret"), systems=("*",)),
         )
     )
     with make_service(auth=tokens) as svc:
@@ -122,6 +123,9 @@ def test_backup_is_admin_only_and_never_over_files(make_service: Any, tmp_path: 
         assert svc.post(url, json={"to": str(tmp_path / "b")}).status_code == 401
         wms = {"authorization": "Bearer wms-secret"}
         assert svc.post(url, json={"to": str(tmp_path / "b")}, headers=wms).status_code == 403
+        # a token for every system still only ingests: backups need the admin scope
+        mw = {"authorization": "Bearer mw-secret"}
+        assert svc.post(url, json={"to": str(tmp_path / "b")}, headers=mw).status_code == 403
         (tmp_path / "full").mkdir()
         (tmp_path / "full" / "x").write_text("keep")
         resp = svc.post(url, json={"to": str(tmp_path / "full")}, headers=admin)

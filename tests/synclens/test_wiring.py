@@ -41,7 +41,13 @@ def test_cli_reconcile(
 
 
 def test_auth_on_snapshots_and_api(make_service: Any, tmp_path: Path) -> None:
-    tokens = {"tokens": [{"name": "erp", "token": "t-erp", "systems": ["erp"]}]}
+    tokens = {
+        "tokens": [
+            {"name": "erp", "token": "t-erp", "systems": ["erp"]},
+            {"name": "grafana", "token": "t-read", "scopes": ["read"]},
+            {"name": "ops-bot", "token": "t-op", "scopes": ["operate"]},
+        ]
+    }
     with make_service(auth=tokens, ops_db=f"sqlite:///{tmp_path / 'o.sqlite'}") as svc:
         body = {"system": "wms", "instance": "x", "taken_at": "2026-11-20T00:00:00Z", "rows": []}
         assert svc.post("/v1/snapshots", json=body).status_code == 401
@@ -50,6 +56,14 @@ def test_auth_on_snapshots_and_api(make_service: Any, tmp_path: Path) -> None:
         ok = svc.post("/v1/snapshots", json={**body, "system": "erp"}, headers=erp)
         assert ok.status_code == 200, ok.text
         assert svc.get("/api/v1/exceptions").status_code == 401
-        assert svc.get("/api/v1/exceptions", headers=erp).status_code == 200
+        # an ingest token reads nothing and runs nothing
+        assert svc.get("/api/v1/exceptions", headers=erp).status_code == 403
+        assert svc.post("/api/v1/reconciliations", headers=erp).status_code == 403
+        read = {"Authorization": "Bearer t-read"}
+        assert svc.get("/api/v1/exceptions", headers=read).status_code == 200
         assert svc.post("/api/v1/reconciliations").status_code == 401
-        assert svc.get("/api/v1/reconciliations/latest", headers=erp).status_code == 404
+        assert svc.post("/api/v1/reconciliations", headers=read).status_code == 403
+        assert svc.get("/api/v1/reconciliations/latest", headers=read).status_code == 404
+        assert svc.post("/v1/snapshots", json=body, headers=read).status_code == 403
+        run = svc.post("/api/v1/reconciliations", headers={"Authorization": "Bearer t-op"})
+        assert run.status_code == 200, run.text

@@ -1,0 +1,97 @@
+"""The sign-in page for local users, and sign-out (``/auth/...``).
+
+A successful sign-in sets a signed session cookie (HttpOnly, SameSite=Lax,
+Secure when the request came over TLS) and sends the browser on to where it
+was going; signing out clears it.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from collector.identity.access import requires
+from collector.identity.guard import SIGN_IN_PATH
+from collector.identity.principal import Need
+from collector.identity.resolver import Resolver
+from collector.identity.sessions import cookie_header
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["sign-in"], include_in_schema=False)
+
+_MAX_FORM = 8192
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in · synclens</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+<style>body{{font-family:Inter,Segoe UI,Helvetica,Arial,sans-serif;background:#f3f4f6}}
+form{{max-width:320px;margin:12vh auto;background:#fff;padding:24px;border-radius:8px}}
+label,input,button{{display:block;width:100%;margin-top:8px}}
+.error{{color:#b91c1c}}</style></head>
+<body><form method="post" action="{action}">
+<h1>synclens</h1>{error}
+<label>User <input name="login" id="login" autocomplete="username" autofocus></label>
+<label>Password <input name="password" id="password" type="password"
+ autocomplete="current-password"></label>
+<input type="hidden" name="next" value="{next}">
+<button type="submit" id="sign-in">Sign in</button></form></body></html>
+"""
+
+
+def _resolver(request: Request) -> Resolver:
+    found: Resolver = request.app.state.resolver
+    return found
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never ``//elsewhere`` or ``https://elsewhere``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/dashboards/"
+    return target
+
+
+def _page(next_: str, error: str = "", status: int = 200) -> HTMLResponse:
+    body = _PAGE.format(
+        action=SIGN_IN_PATH,
+        next=html.escape(_safe_next(next_), quote=True),
+        error=f'<p class="error" id="error">{html.escape(error)}</p>' if error else "",
+    )
+    return HTMLResponse(body, status_code=status)
+
+
+@router.get(SIGN_IN_PATH, dependencies=[requires(Need.PUBLIC)])
+def sign_in_page(next: Annotated[str | None, Query()] = None) -> HTMLResponse:
+    return _page(next or "")
+
+
+@router.post(SIGN_IN_PATH, dependencies=[requires(Need.PUBLIC)])
+async def sign_in(request: Request) -> Response:
+    raw = await request.body()
+    form = parse_qs(raw[:_MAX_FORM].decode("utf-8", "replace"))
+    login = form.get("login", [""])[0].strip()
+    password = form.get("password", [""])[0]
+    target = _safe_next(form.get("next", [""])[0])
+    resolver = _resolver(request)
+    person = resolver.users.sign_in(login, password) if login and password else None
+    if person is None:
+        return _page(target, "Wrong user or password.", status=401)
+    response = RedirectResponse(target, status_code=303)
+    codec = resolver.sessions
+    secure = request.url.scheme == "https"
+    response.headers["set-cookie"] = cookie_header(
+        codec.encode(person), max_age_s=codec.max_age_s, secure=secure
+    )
+    return response
+
+
+@router.post("/auth/sign-out", dependencies=[requires(Need.PUBLIC)])
+def sign_out(request: Request) -> Response:
+    response = RedirectResponse(SIGN_IN_PATH, status_code=303)
+    response.headers["set-cookie"] = cookie_header(
+        "", max_age_s=0, secure=request.url.scheme == "https"
+    )
+    return response
