@@ -73,8 +73,8 @@ js-deps:  ## the JavaScript OTLP exporters the tests drive (npm ci in tests/js; 
 	  cd tests/js && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
 	fi
 
-pytest: $(STAMP) system-deps services js-deps  ## the test suite only
-	$(BIN)/pytest
+pytest: $(STAMP) system-deps services js-deps  ## the test suite only (a worker per core, a module per worker)
+	$(BIN)/pytest -n auto --dist loadfile
 
 generate: $(STAMP)  ## regenerate alerts/ (rules, promtool tests) and grafana/ from the SLO files
 	$(BIN)/synclens alerts generate --out alerts

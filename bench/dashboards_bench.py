@@ -43,7 +43,7 @@ from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics
 from collector.timefmt import NS_PER_S
-from dashboards import figures
+from dashboards import figures, lineage_figures
 from dashboards.queries import DashboardQueries
 from metrics import STORE_MIGRATIONS
 from metrics.exceptions import ExceptionStore
@@ -84,11 +84,11 @@ def _pages(q: DashboardQueries, sku: str) -> dict[str, Callable[[], Any]]:
 
     def lineage() -> None:
         _, frames = q.sku_lineage(sku)
-        figures.swimlane(frames)
+        lineage_figures.swimlane(frames)
 
     def trace() -> None:  # on a click, not part of the page's render
         if trace_ids:
-            figures.trace_waterfall(q.trace(trace_ids[0]))
+            lineage_figures.trace_waterfall(q.trace(trace_ids[0]))
 
     def exceptions() -> None:
         _, df = q.exception_list(status="unresolved")

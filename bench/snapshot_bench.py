@@ -96,7 +96,8 @@ def _http(rows: int, folder: Path) -> None:
     import httpx
     import uvicorn
 
-    from synclens.app import create_app, open_store
+    from synclens.app import create_app
+    from synclens.parts import open_store
     from synclens.settings import load_settings
 
     with socket.socket() as sock:

@@ -13,22 +13,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards import lanes as lanes_
-from dashboards.frames import LineageFrames
 from dashboards.markup import plain
 
 __all__ = [
     "KIND_LABELS",
-    "MARK_STYLE",
     "TIMES",
     "backlog_bars",
+    "base_layout",
     "burn_rates",
     "empty",
     "failing_targets",
     "latency_by_target",
     "mismatch_heatmap",
-    "swimlane",
-    "trace_waterfall",
     "trend_sparkline",
     "undelivered_by_target",
 ]
@@ -52,22 +48,12 @@ _KIND_COLORS = {
     "sequence_gap": "#4c78a8",
     "ownership_violation": "#bab0ac",
 }
-#: swimlane marks: (marker symbol, colour)
-MARK_STYLE: dict[str, tuple[str, str]] = {
-    "applied": ("circle", "#54a24b"),
-    "retry applied": ("circle-open", "#54a24b"),
-    "replay applied": ("star", "#4c78a8"),
-    "failed": ("x", "#e45756"),
-    "dead letter": ("hexagram", "#7f3c8d"),
-    "duplicate (ignored)": ("circle-open-dot", "#999999"),
-    "double apply": ("star-triangle-up", "#d62728"),
-}
 TIMES = "\u00d7"  # the multiplication sign of "14.4x budget pace"
 _FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13, "color": "#1f2933"}
 _MARGIN = {"l": 60, "r": 20, "t": 30, "b": 50}
 
 
-def _base(fig: go.Figure, *, height: int = 320, **layout: Any) -> go.Figure:
+def base_layout(fig: go.Figure, *, height: int = 320, **layout: Any) -> go.Figure:
     params: dict[str, Any] = {
         "template": "plotly_white",
         "font": _FONT,
@@ -179,7 +165,7 @@ def mismatch_heatmap(df: pd.DataFrame) -> go.Figure:
             "disagree<extra></extra>",
         )
     )
-    return _base(
+    return base_layout(
         fig,
         height=max(220, 70 * len(warehouses) + 90),
         xaxis={"title": {"text": "sales channel"}},
@@ -203,7 +189,7 @@ def backlog_bars(df: pd.DataFrame) -> go.Figure:
             customdata=[kind] * len(rows),
             hovertemplate="%{y} " + KIND_LABELS.get(kind, kind) + " open %{x}<extra></extra>",
         )
-    return _base(
+    return base_layout(
         fig,
         barmode="stack",
         xaxis={"title": {"text": "open for"}, "categoryorder": "array", "categoryarray": order},
@@ -231,7 +217,7 @@ def latency_by_target(df: pd.DataFrame) -> go.Figure:
             textposition="outside",
             hovertemplate="%{x}: " + label + " %{y:.1f} s<extra></extra>",
         )
-    return _base(
+    return base_layout(
         fig,
         barmode="group",
         xaxis={"title": {"text": "system updated"}},
@@ -297,7 +283,7 @@ def burn_rates(df: pd.DataFrame) -> go.Figure:
             col=c,
         )
     height = 210 * nrows + 100
-    _base(fig, height=height, barmode="group", margin={**_MARGIN, "t": 80})
+    base_layout(fig, height=height, barmode="group", margin={**_MARGIN, "t": 80})
     fig.update_layout(legend={"y": 1 + 48 / (height - 80 - _MARGIN["b"])})
     fig.update_yaxes(title_text=f"{TIMES} budget pace", rangemode="tozero")
     fig.update_xaxes(tickfont={"size": 11})
@@ -362,7 +348,7 @@ def failing_targets(df: pd.DataFrame, failures: pd.DataFrame | None = None) -> g
                 xanchor="left",
                 font={"size": 11},
             )
-    return _base(
+    return base_layout(
         fig,
         height=max(200, 60 * len(rows) + 80),
         xaxis={"title": {"text": "% of delivery calls failed"}, "ticksuffix": "%"},
@@ -391,147 +377,4 @@ def undelivered_by_target(df: pd.DataFrame) -> go.Figure:
             textposition="outside",
             hovertemplate="%{x}: %{y} " + name + "<extra></extra>",
         )
-    return _base(fig, barmode="group", yaxis={"title": {"text": "(event, target) pairs"}})
-
-
-def swimlane(f: LineageFrames, *, revision: str = "", xrange: list[Any] | None = None) -> go.Figure:
-    """One lane per system (a sub-lane per system instance for snapshots):
-    events at their source, delivery attempts at their target (joined to their
-    event by a thin line), snapshot quantities and exceptions.  Attempt points
-    carry ``[trace_id, span_id]`` as customdata.  ``revision`` (the search)
-    keeps the reader's zoom across refreshes of the same search, and
-    ``xrange`` (see :func:`kept_range`) draws it explicitly; a range slider
-    under the time axis zooms."""
-    if f.empty:
-        return empty("No events, delivery attempts or snapshots found.")
-    lanes = f.lanes() + (["exceptions"] if not f.exceptions.empty else [])
-    fig = go.Figure()
-    links = f.attempts.dropna(subset=["event_time", "event_lane", "time"])
-    if not links.empty:
-        xs: list[Any] = []
-        ys: list[Any] = []
-        for r in links.itertuples():
-            xs += [r.event_time, r.time, None]
-            ys += [r.event_lane, r.lane, None]
-        fig.add_scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            line={"color": "#d1d5db", "width": 1},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    if not f.events.empty:
-        fig.add_scatter(
-            x=f.events["time"],
-            y=f.events["lane"],
-            mode="markers",
-            name="event at its source",
-            marker={"symbol": "diamond", "size": 11, "color": "#1f2933"},
-            text=f.events["label"],
-            hovertemplate="%{text}<extra></extra>",
-        )
-    for mark, (symbol, color) in MARK_STYLE.items():
-        rows = f.attempts[f.attempts["mark"] == mark]
-        if rows.empty:
-            continue
-        fig.add_scatter(
-            x=rows["time"],
-            y=rows["lane"],
-            mode="markers",
-            name=mark,
-            marker={
-                "symbol": symbol,
-                "size": 12,
-                "color": color,
-                "line": {"width": 2, "color": color},
-            },
-            text=rows["label"],
-            customdata=rows[["trace_id", "span_id"]].to_numpy().tolist(),
-            hovertemplate="%{text}<br><i>click to open the trace</i><extra></extra>",
-        )
-    if not f.snapshots.empty:
-        fig.add_scatter(
-            x=f.snapshots["time"],
-            y=f.snapshots["lane"],
-            mode="markers+text",
-            name="snapshot: on hand",
-            marker={"symbol": "square", "size": 10, "color": "#f2b134"},
-            text=lanes_.snapshot_labels(f.snapshots),
-            textposition="top center",
-            hovertext=f.snapshots["label"],
-            hovertemplate="%{hovertext}<extra></extra>",
-        )
-    if not f.exceptions.empty:
-        fig.add_scatter(
-            x=f.exceptions["time"],
-            y=f.exceptions["lane"],
-            mode="markers",
-            name="exception opened",
-            marker={"symbol": "triangle-up", "size": 12, "color": "#e45756"},
-            text=f.exceptions["label"],
-            hovertemplate="%{text}<extra></extra>",
-        )
-    return _base(
-        fig,
-        height=max(360, 56 * len(lanes) + 200),
-        yaxis={
-            "categoryorder": "array",
-            "categoryarray": list(reversed(lanes)),
-            "title": {"text": ""},
-            "showgrid": True,
-        },
-        xaxis={
-            "title": {"text": "time (UTC)"},
-            "rangeslider": {"visible": True, "thickness": 0.08},
-            **({"range": xrange, "autorange": False} if xrange else {}),
-        },
-        hovermode="closest",
-        clickmode="event",
-        uirevision=revision or True,
-    )
-
-
-def trace_waterfall(df: pd.DataFrame) -> go.Figure:
-    """A trace's spans as a waterfall, children indented under their parent;
-    linked traces (producer or consumers) follow, marked as linked."""
-    if df.empty:
-        return empty("No spans stored for this trace.")
-    t0 = df["start"].min()
-    labels = [
-        ("↪ linked: " if linked else "") + label
-        for label, linked in zip(df["label"], df["linked"], strict=True)
-    ]
-    offsets = [(s - t0).total_seconds() for s in df["start"]]
-    rows = list(range(len(df)))  # span names repeat: one row per span, labelled
-    fig = go.Figure(
-        go.Bar(
-            y=rows,
-            x=[max(d, 1e-3) for d in df["duration_s"]],
-            base=offsets,
-            orientation="h",
-            marker_color=[
-                "#e45756" if e else ("#9ecae9" if lk else "#4c78a8")
-                for e, lk in zip(df["error"], df["linked"], strict=True)
-            ],
-            text=[f"{d * 1000:.0f} ms" if d < 1 else f"{d:.2f} s" for d in df["duration_s"]],
-            textposition="outside",
-            customdata=df["detail"],
-            hovertext=labels,
-            hovertemplate="%{hovertext}<br>%{customdata}<extra></extra>",
-        )
-    )
-    return _base(
-        fig,
-        height=max(180, 30 * len(df) + 80),
-        showlegend=False,
-        yaxis={
-            "autorange": "reversed",
-            "automargin": True,
-            "tickmode": "array",
-            "tickvals": rows,
-            "ticktext": labels,
-            "tickfont": {"family": "monospace", "size": 12},
-        },
-        xaxis={"title": {"text": "seconds since the trace started"}},
-    )
+    return base_layout(fig, barmode="group", yaxis={"title": {"text": "(event, target) pairs"}})

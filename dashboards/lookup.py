@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dashboards.frames import LineageFrames
+from dashboards.lineage_frames import LineageFrames
 from dashboards.queries import DashboardQueries
 
 __all__ = ["Found", "find"]

@@ -24,7 +24,7 @@ from collector.routing import RouteTable
 from collector.store import Store
 from collector.timefmt import NS_PER_S
 from collector.traces import trace_view
-from dashboards import frames
+from dashboards import frames, lineage_frames
 from dashboards.cache import FreshnessCache
 from metrics.exceptions import ExceptionStore
 from metrics.reconciliation.results import latest_counts, runs
@@ -257,7 +257,7 @@ class DashboardQueries:
 
     def sku_lineage(
         self, sku: str, location: str | None = None, *, limit: int = 200
-    ) -> tuple[dict[str, Any], frames.LineageFrames]:
+    ) -> tuple[dict[str, Any], lineage_frames.LineageFrames]:
         """``GET /api/v1/lineage`` (with its snapshots and exceptions), and the
         frames of its swimlane."""
         with self.store.reader() as cur:
@@ -275,7 +275,7 @@ class DashboardQueries:
 
     def order_lineage(
         self, order_id: str, *, limit: int = 200
-    ) -> tuple[dict[str, Any], frames.LineageFrames]:
+    ) -> tuple[dict[str, Any], lineage_frames.LineageFrames]:
         """``GET /api/v1/orders/{id}/lineage`` and the frames of its swimlane."""
         with self.store.reader() as cur:
             raw = order_lineage(
@@ -292,8 +292,8 @@ class DashboardQueries:
     def trace(self, trace_id: str) -> pd.DataFrame:
         """``GET /api/v1/traces/{id}``, one row per span (linked traces after)."""
         with self.store.reader() as cur:
-            return frames.trace_frame(trace_view(cur, trace_id))
+            return lineage_frames.trace_frame(trace_view(cur, trace_id))
 
 
-def _frames(raw: dict[str, Any]) -> frames.LineageFrames:
-    return frames.lineage_frames(raw, raw.get("snapshots", ()), raw.get("exceptions", ()))
+def _frames(raw: dict[str, Any]) -> lineage_frames.LineageFrames:
+    return lineage_frames.lineage_frames(raw, raw.get("snapshots", ()), raw.get("exceptions", ()))

@@ -8,21 +8,34 @@ key is documented in ``docs/configuration.md`` and a test checks that.
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from synclens.sections import (
+    AmqpSettings,
+    AuthSettings,
+    EdgeSettings,
+    EventSettings,
+    EventSinkSettings,
+    GrpcSettings,
+    LakeSettings,
+    LocalUserSettings,
+    MiB,
+    NatsSettings,
+    ProxySettings,
+    Role,
+    SessionSettings,
+    Strict,
+    Token,
+)
 
 __all__ = [
     "AlertRuleSettings",
@@ -31,6 +44,8 @@ __all__ = [
     "AuthSettings",
     "ConfigError",
     "EdgeSettings",
+    "EventSettings",
+    "EventSinkSettings",
     "ExceptionSettings",
     "GrpcSettings",
     "IngestSettings",
@@ -56,18 +71,12 @@ __all__ = [
     "load_settings",
 ]
 
-MiB = 1024 * 1024
-
 
 class ConfigError(ValueError):
     """The configuration file or environment is invalid; str() says where."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Route(_Strict):
+class Route(Strict):
     """Where events of one type (optionally from one source system) must go."""
 
     event_type: str
@@ -102,7 +111,7 @@ DEFAULT_OWNERSHIP: dict[str, tuple[str, ...]] = {
 }
 
 
-class Tolerance(_Strict):
+class Tolerance(Strict):
     """Allowed |variance| for matching keys; the most specific rule wins."""
 
     item_class: str | None = None
@@ -112,92 +121,13 @@ class Tolerance(_Strict):
     percent: float = Field(0.0, ge=0)
 
 
-class LocationInfo(_Strict):
+class LocationInfo(Strict):
     warehouse: str
     region: str | None = None
 
 
-Role = Literal["viewer", "operator", "admin"]
-
 #: a token scope: traces, read, operate, events:<systems>, snapshots:<systems>
-_SCOPE = r"^(traces|read|operate|admin|(events|snapshots):(\*|[\w.-]+(,[\w.-]+)*))$"
-
-
-class Token(_Strict):
-    """A bearer token for a machine: either ``scopes``, or (today's form)
-    ``systems``, meaning ingest only for those systems (``*``: all, and traces)."""
-
-    name: str = Field(min_length=1, max_length=128)
-    token: SecretStr
-    systems: tuple[str, ...] | None = None
-    scopes: tuple[Annotated[str, Field(pattern=_SCOPE)], ...] | None = None
-
-    @model_validator(mode="after")
-    def _one_form(self) -> Token:
-        if self.systems is not None and self.scopes is not None:
-            raise ValueError(f"token {self.name!r}: give either systems or scopes, not both")
-        return self
-
-
-class LocalUserSettings(_Strict):
-    """A person who signs in with a password (hash: ``synclens users hash``)."""
-
-    login: str = Field(min_length=1, max_length=128, pattern=r"^[^\s:]+$")
-    name: str | None = None
-    password_hash: SecretStr
-    role: Role = "viewer"
-
-
-class ProxySettings(_Strict):
-    """A trusted authenticating proxy (oauth2-proxy) in front of synclens."""
-
-    trusted: tuple[str, ...] = ()
-    user_header: str = "X-Forwarded-User"
-    email_header: str = "X-Forwarded-Email"
-    groups_header: str = "X-Forwarded-Groups"
-
-    @field_validator("trusted")
-    @classmethod
-    def _networks(cls, trusted: tuple[str, ...]) -> tuple[str, ...]:
-        for entry in trusted:
-            ipaddress.ip_network(entry, strict=False)  # ValueError names the entry
-        return trusted
-
-
-class SessionSettings(_Strict):
-    secret: SecretStr | None = None
-    max_age_s: int = Field(8 * 3600, ge=60)
-
-
-class AuthSettings(_Strict):
-    tokens: tuple[Token, ...] = ()
-    users: tuple[LocalUserSettings, ...] = ()
-    proxy: ProxySettings = ProxySettings()
-    groups: dict[str, Role] = Field(default_factory=dict)
-    default_role: Role | None = None
-    anonymous_role: Role | None = None
-    session: SessionSettings = SessionSettings()
-
-
-class EdgeSettings(_Strict):
-    """What every request meets: host names, limits, timeouts, TLS."""
-
-    allowed_hosts: tuple[str, ...] = ()
-    max_body_bytes: int = Field(1 * MiB, gt=0)
-    body_timeout_s: float = Field(30.0, gt=0)
-    header_timeout_s: float = Field(10.0, gt=0)
-    keep_alive_s: float = Field(5.0, gt=0)
-    tls_cert_file: str | None = None
-    tls_key_file: str | None = None
-
-    @model_validator(mode="after")
-    def _both_or_neither(self) -> EdgeSettings:
-        if (self.tls_cert_file is None) != (self.tls_key_file is None):
-            raise ValueError("edge.tls_cert_file and edge.tls_key_file go together")
-        return self
-
-
-class StoreSettings(_Strict):
+class StoreSettings(Strict):
     memory_limit: str = "768MB"
     checkpoint_threshold: str = "16MB"
     checkpoint_interval_s: float = Field(300.0, gt=0)
@@ -206,36 +136,12 @@ class StoreSettings(_Strict):
     compact_interval_s: float = Field(30.0, gt=0)
 
 
-class RetentionSettings(_Strict):
+class RetentionSettings(Strict):
     spans_days: int = Field(30, ge=1)
     events_days: int = Field(90, ge=1)
 
 
-class LakeSettings(_Strict):
-    """The Iceberg lake beside the hot store (``collector/lake/``, ``docs/lake.md``).
-
-    Off by default.  When on, settled rows are exported by a scheduler job;
-    ``catalog_url`` and ``warehouse`` default to files beside ``db``."""
-
-    enabled: bool = False
-    catalog_url: str | None = None
-    warehouse: str | None = None
-    namespace: str = "synclens"
-    sku_buckets: int = Field(16, ge=1, le=4096)
-    s3_endpoint: str | None = None
-    s3_access_key_id: str | None = None
-    s3_secret_access_key: SecretStr | None = None
-    s3_region: str = "us-east-1"
-    export_interval_s: float = Field(60.0, gt=0)
-    export_max_rows: int = Field(1_000_000, ge=1)
-    pair_facts_settle_s: float = Field(2 * 86_400.0, gt=0)
-    maintenance_interval_s: float = Field(3600.0, gt=0)
-    compact_min_files: int = Field(8, ge=2)
-    snapshot_keep_s: float = Field(86_400.0, gt=0)
-    retention_days: int = Field(396, ge=1)
-
-
-class IngestSettings(_Strict):
+class IngestSettings(Strict):
     max_body_bytes: int = Field(20 * MiB, gt=0)
     queue_max_rows: int = Field(500_000, gt=0)
     retry_after_s: int = Field(1, ge=1)
@@ -245,56 +151,21 @@ class IngestSettings(_Strict):
     native_decoder: Literal["auto", "on", "off"] = "auto"
 
 
-class GrpcSettings(_Strict):
-    """The OTLP/gRPC receiver (``TraceService/Export``) beside the HTTP port."""
-
-    port: int = Field(4317, ge=0, le=65535)  # 0: no gRPC receiver
-    tls_cert_file: Path | None = None
-    tls_key_file: Path | None = None
-    shutdown_grace_s: float = Field(30.0, gt=0)
-
-    @model_validator(mode="after")
-    def _cert_and_key_together(self) -> GrpcSettings:
-        if (self.tls_cert_file is None) != (self.tls_key_file is None):
-            raise ValueError("grpc.tls_cert_file and grpc.tls_key_file go together")
-        return self
-
-
-class NatsSettings(_Strict):
-    """CloudEvents from NATS JetStream: a durable pull consumer (off without ``url``)."""
-
-    url: str | None = None  # e.g. nats://127.0.0.1:4222
-    stream: str = "INVENTORY"
-    subject: str = "inventory.>"  # the consumer's filter subject
-    durable: str = "synclens"
-    batch: int = Field(100, ge=1, le=10_000)
-    ack_wait_s: float = Field(30.0, gt=0)
-
-
-class AmqpSettings(_Strict):
-    """CloudEvents from a RabbitMQ queue (AMQP 0-9-1; off without ``url``)."""
-
-    url: SecretStr | None = None  # e.g. amqp://user:password@127.0.0.1:5672/
-    queue: str = "synclens.events"
-    prefetch: int = Field(100, ge=1, le=65_535)
-    dead_letter_exchange: str | None = None
-
-
-class ItemClass(_Strict):
+class ItemClass(Strict):
     """SKUs matching ``pattern`` (a glob, e.g. ``BOLT-*``) belong to ``item_class``."""
 
     pattern: str
     item_class: str
 
 
-class ReconciliationSettings(_Strict):
+class ReconciliationSettings(Strict):
     interval_s: float = Field(300.0, gt=0)
     lookback_s: float = Field(86_400.0, gt=0)
     keep_runs: int = Field(288, ge=1)
     item_classes: tuple[ItemClass, ...] = ()
 
 
-class OwnerRoute(_Strict):
+class OwnerRoute(Strict):
     """Exceptions matching every given field go to ``owner``; the most specific rule wins."""
 
     owner: str
@@ -303,25 +174,25 @@ class OwnerRoute(_Strict):
     target: str | None = None
 
 
-class ExceptionSettings(_Strict):
+class ExceptionSettings(Strict):
     detect_interval_s: float = Field(60.0, gt=0)
     aging_objective_s: float = Field(4 * 3600.0, gt=0)
     default_owner: str = "inventory-ops"
     routing: tuple[OwnerRoute, ...] = ()
 
 
-class SnapshotSettings(_Strict):
+class SnapshotSettings(Strict):
     max_body_bytes: int = Field(2048 * MiB, gt=0)
     max_errors: int = Field(20, ge=1)
     keep_per_system: int = Field(24, ge=1)
 
 
-class SliSettings(_Strict):
+class SliSettings(Strict):
     refresh_interval_s: float = Field(15.0, gt=0)
     slo_dir: str | None = None
 
 
-class AlertRuleSettings(_Strict):
+class AlertRuleSettings(Strict):
     """What ``synclens alerts generate`` / ``grafana generate`` write into rules and dashboards."""
 
     runbook_url: str = "https://github.com/synclens/synclens/blob/main/docs/alerts.md"
@@ -329,7 +200,7 @@ class AlertRuleSettings(_Strict):
     job: str = "synclens"
 
 
-class LabelSettings(_Strict):
+class LabelSettings(Strict):
     """Label values allowed on ``/metrics`` besides those the configuration
     names already (routes, ownership, tokens, locations, tolerances)."""
 
@@ -339,44 +210,9 @@ class LabelSettings(_Strict):
     channels: tuple[str, ...] = ()
 
 
-class AlertmanagerSettings(_Strict):
+class AlertmanagerSettings(Strict):
     url: str | None = None
     timeout_s: float = Field(5.0, gt=0)
-
-
-class EventSinkSettings(_Strict):
-    """One receiver of exception events (docs/exceptions.md, "Events out")."""
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-    kind: Literal["webhook", "nats"]
-    url: str  # webhook: the URL to POST to; nats: the server, e.g. nats://127.0.0.1:4222
-    secret: SecretStr | None = None  # webhook: the HMAC-SHA256 key of the signature header
-    subject: str | None = None  # nats: the subject (a JetStream stream must capture it)
-    orders_only: bool = False  # only events of exceptions that impact orders (order follow-up)
-    timeout_s: float = Field(10.0, gt=0)
-
-    @model_validator(mode="after")
-    def _complete(self) -> EventSinkSettings:
-        if self.kind == "nats" and not self.subject:
-            raise ValueError(f"event sink {self.name}: a nats sink needs a subject")
-        return self
-
-
-class EventSettings(_Strict):
-    sinks: tuple[EventSinkSettings, ...] = ()
-    poll_interval_s: float = Field(1.0, gt=0)
-    batch: int = Field(100, ge=1)
-    retry_base_s: float = Field(2.0, gt=0)
-    retry_max_s: float = Field(600.0, gt=0)
-    keep_s: float = Field(7 * 86_400.0, gt=0)
-
-    @field_validator("sinks")
-    @classmethod
-    def _unique_names(cls, sinks: tuple[EventSinkSettings, ...]) -> tuple[EventSinkSettings, ...]:
-        names = [s.name for s in sinks]
-        if len(names) != len(set(names)):
-            raise ValueError("event sink names must be unique")
-        return sinks
 
 
 class Settings(BaseSettings):

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy.exc import SQLAlchemyError
 
-from synclens.app import open_exceptions
+from synclens.parts import open_exceptions
 from synclens.settings import Settings
 
 __all__ = ["StartupError", "check_stores"]

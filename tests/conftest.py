@@ -26,7 +26,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from collector.store import Store
 from metrics import STORE_MIGRATIONS
-from synclens.app import create_app, open_store
+from synclens.app import create_app
+from synclens.parts import open_store
 from synclens.settings import IngestSettings, Settings, load_settings
 
 

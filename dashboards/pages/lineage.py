@@ -9,10 +9,10 @@ import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from collector.identity import Need
-from dashboards import figures, history, ids, lanes
+from dashboards import figures, history, ids, lanes, lineage_figures
 from dashboards.access import callback
 from dashboards.components import attrs, graph, section
-from dashboards.frames import LineageFrames
+from dashboards.lineage_frames import LineageFrames
 from dashboards.lookup import find
 from dashboards.queries import DashboardQueries
 
@@ -219,7 +219,7 @@ def register(app: Dash, q: DashboardQueries) -> None:
         xrange = lanes.kept_range(relayout) if same else None
         return (
             summary(found.raw, found.frames, found.subject),
-            figures.swimlane(found.frames, revision=found.subject, xrange=xrange),
+            lineage_figures.swimlane(found.frames, revision=found.subject, xrange=xrange),
             rows,
             {**found.params, **extra},
             wanted if wanted != search else no_update,
@@ -277,4 +277,4 @@ def register(app: Dash, q: DashboardQueries) -> None:
         title = f"trace {trace_id}: {own} span{'s' if own != 1 else ''}" + (
             f", {linked} in linked traces" if linked else ""
         )
-        return html.Span(title, **attrs(trace=trace_id)), figures.trace_waterfall(spans)
+        return html.Span(title, **attrs(trace=trace_id)), lineage_figures.trace_waterfall(spans)

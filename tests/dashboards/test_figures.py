@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from collector.timefmt import NS_PER_S as NS
-from dashboards import figures, frames
+from dashboards import figures, frames, lineage_figures, lineage_frames
 from dashboards.pages.oncall import ingest_rates
 
 T0 = 1_795_000_000 * NS
@@ -32,10 +32,10 @@ def _is_empty(fig: Any, words: str) -> bool:
         (figures.burn_rates, frames.burn_frame([]), "No SLOs"),
         (figures.failing_targets, frames.target_frame({}), "No delivery attempts"),
         (figures.undelivered_by_target, frames.target_frame({}), "Nothing undelivered"),
-        (figures.trace_waterfall, frames.trace_frame(None), "No spans"),
+        (lineage_figures.trace_waterfall, lineage_frames.trace_frame(None), "No spans"),
         (
-            figures.swimlane,
-            frames.lineage_frames({"events": [], "orphan_attempts": []}),
+            lineage_figures.swimlane,
+            lineage_frames.lineage_frames({"events": [], "orphan_attempts": []}),
             "No events",
         ),
     ],
@@ -323,7 +323,7 @@ def test_lineage_frames_mark_every_kind_of_attempt() -> None:
     exc = [
         {"id": 3, "kind": "double_apply", "status": "open", "opened_at_ns": T0, "reason": "twice"}
     ]
-    f = frames.lineage_frames(_lineage(), snaps, exc)
+    f = lineage_frames.lineage_frames(_lineage(), snaps, exc)
     assert list(f.attempts["mark"]) == [
         "failed",
         "retry applied",
@@ -338,7 +338,7 @@ def test_lineage_frames_mark_every_kind_of_attempt() -> None:
     assert "3 allocated" in f.snapshots.iloc[0]["label"]
     # snapshots sit in one sub-lane per system instance
     assert f.lanes() == ["erp", "erp \u00b7 s4", "wms", "commerce"]
-    fig = figures.swimlane(f)
+    fig = lineage_figures.swimlane(f)
     names = [t.name for t in fig.data]
     assert "event at its source" in names and "exception opened" in names
     applied = next(t for t in fig.data if t.name == "double apply")
@@ -354,14 +354,19 @@ def test_lineage_frames_mark_every_kind_of_attempt() -> None:
 
 def test_attempt_mark_precedence() -> None:
     assert (
-        frames.attempt_mark({"dead_lettered": True, "outcome": "failure"}, extra_apply=False)
+        lineage_frames.attempt_mark(
+            {"dead_lettered": True, "outcome": "failure"}, extra_apply=False
+        )
         == "dead letter"
     )
     assert (
-        frames.attempt_mark({"outcome": "success", "replay": True}, extra_apply=True)
+        lineage_frames.attempt_mark({"outcome": "success", "replay": True}, extra_apply=True)
         == "double apply"
     )
-    assert frames.attempt_mark({"outcome": "success", "attempt": 1}, extra_apply=False) == "applied"
+    assert (
+        lineage_frames.attempt_mark({"outcome": "success", "attempt": 1}, extra_apply=False)
+        == "applied"
+    )
 
 
 def test_trace_frame_walks_tree_then_linked_traces() -> None:
@@ -385,12 +390,12 @@ def test_trace_frame_walks_tree_then_linked_traces() -> None:
         "roots": [span("a", "consume", T0, [span("b", "POST erp", T0 + NS, status=2)])],
         "linked_traces": [{"trace_id": "t0", "roots": [span("p", "publish", T0 - NS)]}],
     }
-    df = frames.trace_frame(view)
+    df = lineage_frames.trace_frame(view)
     assert list(df["name"]) == ["consume", "POST erp", "publish"]
     assert list(df["depth"]) == [0, 1, 0]
     assert list(df["linked"]) == [False, False, True]
     assert "sync.target = erp" in df.iloc[0]["detail"] and "other" not in df.iloc[0]["detail"]
-    fig = figures.trace_waterfall(df)
+    fig = lineage_figures.trace_waterfall(df)
     bars = fig.data[0]
     assert list(bars.base) == [1.0, 2.0, 0.0]  # seconds since the earliest span
     assert bars.marker.color[1] == "#e45756"  # the failed call

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboards import figures, frames, history, lanes
-from dashboards.frames import INSTANCE_SEP
+from dashboards import history, lanes, lineage_figures, lineage_frames
+from dashboards.lineage_frames import INSTANCE_SEP
 
 
 def _event(n: int, targets: list[dict[str, object]]) -> dict[str, object]:
@@ -114,10 +114,10 @@ def test_swimlane_keeps_the_zoom_it_is_given() -> None:
         "stock_status": "on_hand",
         "quantity": 4.0,
     }
-    f = frames.lineage_frames({"events": []}, [snap])
+    f = lineage_frames.lineage_frames({"events": []}, [snap])
     assert f.lanes() == [f"wms{INSTANCE_SEP}dc-east"]
-    fig = figures.swimlane(f, revision="SKU A", xrange=["2026-01-01", "2026-01-02"])
+    fig = lineage_figures.swimlane(f, revision="SKU A", xrange=["2026-01-01", "2026-01-02"])
     assert fig.layout.uirevision == "SKU A"
     assert list(fig.layout.xaxis.range) == ["2026-01-01", "2026-01-02"]
     assert fig.layout.xaxis.rangeslider.visible
-    assert figures.swimlane(f).layout.xaxis.range is None
+    assert lineage_figures.swimlane(f).layout.xaxis.range is None

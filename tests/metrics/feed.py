@@ -10,7 +10,7 @@ from collector.routing import RouteTable
 from collector.testing.wire import BATCH, NS, PROTOBUF, T0, batch_body, cloudevent, request
 from collector.timefmt import iso
 from metrics.reconciliation.model import ReconcileConfig, ToleranceRule
-from synclens.app import location_map
+from synclens.parts import location_map
 from synclens.settings import Settings
 from tests.conftest import Service
 

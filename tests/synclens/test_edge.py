@@ -20,7 +20,8 @@ import trustme
 import uvicorn
 
 from collector.identity.passwords import hash_password
-from synclens.app import create_app, open_store
+from synclens.app import create_app
+from synclens.parts import open_store
 from synclens.server import uvicorn_config
 from synclens.settings import IngestSettings, Settings, load_settings
 from tests.conftest import free_port
