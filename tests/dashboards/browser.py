@@ -86,7 +86,7 @@ def chromium(*extra_args: str) -> Iterator[WebDriver]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def wait_for(driver: WebDriver, css: str, timeout: float = 15.0) -> WebElement:
+def wait_for(driver: WebDriver, css: str, timeout: float = 30.0) -> WebElement:
     el: WebElement = WebDriverWait(driver, timeout).until(
         lambda d: d.find_element(By.CSS_SELECTOR, css)
     )
@@ -94,7 +94,7 @@ def wait_for(driver: WebDriver, css: str, timeout: float = 15.0) -> WebElement:
 
 
 def wait_text(
-    driver: WebDriver, css: str, pred: Callable[[str], bool], timeout: float = 15.0
+    driver: WebDriver, css: str, pred: Callable[[str], bool], timeout: float = 30.0
 ) -> str:
     """Wait until the element at ``css`` has a text ``pred`` accepts; return it."""
 
