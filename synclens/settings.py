@@ -1,13 +1,17 @@
 """Typed settings: one object, built by :func:`load_settings`, never at import.
 
-Precedence, highest first: command-line flags (applied by the CLI with
-``model_copy(update=...)``), environment variables (``SYNCLENS_*``, nested
-keys joined by ``__``), the YAML file, the built-in defaults below.  Every
+Precedence, highest first: command-line flags (the keyword arguments of
+:func:`load_settings`, or of ``Settings(...)`` itself), environment variables
+(``SYNCLENS_*``, nested keys joined by ``__``), the YAML file, the built-in
+defaults below.  Nested sections merge key by key across the three.  Every
 key is documented in ``docs/configuration.md`` and a test checks that.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
@@ -271,8 +275,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The YAML file arrives as init arguments; the environment beats it.
-        return (env_settings, init_settings)
+        # Arguments (flags) beat the environment, which beats the YAML file.
+        return (init_settings, env_settings, _FileSource(settings_cls))
 
     @property
     def auth_enabled(self) -> bool:
@@ -300,22 +304,40 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(f"config file {config} must hold a mapping at the top level")
         data = loaded or {}
-    try:
-        settings = Settings(**data)
-    except ValueError as exc:
-        where = f"config file {config}" if config else "configuration"
-        raise ConfigError(f"invalid {where}: {_problems(exc)}") from exc
     updates = {key: value for key, value in overrides.items() if value is not None}
     unknown = set(updates) - set(Settings.model_fields)
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     try:
-        # Flags beat the environment: validate the merged whole once more.
-        settings = Settings.model_validate({**settings.model_dump(), **updates})
+        with _file_data(data):
+            settings = Settings(**updates)
     except ValueError as exc:
         where = f"config file {config}" if config else "configuration"
         raise ConfigError(f"invalid {where}: {_problems(exc)}") from exc
     return settings
+
+
+_FILE_DATA: ContextVar[dict[str, Any]] = ContextVar("synclens_file_data")
+
+
+@contextmanager
+def _file_data(data: dict[str, Any]) -> Iterator[None]:
+    """The YAML file's mapping, for :class:`_FileSource`, while settings are built."""
+    token = _FILE_DATA.set(data)
+    try:
+        yield
+    finally:
+        _FILE_DATA.reset(token)
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """The configuration file: the lowest source but the defaults."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return _FILE_DATA.get({}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_DATA.get({}))
 
 
 def _problems(exc: ValueError) -> str:
