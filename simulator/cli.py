@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from .faults import PROFILES
+from .faults import PROFILES, Outage
 from .model import FlowKnobs
 from .runner import simulate
 from .transport import TransportError
@@ -28,6 +28,24 @@ def parse_duration(text: str) -> float:
     if not parts or "".join(n + u for n, u in parts) != text:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 90s, 15m, 24h)")
     return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def parse_planned_outage(text: str) -> Outage:
+    """``erp:2h+30m`` or ``wms@DC-EAST:90m+1h``: TARGET[@WAREHOUSE]:START+DURATION,
+    START from the run's start."""
+    match = re.fullmatch(r"([a-z0-9_-]+)(?:@([^:]+))?:([^+]+)\+(.+)", text.strip())
+    if not match:
+        raise argparse.ArgumentTypeError(
+            f"not a planned outage: {text!r} (TARGET[@WAREHOUSE]:START+DURATION, e.g. erp:2h+30m)"
+        )
+    target, warehouse, start, duration = match.groups()
+    return Outage(
+        target=target,
+        start_s=parse_duration(start),
+        duration_s=parse_duration(duration),
+        warehouse=warehouse,
+        planned=True,
+    )
 
 
 def _start(text: str) -> int:
@@ -105,6 +123,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="json",
         help="body of POST /v1/snapshots (default json)",
     )
+    parser.add_argument(
+        "--planned-outage",
+        type=parse_planned_outage,
+        action="append",
+        default=[],
+        metavar="TARGET[@WAREHOUSE]:START+DURATION",
+        help="a planned outage of a target (e.g. erp:2h+30m, repeatable): it fails like an "
+        "outage and the truth marks its pairs as planned",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -127,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
             knobs=FlowKnobs(orders_per_hour=args.orders_per_hour),
             snapshot_interval_s=args.snapshot_interval,
             snapshot_format=args.snapshot_format,
+            planned_outages=tuple(args.planned_outage),
         )
     except (TransportError, ValueError) as exc:
         print(f"synclens simulate: {exc}", file=sys.stderr)

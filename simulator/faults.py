@@ -86,6 +86,7 @@ class Outage:
     start_s: float
     duration_s: float
     warehouse: str | None = None  # for wms: only that warehouse's system
+    planned: bool = False  # planned downtime: marked in the truth (simulator/planned.py)
 
     def covers(self, target: str, warehouse: str, t_s: float) -> bool:
         return (
@@ -199,6 +200,7 @@ def profile_from_mapping(data: dict[str, Any], name: str = "custom") -> FaultPro
             start_s=float(o["start_s"]),
             duration_s=float(o["duration_s"]),
             warehouse=o.get("warehouse"),
+            planned=bool(o.get("planned", False)),
         )
         for o in data.get("outages") or ()
     )

@@ -36,6 +36,7 @@ from .network import (
     build_network,
     route_targets,
 )
+from .planned import add_planned, planned_windows
 from .progress import Progress, Summary
 from .reconcile import Snap, reconcile
 from .telemetry import Telemetry, traceparent
@@ -66,6 +67,8 @@ class RunOptions:
     snapshot_interval_s: float = 300.0
     truth_path: Path | None = None
     truth_full_rounds: bool = False
+    #: planned outages (``Outage(planned=True)``) on top of the profile's
+    planned_outages: tuple[Outage, ...] = ()
     event_batch: int = 1000
     span_batch: int = 8000
     progress: bool = False
@@ -87,7 +90,8 @@ class _Run:
         self.sched = Scheduler(start_ns)
         self._frng = random.Random(f"faults:{seed}")
         self._mrng = random.Random(f"middleware:{seed}")
-        outages = profile.outages + self._random_outages()
+        outages = profile.outages + opts.planned_outages + self._random_outages()
+        self.planned = planned_windows(outages, start_ns)
         self.middleware = Middleware(
             self.network, profile, self._mrng, start_ns=start_ns, outages=outages
         )
@@ -311,6 +315,7 @@ def run(opts: RunOptions, transport: Transport, *, stop: threading.Event | None 
     r.telemetry.shutdown()
     r.detail_latest_round()
     truth = r.truth.finalize(end_ns, r.model.injected)
+    add_planned(truth, r.planned)
     s = r.summary
     s.sim_end_ns = end_ns
     s.pairs = len(truth["pairs"])
@@ -342,6 +347,7 @@ def simulate(
     knobs: FlowKnobs | None = None,
     snapshot_interval_s: float = 300.0,
     snapshot_format: str = "json",
+    planned_outages: tuple[Outage, ...] = (),
 ) -> Summary:
     """Simulate the network against the collector at ``target`` (its base URL).
 
@@ -356,6 +362,7 @@ def simulate(
         skus=skus,
         warehouses=warehouses,
         knobs=knobs or FlowKnobs(),
+        planned_outages=planned_outages,
         snapshot_interval_s=snapshot_interval_s,
         truth_path=truth_path,
         progress=progress,

@@ -41,6 +41,7 @@ from metrics.exceptions.telemetry import ExceptionMetrics
 from metrics.exposition import SyncMetrics
 from metrics.reconciliation.telemetry import ReconciliationMetrics
 from metrics.slo import load_slos
+from metrics.slo.maintenance import load_maintenance
 from synclens import admin, health
 from synclens import docs as docs_api
 from synclens.access import build_resolver, is_loopback
@@ -250,6 +251,7 @@ def create_app(
     app.state.resolver = resolver
     app.state.registry = registry
     app.state.slos = load_slos(settings.slis.slo_dir)
+    app.state.maintenance = load_maintenance(settings.slis.slo_dir)
     app.state.settings = settings
     app.state.snapshot_limits = snapshots_api.SnapshotLimits(
         settings.snapshots.max_body_bytes, settings.snapshots.max_errors

@@ -96,6 +96,34 @@ class AlertState(Model):
     firing: bool
 
 
+class CalendarState(Model):
+    """An SLO's budget over its calendar period so far (``spec.calendar``)."""
+
+    period: str
+    label: str
+    time_zone: str
+    from_: str = Field(alias="from")
+    to: str
+    elapsed: float
+    min_traffic: float
+    good: float | None
+    total: float | None
+    sli_value: float | None
+    error_budget_remaining: float | None
+    groups: list[dict[str, Any]] | None = None
+
+
+class MaintenanceState(Model):
+    """A maintenance window: on now or not, its current or next occurrence within a week."""
+
+    name: str
+    targets: list[str]
+    warehouses: list[str]
+    active: bool
+    start: str | None
+    end: str | None
+
+
 class SloState(Model):
     """One SLO: its SLI, error budget remaining, burn rates and status."""
 
@@ -115,12 +143,14 @@ class SloState(Model):
     burn_rates: dict[str, float | None]
     alerts: list[AlertState]
     status: str
+    calendar: CalendarState | None = None
 
 
 class SloList(Model):
     """``GET /api/v1/slos``: every SLO at one instant."""
 
     computed_at: str
+    maintenance: list[MaintenanceState] = Field(default_factory=list)
     slos: list[SloState]
 
 

@@ -13,11 +13,18 @@ from collector.api.responses import refusals
 from collector.timefmt import iso
 from metrics.api.models import OneSlo, SloList
 from metrics.api.slis import EngineDep
+from metrics.slis.compute import parse_window
 from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec
+from metrics.slo.calendar import period_at
 from metrics.slo.groups import dimension, evaluate_slo
+from metrics.slo.maintenance import Maintenance, exclusions
+from metrics.slo.period import calendar_state
 
-__all__ = ["SlosDep", "report", "router"]
+__all__ = ["MaintenanceDep", "SlosDep", "maintenance_now", "report", "router"]
+
+#: a pair is left out when its delivery period overlaps maintenance: look this far past now
+_DEADLINE_HORIZON_NS = parse_window("7d")
 
 
 def _slos(request: Request) -> list[SloSpec]:
@@ -29,6 +36,13 @@ def _slos(request: Request) -> list[SloSpec]:
 
 SlosDep = Annotated[list[SloSpec], Depends(_slos)]
 
+
+def _maintenance(request: Request) -> list[Maintenance]:
+    return list(getattr(request.app.state, "maintenance", None) or ())
+
+
+MaintenanceDep = Annotated[list[Maintenance], Depends(_maintenance)]
+
 router = APIRouter(
     prefix="/api/v1",
     tags=["slos"],
@@ -38,19 +52,73 @@ router = APIRouter(
 
 
 def report(
-    engine: SliEngine, slos: Sequence[SloSpec], *, now_ns: int | None = None
+    engine: SliEngine,
+    slos: Sequence[SloSpec],
+    *,
+    now_ns: int | None = None,
+    maintenance: Sequence[Maintenance] = (),
 ) -> dict[str, Any]:
-    """Every SLO's state at one instant: one SLI computation per distinct window."""
+    """Every SLO's state at one instant: one SLI computation per distinct
+    window (and calendar period), maintenance left out (docs/slos.md)."""
     now = engine.clock() if now_ns is None else now_ns
     windows = sorted({w for slo in slos for w in slo.all_windows})
-    slis = {w: engine.slis(w, now_ns=now)["slis"] for w in windows}
-    by_label: dict[str, dict[str, Any]] = {}
-    for label in sorted({d for slo in slos if (d := dimension(slo)) is not None}):
-        by_label[label] = {w: engine.slis(w, now_ns=now, by=label)["groups"] for w in windows}
+    labels = sorted({d for slo in slos if (d := dimension(slo)) is not None})
+    oldest = now - max((parse_window(w) for w in windows), default=0)
+    periods = {
+        (s.calendar, s.time_zone): period_at(s.calendar, now, s.time_zone)
+        for s in slos
+        if s.calendar
+    }
+    oldest = min([oldest, *(p.start_ns for p in periods.values())])
+    excluded = exclusions(maintenance, oldest, now + _DEADLINE_HORIZON_NS)
+
+    def slis(window: str, from_ns: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        by_label: dict[str, Any]
+        overall = engine.slis(window, now_ns=now, from_ns=from_ns, excluded=excluded)["slis"]
+        by_label = {
+            label: engine.slis(window, now_ns=now, by=label, from_ns=from_ns, excluded=excluded)[
+                "groups"
+            ]
+            for label in labels
+        }
+        return overall, by_label
+
+    per_window = {w: slis(w) for w in windows}
+    per_period = {key: slis(p.label, p.start_ns) for key, p in periods.items()}
+    states = []
+    for slo in slos:
+        label = dimension(slo) or ""
+        by_window = {w: per_window[w][1].get(label, {}) for w in windows}
+        state = evaluate_slo(slo, {w: per_window[w][0] for w in windows}, by_window)
+        if slo.calendar:
+            key = (slo.calendar, slo.time_zone)
+            overall, by_label = per_period[key]
+            state["calendar"] = calendar_state(slo, periods[key], now, overall, by_label.get(label))
+        states.append(state)
     return {
         "computed_at": iso(now),
-        "slos": [evaluate_slo(slo, slis, by_label.get(dimension(slo) or "")) for slo in slos],
+        "maintenance": maintenance_now(maintenance, now),
+        "slos": states,
     }
+
+
+def maintenance_now(windows: Sequence[Maintenance], now_ns: int) -> list[dict[str, Any]]:
+    """Each maintenance window: whether it is on now, and its current or next occurrence
+    within a week."""
+    out = []
+    for window in windows:
+        upcoming = next(iter(window.occurrences(now_ns, now_ns + _DEADLINE_HORIZON_NS)), None)
+        out.append(
+            {
+                "name": window.name,
+                "targets": list(window.targets),
+                "warehouses": list(window.warehouses),
+                "active": upcoming is not None and upcoming[0] <= now_ns,
+                "start": None if upcoming is None else iso(upcoming[0]),
+                "end": None if upcoming is None else iso(upcoming[1]),
+            }
+        )
+    return out
 
 
 @router.get(
@@ -58,8 +126,8 @@ def report(
     summary="Every SLO: SLI, error budget remaining, burn rates, status",
     response_model=SloList,
 )
-async def get_slos(engine: EngineDep, slos: SlosDep) -> dict[str, Any]:
-    return await anyio.to_thread.run_sync(lambda: report(engine, slos))
+async def get_slos(engine: EngineDep, slos: SlosDep, maintenance: MaintenanceDep) -> dict[str, Any]:
+    return await anyio.to_thread.run_sync(lambda: report(engine, slos, maintenance=maintenance))
 
 
 @router.get(
@@ -68,9 +136,11 @@ async def get_slos(engine: EngineDep, slos: SlosDep) -> dict[str, Any]:
     response_model=OneSlo,
     responses=refusals((404, "no SLO of that name")),
 )
-async def get_slo(name: str, engine: EngineDep, slos: SlosDep) -> dict[str, Any]:
+async def get_slo(
+    name: str, engine: EngineDep, slos: SlosDep, maintenance: MaintenanceDep
+) -> dict[str, Any]:
     chosen = [slo for slo in slos if slo.name == name]
     if not chosen:
         raise HTTPException(404, f"no SLO named {name!r}")
-    result = await anyio.to_thread.run_sync(lambda: report(engine, chosen))
+    result = await anyio.to_thread.run_sync(lambda: report(engine, chosen, maintenance=maintenance))
     return {"computed_at": result["computed_at"], **result["slos"][0]}

@@ -3,6 +3,7 @@
 from metrics.slis.compute import (
     DIMENSIONS,
     Dimension,
+    Excluded,
     PartResult,
     SliPart,
     compute_slis,
@@ -16,6 +17,7 @@ from metrics.slis.parts import exceptions_part, reconciliation_part
 __all__ = [
     "DIMENSIONS",
     "Dimension",
+    "Excluded",
     "PartResult",
     "SliEngine",
     "SliPart",

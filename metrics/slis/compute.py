@@ -14,11 +14,13 @@ impacted) come from other modules as :data:`SliPart` functions merged in.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import duckdb
+import pyarrow as pa
 
 from collector.locations import LocationMap
 from collector.queries import bind, dict_rows, named
@@ -28,6 +30,7 @@ sql = named("metrics.slis")
 
 __all__ = [
     "DIMENSIONS",
+    "Excluded",
     "PartResult",
     "SliPart",
     "compute_slis",
@@ -52,6 +55,28 @@ class PartResult:
 
 #: ``part(cursor, now_ns=, from_ns=, by=) -> PartResult``
 SliPart = Callable[..., PartResult]
+
+#: a maintenance occurrence of a scope: ``(target or None, warehouse or None, start_ns, end_ns)``
+Excluded = tuple[str | None, str | None, int, int]
+_EXCLUDED = pa.schema(
+    [
+        ("target", pa.string()),
+        ("warehouse", pa.string()),
+        ("start_ns", pa.int64()),
+        ("end_ns", pa.int64()),
+    ]
+)
+
+
+@contextmanager
+def _maintenance(cur: duckdb.DuckDBPyConnection, rows: Sequence[Excluded]) -> Iterator[None]:
+    """``rows`` as the table ``maintenance`` on ``cur`` while the block runs."""
+    columns: list[list[Any]] = [[row[i] for row in rows] for i in range(4)]
+    cur.register("maintenance", pa.Table.from_arrays(columns, schema=_EXCLUDED))
+    try:
+        yield
+    finally:
+        cur.unregister("maintenance")
 
 
 def parse_window(text: str) -> int:
@@ -114,14 +139,32 @@ def compute_slis(
     by: Dimension | None = None,
     locations: LocationMap,
     parts: Sequence[SliPart] = (),
+    from_ns: int | None = None,
+    excluded: Sequence[Excluded] = (),
 ) -> dict[str, Any]:
-    """SPEC 5 ``GET /slis``: every SLI over ``[now - window, now)``.
+    """SPEC 5 ``GET /slis``: every SLI over ``[now - window, now)``, or over
+    ``[from_ns, now)`` when given (a calendar period; ``window`` names it).
 
     With ``by``, ``groups`` holds the pair and attempt SLIs per value of the
     dimension (an attempt's warehouse by ``locations``, as the pairs' is
-    derived).  Call :func:`metrics.facts.refresh` first for exact results.
+    derived).  ``excluded``: maintenance occurrences whose pairs and attempts
+    are left out of the pair and attempt SLIs (docs/slos.md).  Call
+    :func:`metrics.facts.refresh` first for exact results.
     """
-    span = parse_window(window)
+    span = parse_window(window) if from_ns is None else now_ns - from_ns
+    with _maintenance(cur, excluded):
+        return _compute(cur, window, now_ns, span, by, parts, locations)
+
+
+def _compute(
+    cur: duckdb.DuckDBPyConnection,
+    window: str,
+    now_ns: int,
+    span: int,
+    by: Dimension | None,
+    parts: Sequence[SliPart],
+    locations: LocationMap,
+) -> dict[str, Any]:
     params = {"from": now_ns - span, "to": now_ns, "now": now_ns}
     overall_pairs = _rows(cur, "slis_pairs", {**params, "by": None})
     with locations.registered(cur):

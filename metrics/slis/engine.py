@@ -13,7 +13,7 @@ from typing import Any
 from collector.clock import Clock
 from collector.store import Store
 from metrics.facts import Refresher, RefreshResult
-from metrics.slis.compute import Dimension, SliPart, compute_slis
+from metrics.slis.compute import Dimension, Excluded, SliPart, compute_slis
 
 __all__ = ["SliEngine"]
 
@@ -42,9 +42,12 @@ class SliEngine:
         by: Dimension | None = None,
         now_ns: int | None = None,
         parts: bool = True,
+        from_ns: int | None = None,
+        excluded: Sequence[Excluded] = (),
     ) -> dict[str, Any]:
-        """Every SLI over ``window`` (:func:`compute_slis`); ``parts=False``
-        leaves out the reconciliation and exception SLIs."""
+        """Every SLI over ``window`` (:func:`compute_slis`, whose ``from_ns``
+        and ``excluded`` it passes on); ``parts=False`` leaves out the
+        reconciliation and exception SLIs."""
         self.refresh()
         with self.store.reader() as cur:
             return compute_slis(
@@ -54,4 +57,6 @@ class SliEngine:
                 by=by,
                 parts=self.parts if parts else (),
                 locations=self.refresher.derivation.locations,
+                from_ns=from_ns,
+                excluded=excluded,
             )

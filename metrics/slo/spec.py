@@ -14,12 +14,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from metrics.slo.documents import (
+    LABEL_VALUE,
+    Named,
+    SloError,
+    Strict,
+    check_time_zone,
+    is_kind,
+    read_text,
+    yaml_documents,
+    yaml_files,
+)
 
 __all__ = [
     "AGING_BUCKETS",
@@ -38,6 +49,7 @@ __all__ = [
     "duration_s",
     "load_slo_file",
     "load_slos",
+    "slo_from_mapping",
 ]
 
 #: the shipped default SLOs (``slos/`` at the top of the repository)
@@ -54,7 +66,6 @@ SLI_LABELS: dict[str, tuple[str, ...]] = {
     "mismatch": ("warehouse", "channel"),
     "exception_aging": (),
 }
-_LABEL_VALUE = re.compile(r'^[^"\\\n]+$')
 #: SLIs whose total-outage page is on unless the SLO turns it off
 _OUTAGE_BY_DEFAULT = ("first_pass", "api_failure")
 #: ``synclens_exceptions_unresolved`` age buckets that are *aged* for an aging objective
@@ -66,7 +77,6 @@ AGING_BUCKETS: dict[str, tuple[str, ...]] = {
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 # (severity, long, short, share of the budget spent within the long window)
 _WORKBOOK: tuple[tuple[Literal["page", "ticket"], str, str, float], ...] = (
@@ -75,10 +85,6 @@ _WORKBOOK: tuple[tuple[Literal["page", "ticket"], str, str, float], ...] = (
     ("ticket", "1d", "2h", 0.10),
     ("ticket", "3d", "6h", 0.10),
 )
-
-
-class SloError(ValueError):
-    """An SLO file is invalid; str() says which file and why."""
 
 
 def duration_s(text: str) -> int:
@@ -94,11 +100,7 @@ def _check_duration(text: str) -> str:
     return text
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class AlertWindow(_Strict):
+class AlertWindow(Strict):
     """One window pair of a multiwindow, multi-burn-rate alert."""
 
     severity: Literal["page", "ticket"]
@@ -121,7 +123,7 @@ class AlertWindow(_Strict):
         return self
 
 
-class Outage(_Strict):
+class Outage(Strict):
     """The total-outage page: a target with ``minAttempts`` attempts and no success
     in ``window``, whatever its volume."""
 
@@ -138,7 +140,7 @@ class Outage(_Strict):
         return None if value is None else _check_duration(value)
 
 
-class Alerting(_Strict):
+class Alerting(Strict):
     page: bool = True
     ticket: bool = True
     windows: tuple[AlertWindow, ...] | None = None
@@ -152,20 +154,12 @@ class Alerting(_Strict):
         return None if value is None else _check_duration(value)
 
 
-class _Metadata(_Strict):
-    name: str
+class _Metadata(Named):
     display_name: str | None = Field(None, alias="displayName")
     labels: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, name: str) -> str:
-        if not _NAME.match(name):
-            raise ValueError(f"name {name!r} must be lower-case letters, digits and '-'")
-        return name
 
-
-class _Spec(_Strict):
+class _Spec(Strict):
     description: str = ""
     sli: Literal["latency", "first_pass", "mismatch", "exception_aging", "api_failure"]
     objective: float = Field(gt=0, lt=1)
@@ -177,8 +171,11 @@ class _Spec(_Strict):
     )
     matchers: dict[str, str] = Field(default_factory=dict)
     alerting: Alerting = Alerting()
+    calendar: Literal["week", "month", "quarter"] | None = None
+    time_zone: str = Field("UTC", alias="timeZone")
 
     _window = field_validator("window")(_check_duration)
+    _time_zone = field_validator("time_zone")(check_time_zone)
 
     @model_validator(mode="after")
     def _labels(self) -> _Spec:
@@ -194,12 +191,12 @@ class _Spec(_Strict):
         ):
             raise ValueError("matchers name one label, the groupBy label if there is one")
         for value in self.matchers.values():
-            if not _LABEL_VALUE.match(value):
+            if not LABEL_VALUE.match(value):
                 raise ValueError(f"matcher value {value!r} must be non-empty, without quotes")
         return self
 
 
-class _Document(_Strict):
+class _Document(Strict):
     api_version: Literal["synclens/v1"] = Field(alias="apiVersion")
     kind: Literal["SLO"]
     metadata: _Metadata
@@ -247,7 +244,12 @@ class SloSpec(BaseModel):
     group_by: str | None = None
     matchers: dict[str, str] = {}
     absent_for: str | None = None
+    #: a calendar-aligned budget period beside the rolling window (week, month, quarter)
+    calendar: str | None = None
+    time_zone: str = "UTC"
     source: str = ""
+    #: the document as written (keys as in YAML, defaults left out): what ``slo export`` writes
+    document: dict[str, Any] = {}
 
     @property
     def error_budget(self) -> float:
@@ -267,9 +269,16 @@ class SloSpec(BaseModel):
         shorter window (``ceil(minTraffic x window / SLO window)``), so a
         low-traffic SLO's 1 h page needs the events an hour actually has.
         A gauge SLI's windows average items, not count them: ``minTraffic`` each."""
-        if self.sli not in COUNTER_SLIS or window == self.window:
+        if window == self.window:
             return self.min_traffic
-        share = self.min_traffic * duration_s(window) / duration_s(self.window)
+        return self.min_traffic_over(duration_s(window))
+
+    def min_traffic_over(self, seconds: float) -> float:
+        """The guard of a span of ``seconds`` (e.g. a calendar period so far),
+        scaled as :meth:`min_traffic_in` does."""
+        if self.sli not in COUNTER_SLIS:
+            return self.min_traffic
+        share = self.min_traffic * seconds / duration_s(self.window)
         return float(math.ceil(round(share, 9)))
 
 
@@ -336,41 +345,37 @@ def _resolve(doc: _Document, source: str) -> SloSpec:
         group_by=spec.group_by,
         matchers=dict(spec.matchers),
         absent_for=spec.alerting.absent_for,
+        calendar=spec.calendar,
+        time_zone=spec.time_zone,
         source=source,
+        document=doc.model_dump(by_alias=True, exclude_unset=True, mode="json"),
     )
 
 
 def _documents(text: str, source: str) -> Iterator[SloSpec]:
+    for i, raw in yaml_documents(text, source):
+        if is_kind(raw, "SLO"):
+            yield slo_from_mapping(raw, f"{source} (document {i})", source)
+
+
+def slo_from_mapping(raw: object, where: str, source: str = "") -> SloSpec:
+    """One ``kind: SLO`` document, validated and resolved; SloError names ``where``."""
     try:
-        loaded = list(yaml.safe_load_all(text))
-    except yaml.YAMLError as exc:
-        raise SloError(f"{source}: not valid YAML: {exc}") from exc
-    for i, raw in enumerate(d for d in loaded if d is not None):
-        try:
-            yield _resolve(_Document.model_validate(raw), source)
-        except (ValidationError, ValueError) as exc:
-            raise SloError(f"{source} (document {i + 1}): {exc}") from exc
+        return _resolve(_Document.model_validate(raw), source)
+    except (ValidationError, ValueError) as exc:
+        raise SloError(f"{where}: {exc}") from exc
 
 
 def load_slo_file(path: Path) -> list[SloSpec]:
-    """Every SLO document in one YAML file (``---`` separates several)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SloError(f"cannot read SLO file {path}: {exc.strerror}") from exc
-    return list(_documents(text, path.name))
+    """Every SLO document in one YAML file (``---`` separates several; other
+    kinds, e.g. ``Maintenance``, are read by their own loaders)."""
+    return list(_documents(read_text(path), path.name))
 
 
 def load_slos(directory: Path | str | None = None) -> list[SloSpec]:
     """Every ``*.yaml`` / ``*.yml`` SLO in ``directory`` (default: the shipped set), by name."""
-    root = SHIPPED_SLO_DIR if directory is None else Path(directory)
-    if not root.is_dir():
-        raise SloError(f"SLO directory {root} does not exist")
-    files: Iterable[Path] = sorted(
-        p for p in root.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()
-    )
     slos: dict[str, SloSpec] = {}
-    for path in files:
+    for path in yaml_files(SHIPPED_SLO_DIR if directory is None else Path(directory)):
         for slo in load_slo_file(path):
             if slo.name in slos:
                 raise SloError(

@@ -1,6 +1,8 @@
 -- Attempt SLIs over delivery attempts that ended in [$from, $to),
 -- overall ($by NULL) or by target / warehouse (of the span's location, by
--- the registered location_map, else the part before the first '/').
+-- the registered location_map, else the part before the first '/');
+-- attempts that ended inside a registered maintenance occurrence of their
+-- target and/or warehouse are left out.
 SELECT CASE $by
            WHEN 'target' THEN s.target
            WHEN 'warehouse' THEN coalesce(m.warehouse, split_part(coalesce(s.location, ''), '/', 1))
@@ -11,4 +13,9 @@ SELECT CASE $by
 FROM spans AS s
 LEFT JOIN location_map AS m ON m.location = s.location
 WHERE s.event_id IS NOT NULL AND s.target IS NOT NULL AND s.end_ns >= $from AND s.end_ns < $to
+  AND NOT EXISTS (
+      SELECT 1 FROM maintenance AS x
+      WHERE coalesce(x.target = s.target, true)
+        AND coalesce(x.warehouse = coalesce(m.warehouse, split_part(coalesce(s.location, ''), '/', 1)), true)
+        AND s.end_ns >= x.start_ns AND s.end_ns < x.end_ns)
 GROUP BY grp

@@ -1,5 +1,7 @@
 -- Attempt SLIs by a property of the attempt's event (channel, event_type);
--- attempts whose event is unknown fall under '(unknown)'.
+-- attempts whose event is unknown fall under '(unknown)'; attempts that
+-- ended inside a registered maintenance occurrence of their target and/or
+-- warehouse are left out, as in slis_attempts.sql.
 SELECT CASE $by
            WHEN 'channel' THEN coalesce(e.channel, CASE WHEN e.id IS NULL THEN '(unknown)' ELSE '(none)' END)
            WHEN 'event_type' THEN coalesce(e.type, '(unknown)')
@@ -9,5 +11,11 @@ SELECT CASE $by
        count(*) FILTER (WHERE s.replay) AS replays
 FROM spans AS s
 LEFT JOIN events AS e ON e.ekey = s.pkey AND e.source = s.event_source AND e.id = s.event_id
+LEFT JOIN location_map AS m ON m.location = s.location
 WHERE s.event_id IS NOT NULL AND s.target IS NOT NULL AND s.end_ns >= $from AND s.end_ns < $to
+  AND NOT EXISTS (
+      SELECT 1 FROM maintenance AS x
+      WHERE coalesce(x.target = s.target, true)
+        AND coalesce(x.warehouse = coalesce(m.warehouse, split_part(coalesce(s.location, ''), '/', 1)), true)
+        AND s.end_ns >= x.start_ns AND s.end_ns < x.end_ns)
 GROUP BY grp

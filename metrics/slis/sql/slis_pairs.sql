@@ -1,5 +1,7 @@
 -- Pair SLIs of SPEC 4 over pairs whose event time is in [$from, $to),
--- overall ($by NULL) or by target / warehouse / channel / event_type.
+-- overall ($by NULL) or by target / warehouse / channel / event_type;
+-- pairs whose delivery period [time, time + deadline) overlaps a registered
+-- maintenance occurrence of their target and/or warehouse are left out.
 SELECT CASE $by
            WHEN 'target' THEN target
            WHEN 'warehouse' THEN warehouse
@@ -14,6 +16,10 @@ SELECT CASE $by
        count(*) FILTER (WHERE dead_lettered) AS dead_lettered,
        count(*) FILTER (WHERE applies >= 2) AS double_applies,
        quantile_disc(applied_ns - time_ns, [0.5, 0.95, 0.99]) AS latency_q
-FROM pair_facts
+FROM pair_facts AS p
 WHERE time_ns >= $from AND time_ns < $to
+  AND NOT EXISTS (
+      SELECT 1 FROM maintenance AS x
+      WHERE coalesce(x.target = p.target, true) AND coalesce(x.warehouse = p.warehouse, true)
+        AND p.time_ns < x.end_ns AND p.time_ns + p.deadline_ns > x.start_ns)
 GROUP BY grp
