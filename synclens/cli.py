@@ -1,5 +1,5 @@
 """The ``synclens`` command: serve, demo, simulate, reconcile, backup, restore,
-alerts / grafana generate, users hash."""
+alerts / grafana generate, alerts silences, slo import / export, users hash."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from metrics.slo.spec import SloError
 from synclens.settings import ConfigError, Settings, load_settings
+from synclens.slocli import add_silences_parser, add_slo_parser, run_silences, run_slo
 
 if TYPE_CHECKING:
     from metrics.generate.options import RuleOptions
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _backup_commands(commands)
     _generate_commands(commands)
+    add_slo_parser(commands)
 
     users = commands.add_parser("users", help="local users: hash a password for synclens.yaml")
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -191,6 +193,7 @@ def _generate_commands(commands: Any) -> None:
             "--check", action="store_true", help="write nothing; exit 1 if a file is stale"
         )
         if name == "alerts":
+            add_silences_parser(sub)
             gen.add_argument(
                 "--prometheus-retention",
                 metavar="DURATION",
@@ -220,10 +223,11 @@ def generated_files(command: str, settings: Settings, slo_dir: Path | str | None
     """What ``synclens alerts|grafana generate`` writes: relative path -> text."""
     from metrics.generate import files, grafana
     from metrics.slo import load_slos
+    from metrics.slo.maintenance import load_maintenance
 
     opts = rule_options(settings)
     if command == "alerts":
-        return files.alert_files(load_slos(slo_dir), opts)
+        return files.alert_files(load_slos(slo_dir), opts, load_maintenance(slo_dir))
     return grafana.generate(opts)
 
 
@@ -333,8 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _post_to_service(args, "/api/v1/admin/backup", 3600, body)
         if args.command == "restore":
             return _restore(args)
+        if args.command == "alerts" and args.action == "silences":
+            return run_silences(args)
         if args.command in ("alerts", "grafana"):
             return _generate(args)
+        if args.command == "slo":
+            return run_slo(args)
         if args.command == "users":
             return _hash_password(args)
         from simulator.cli import run

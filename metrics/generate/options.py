@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["ABSENT_ALERT", "ALERT_NAME", "OUTAGE_ALERT", "RuleOptions"]
+__all__ = ["ABSENT_ALERT", "ALERT_NAME", "MAINTENANCE_ALERT", "OUTAGE_ALERT", "RuleOptions"]
 
 ALERT_NAME = "SynclensErrorBudgetBurn"
 #: a target with attempts and no success for a while, whatever its volume
 OUTAGE_ALERT = "SynclensTargetOutage"
 #: the metric an SLO's SLI is computed from is gone
 ABSENT_ALERT = "SynclensSLOMetricAbsent"
+#: a planned maintenance window is on (Alertmanager inhibits alerts of its scope)
+MAINTENANCE_ALERT = "SynclensMaintenance"
 
 
 @dataclass(frozen=True)

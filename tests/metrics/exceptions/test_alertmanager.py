@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,50 +11,19 @@ import pytest
 
 from collector.testing.wire import attempt_span
 from synclens.settings import load_settings
-from tests.conftest import LiveServer, free_port
+from tests.alertmanager import running_alertmanager
+from tests.conftest import LiveServer
 from tests.metrics.feed import NS, T0, event, send_events, send_spans
-
-BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
 
 @pytest.fixture
 def alertmanager(tmp_path: Path) -> Iterator[str]:
-    if BINARY is None:
-        pytest.skip(
-            "Alertmanager is not installed (Debian: apt-get install prometheus-alertmanager)"
-        )
     config = tmp_path / "alertmanager.yml"
     config.write_text(
         "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n"
     )
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [
-            BINARY,
-            f"--config.file={config}",
-            f"--storage.path={tmp_path / 'am-data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=(tmp_path / "am.log").open("wb"),
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/-/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "am.log").read_text()[-2000:])
-            time.sleep(0.1)
+    with running_alertmanager(config, tmp_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _alerts(url: str) -> list[dict[str, Any]]:
