@@ -91,10 +91,18 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+_MAINTENANCE_JOIN = re.compile(r"^-- maintenance:.*?^-- :maintenance\n", re.M | re.S)
+
+
 def _rows(
     cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
 ) -> list[dict[str, Any]]:
+    """A named query's rows; with no maintenance (``params["excluding"]``
+    false) its join on the ``maintenance`` table is left out, as it costs
+    ~1.5x even against an empty table."""
     text = sql(name)
+    if not params.get("excluding"):
+        text = _MAINTENANCE_JOIN.sub("", text)
     return dict_rows(cur.execute(text, bind(text, params)))
 
 
@@ -153,7 +161,7 @@ def compute_slis(
     """
     span = parse_window(window) if from_ns is None else now_ns - from_ns
     with _maintenance(cur, excluded):
-        return _compute(cur, window, now_ns, span, by, parts, locations)
+        return _compute(cur, window, now_ns, span, by, parts, locations, bool(excluded))
 
 
 def _compute(
@@ -164,8 +172,9 @@ def _compute(
     by: Dimension | None,
     parts: Sequence[SliPart],
     locations: LocationMap,
+    excluding: bool,
 ) -> dict[str, Any]:
-    params = {"from": now_ns - span, "to": now_ns, "now": now_ns}
+    params = {"from": now_ns - span, "to": now_ns, "now": now_ns, "excluding": excluding}
     overall_pairs = _rows(cur, "slis_pairs", {**params, "by": None})
     with locations.registered(cur):
         overall_attempts = _rows(cur, "slis_attempts", {**params, "by": None})

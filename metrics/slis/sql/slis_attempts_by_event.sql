@@ -11,11 +11,12 @@ SELECT CASE $by
        count(*) FILTER (WHERE s.replay) AS replays
 FROM spans AS s
 LEFT JOIN events AS e ON e.ekey = s.pkey AND e.source = s.event_source AND e.id = s.event_id
+-- maintenance:
 LEFT JOIN location_map AS m ON m.location = s.location
+ANTI JOIN maintenance AS x
+    ON coalesce(x.target = s.target, true)
+   AND coalesce(x.warehouse = coalesce(m.warehouse, split_part(coalesce(s.location, ''), '/', 1)), true)
+   AND s.end_ns >= x.start_ns AND s.end_ns < x.end_ns
+-- :maintenance
 WHERE s.event_id IS NOT NULL AND s.target IS NOT NULL AND s.end_ns >= $from AND s.end_ns < $to
-  AND NOT EXISTS (
-      SELECT 1 FROM maintenance AS x
-      WHERE coalesce(x.target = s.target, true)
-        AND coalesce(x.warehouse = coalesce(m.warehouse, split_part(coalesce(s.location, ''), '/', 1)), true)
-        AND s.end_ns >= x.start_ns AND s.end_ns < x.end_ns)
 GROUP BY grp

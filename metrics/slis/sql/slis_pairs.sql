@@ -17,9 +17,10 @@ SELECT CASE $by
        count(*) FILTER (WHERE applies >= 2) AS double_applies,
        quantile_disc(applied_ns - time_ns, [0.5, 0.95, 0.99]) AS latency_q
 FROM pair_facts AS p
-WHERE time_ns >= $from AND time_ns < $to
-  AND NOT EXISTS (
-      SELECT 1 FROM maintenance AS x
-      WHERE coalesce(x.target = p.target, true) AND coalesce(x.warehouse = p.warehouse, true)
-        AND p.time_ns < x.end_ns AND p.time_ns + p.deadline_ns > x.start_ns)
+-- maintenance: (an anti join: DuckDB plans NOT EXISTS here ~15x slower)
+ANTI JOIN maintenance AS x
+    ON coalesce(x.target = p.target, true) AND coalesce(x.warehouse = p.warehouse, true)
+   AND p.time_ns < x.end_ns AND p.time_ns + p.deadline_ns > x.start_ns
+-- :maintenance
+WHERE p.time_ns >= $from AND p.time_ns < $to
 GROUP BY grp

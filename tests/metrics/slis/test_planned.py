@@ -97,6 +97,7 @@ def test_maintenance_leaves_out_exactly_the_planned_outage(
         raw = engine.slis("1d", now_ns=now_ns)["slis"]
         got = engine.slis("1d", now_ns=now_ns, excluded=excluded)["slis"]
         by = engine.slis("1d", now_ns=now_ns, by="target", excluded=excluded)["groups"]
+        by_type = engine.slis("1d", now_ns=now_ns, by="event_type", excluded=excluded)["groups"]
         body = svc.get("/api/v1/slos").json()
 
     assert truth["planned"] == [
@@ -112,6 +113,11 @@ def test_maintenance_leaves_out_exactly_the_planned_outage(
     for target, counts in want["api_failure"]["by_target"].items():
         assert by[target]["api_failure"]["failed"] == counts.get("failed", 0), target
         assert by[target]["api_failure"]["total"] == counts.get("total", 0), target
+
+    # by a property of the event, the attempts left out are the same
+    for key in ("failed", "total"):
+        assert sum(g["api_failure"][key] for g in by_type.values()) == want["api_failure"][key]
+    assert sum(g["first_pass"]["total"] for g in by_type.values()) == want["first_pass"]["total"]
 
     # the definition, from the truth's own pairs: delivery period overlapping the window
     times = {(e["source"], e["id"]): e["time_ns"] for e in truth["events"]}
