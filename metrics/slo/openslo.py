@@ -218,7 +218,7 @@ def _slo_document(doc: Mapping[str, Any], slis: Mapping[str, Mapping[str, Any]])
     }
     indicator = _indicator(spec, slis)
     body: dict[str, Any] = {
-        "description": spec.get("description", ""),
+        **({"description": spec["description"]} if spec.get("description") else {}),
         "sli": indicator.pop("sli"),
         "objective": _objective(spec),
         **_window(spec, annotations),
