@@ -23,6 +23,7 @@ from collector.bus.telemetry import BusMetrics
 from collector.clock import Clock, system_clock
 from collector.decoding import Decoder
 from collector.identity import IdentityMiddleware, Need
+from collector.identity import oidc_signin as oidc_api
 from collector.identity import signin as signin_api
 from collector.identity.guard import Guarded
 from collector.store import Store, StoreClosed
@@ -275,6 +276,7 @@ def create_app(
         name="static-offline-docs",
     )
     app.include_router(signin_api.router)
+    app.include_router(oidc_api.router)
     # the Dash app, attached at start-up; each callback checks its own need too
     app.mount("/dashboards", Guarded(dash_mount, Need.READ, sign_in=resolver.people_sign_in))
     check_every_route_declares_a_need(app)

@@ -29,6 +29,7 @@ __all__ = [
     "LocalUserSettings",
     "MiB",
     "NatsSettings",
+    "OidcSettings",
     "ProxySettings",
     "Role",
     "SessionSettings",
@@ -96,10 +97,38 @@ class SessionSettings(Strict):
     max_age_s: int = Field(8 * 3600, ge=60)
 
 
+class OidcSettings(Strict):
+    """Signing in with an OpenID Connect provider (authorization code + PKCE).
+
+    On when ``issuer`` is set.  ``role_claim`` names the claim (a dotted path
+    for nested ones, e.g. ``realm_access.roles``) whose values are mapped to
+    roles by ``groups`` (default: ``auth.groups``)."""
+
+    issuer: str | None = Field(None, pattern=r"^https?://[^\s?#]+$")
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+    role_claim: str = Field("groups", min_length=1)
+    groups: dict[str, Role] | None = None
+    redirect_url: str | None = Field(None, pattern=r"^https?://[^\s?#]+$")
+    display_name: str = Field("single sign-on", min_length=1, max_length=64)
+    ca_file: str | None = None
+    timeout_s: float = Field(10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _client(self) -> OidcSettings:
+        if self.issuer is not None and not self.client_id:
+            raise ValueError("auth.oidc.client_id is needed with auth.oidc.issuer")
+        if self.issuer is not None and "openid" not in self.scopes:
+            raise ValueError("auth.oidc.scopes must include 'openid'")
+        return self
+
+
 class AuthSettings(Strict):
     tokens: tuple[Token, ...] = ()
     users: tuple[LocalUserSettings, ...] = ()
     proxy: ProxySettings = ProxySettings()
+    oidc: OidcSettings = OidcSettings()
     groups: dict[str, Role] = Field(default_factory=dict)
     default_role: Role | None = None
     anonymous_role: Role | None = None

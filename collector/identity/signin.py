@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +20,7 @@ from collector.identity.principal import Need
 from collector.identity.resolver import Resolver
 from collector.identity.sessions import cookie_header
 
-__all__ = ["router"]
+__all__ = ["page", "router", "safe_next"]
 
 router = APIRouter(tags=["sign-in"], include_in_schema=False)
 
@@ -33,13 +33,14 @@ form{{max-width:320px;margin:12vh auto;background:#fff;padding:24px;border-radiu
 label,input,button{{display:block;width:100%;margin-top:8px}}
 .error{{color:#b91c1c}}</style></head>
 <body><form method="post" action="{action}">
-<h1>synclens</h1>{error}
-<label>User <input name="login" id="login" autocomplete="username" autofocus></label>
+<h1>synclens</h1>{error}{oidc}{local}</form></body></html>
+"""
+_OIDC = """<p><a id="sign-in-oidc" href="{href}">Sign in with {name}</a></p>"""
+_LOCAL = """<label>User <input name="login" id="login" autocomplete="username" autofocus></label>
 <label>Password <input name="password" id="password" type="password"
  autocomplete="current-password"></label>
 <input type="hidden" name="next" value="{next}">
-<button type="submit" id="sign-in">Sign in</button></form></body></html>
-"""
+<button type="submit" id="sign-in">Sign in</button>"""
 
 
 def _resolver(request: Request) -> Resolver:
@@ -47,25 +48,37 @@ def _resolver(request: Request) -> Resolver:
     return found
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: never ``//elsewhere`` or ``https://elsewhere``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/dashboards/"
     return target
 
 
-def _page(next_: str, error: str = "", status: int = 200) -> HTMLResponse:
+def page(resolver: Resolver, next_: str, error: str = "", status: int = 200) -> HTMLResponse:
+    """The sign-in page: a password form for local users, a link to the
+    OpenID provider when one is configured, and ``error`` above them."""
+    target = safe_next(next_)
+    oidc = ""
+    if resolver.oidc is not None:
+        href = f"/auth/oidc/start?{urlencode({'next': target})}"
+        oidc = _OIDC.format(
+            href=html.escape(href, quote=True),
+            name=html.escape(resolver.oidc.config.display_name),
+        )
+    local = _LOCAL.format(next=html.escape(target, quote=True)) if resolver.users else ""
     body = _PAGE.format(
         action=SIGN_IN_PATH,
-        next=html.escape(_safe_next(next_), quote=True),
         error=f'<p class="error" id="error">{html.escape(error)}</p>' if error else "",
+        oidc=oidc,
+        local=local,
     )
     return HTMLResponse(body, status_code=status)
 
 
 @router.get(SIGN_IN_PATH, dependencies=[requires(Need.PUBLIC)])
-def sign_in_page(next: Annotated[str | None, Query()] = None) -> HTMLResponse:
-    return _page(next or "")
+def sign_in_page(request: Request, next: Annotated[str | None, Query()] = None) -> HTMLResponse:
+    return page(_resolver(request), next or "")
 
 
 @router.post(SIGN_IN_PATH, dependencies=[requires(Need.PUBLIC)])
@@ -74,11 +87,11 @@ async def sign_in(request: Request) -> Response:
     form = parse_qs(raw[:_MAX_FORM].decode("utf-8", "replace"))
     login = form.get("login", [""])[0].strip()
     password = form.get("password", [""])[0]
-    target = _safe_next(form.get("next", [""])[0])
+    target = safe_next(form.get("next", [""])[0])
     resolver = _resolver(request)
     person = resolver.users.sign_in(login, password) if login and password else None
     if person is None:
-        return _page(target, "Wrong user or password.", status=401)
+        return page(resolver, target, "Wrong user or password.", status=401)
     response = RedirectResponse(target, status_code=303)
     codec = resolver.sessions
     secure = request.url.scheme == "https"
