@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from collector.identity.passwords import scheme_of
+
 __all__ = [
     "AmqpSettings",
     "AuthSettings",
@@ -74,6 +76,16 @@ class LocalUserSettings(Strict):
     name: str | None = None
     password_hash: SecretStr
     role: Role = "viewer"
+
+    @field_validator("password_hash")
+    @classmethod
+    def _known_hash(cls, value: SecretStr) -> SecretStr:
+        if scheme_of(value.get_secret_value()) is None:
+            raise ValueError(
+                "not an argon2 ($argon2id$...) or bcrypt ($2b$..., 60 characters) hash: "
+                "make one with `synclens users hash`"
+            )
+        return value
 
 
 class ProxySettings(Strict):
