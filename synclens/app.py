@@ -26,6 +26,7 @@ from collector.identity import IdentityMiddleware, Need
 from collector.identity import oidc_signin as oidc_api
 from collector.identity import signin as signin_api
 from collector.identity.guard import Guarded
+from collector.identity.throttle import SignInMetrics, SignInThrottle, ThrottleLimits
 from collector.store import Store, StoreClosed
 from collector.telemetry import IngestMetrics, PipelineHealthCollector, QueueDepthCollector
 from dashboards.app import create_dash
@@ -249,6 +250,14 @@ def create_app(
         openapi_url=None,
     )
     app.state.resolver = resolver
+    limits = settings.auth.sign_in
+    app.state.sign_in_throttle = SignInThrottle(
+        ThrottleLimits(
+            limits.max_failures_per_login, limits.max_failures_per_address, limits.window_s
+        ),
+        clock,
+    )
+    app.state.sign_in_metrics = SignInMetrics(registry)
     app.state.registry = registry
     app.state.slos = load_slos(settings.slis.slo_dir)
     app.state.settings = settings

@@ -35,6 +35,7 @@ __all__ = [
     "ProxySettings",
     "Role",
     "SessionSettings",
+    "SignInSettings",
     "Strict",
     "Token",
 ]
@@ -136,6 +137,14 @@ class OidcSettings(Strict):
         return self
 
 
+class SignInSettings(Strict):
+    """Throttling password guessing on the sign-in page."""
+
+    max_failures_per_login: int = Field(5, ge=1)
+    max_failures_per_address: int = Field(20, ge=1)
+    window_s: float = Field(300.0, gt=0)
+
+
 class AuthSettings(Strict):
     tokens: tuple[Token, ...] = ()
     users: tuple[LocalUserSettings, ...] = ()
@@ -145,6 +154,7 @@ class AuthSettings(Strict):
     default_role: Role | None = None
     anonymous_role: Role | None = None
     session: SessionSettings = SessionSettings()
+    sign_in: SignInSettings = SignInSettings()
 
 
 class EdgeSettings(Strict):

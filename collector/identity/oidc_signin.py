@@ -21,6 +21,7 @@ from collector.identity.principal import Need
 from collector.identity.resolver import Resolver
 from collector.identity.sessions import cookie_header
 from collector.identity.signin import page, safe_next
+from collector.identity.throttle import SignInMetrics
 
 __all__ = ["CALLBACK_PATH", "START_PATH", "router"]
 
@@ -75,6 +76,8 @@ def _setup(request: Request) -> tuple[Resolver, OpenIdClient, str]:
 
 def _refused(request: Request, exc: OidcError) -> Response:
     log.warning("OpenID Connect sign-in refused (%d): %s", exc.status, exc.message)
+    metrics: SignInMetrics = request.app.state.sign_in_metrics
+    metrics.count("oidc", "failed")
     resolver: Resolver = request.app.state.resolver
     response = page(resolver, "", f"Sign-in failed: {exc.message}", status=exc.status)
     response.headers.append(
@@ -110,6 +113,8 @@ async def oidc_callback(request: Request) -> Response:
         return _refused(request, exc)
     assert flow is not None  # finish() refuses a missing flow
     log.info("signed in through OpenID Connect: %s (%s)", person.subject, person.role)
+    metrics: SignInMetrics = request.app.state.sign_in_metrics
+    metrics.count("oidc", "ok")
     response = RedirectResponse(flow.next, status_code=303)
     secure = request.url.scheme == "https"
     codec = resolver.sessions

@@ -8,19 +8,24 @@ was going; signing out clears it.
 from __future__ import annotations
 
 import html
+import logging
 from typing import Annotated
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from collector.identity.access import requires
 from collector.identity.guard import SIGN_IN_PATH
 from collector.identity.principal import Need
 from collector.identity.resolver import Resolver
 from collector.identity.sessions import cookie_header
+from collector.identity.throttle import SignInMetrics, SignInThrottle
 
-__all__ = ["page", "router", "safe_next"]
+__all__ = ["client_address", "page", "router", "safe_next"]
+
+log = logging.getLogger("synclens")
 
 router = APIRouter(tags=["sign-in"], include_in_schema=False)
 
@@ -85,13 +90,37 @@ def sign_in_page(request: Request, next: Annotated[str | None, Query()] = None) 
 async def sign_in(request: Request) -> Response:
     raw = await request.body()
     form = parse_qs(raw[:_MAX_FORM].decode("utf-8", "replace"))
-    login = form.get("login", [""])[0].strip()
+    login = form.get("login", [""])[0].strip()[:256]
     password = form.get("password", [""])[0]
     target = safe_next(form.get("next", [""])[0])
     resolver = _resolver(request)
-    person = resolver.users.sign_in(login, password) if login and password else None
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    metrics: SignInMetrics = request.app.state.sign_in_metrics
+    address = client_address(request, resolver)
+    wait = throttle.retry_after_s(login, address)
+    if wait is not None:  # refused before the password is even looked at
+        metrics.count("password", "throttled")
+        log.warning("sign-in throttled for %r from %s: retry in %d s", login, address, wait)
+        refused = page(
+            resolver,
+            target,
+            f"Too many failed sign-ins: try again in {wait} seconds.",
+            status=429,
+        )
+        refused.headers["retry-after"] = str(wait)
+        return refused
+    # argon2 and bcrypt take a while on purpose: not on the event loop
+    person = (
+        await run_in_threadpool(resolver.users.sign_in, login, password)
+        if login and password
+        else None
+    )
     if person is None:
+        metrics.count("password", "failed")
+        throttle.failed(login, address)
         return page(resolver, target, "Wrong user or password.", status=401)
+    metrics.count("password", "ok")
+    throttle.succeeded(login)
     response = RedirectResponse(target, status_code=303)
     codec = resolver.sessions
     secure = request.url.scheme == "https"
@@ -99,6 +128,16 @@ async def sign_in(request: Request) -> Response:
         codec.encode(person), max_age_s=codec.max_age_s, secure=secure
     )
     return response
+
+
+def client_address(request: Request, resolver: Resolver) -> str | None:
+    """The address a sign-in comes from: the peer's, or, when the peer is a
+    trusted proxy, the last one it names in ``X-Forwarded-For``."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if resolver.proxy is not None and resolver.proxy.trusts(peer) and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64] or peer
+    return peer
 
 
 @router.post("/auth/sign-out", dependencies=[requires(Need.PUBLIC)])
