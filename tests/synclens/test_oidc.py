@@ -21,6 +21,7 @@ import pytest
 
 from collector.identity.oidc import Flow, OidcConfig, OidcError, OpenIdClient
 from collector.identity.roles import GroupRoles
+from synclens.settings import ConfigError, load_settings
 from tests.conftest import Service
 from tests.synclens.oidc_idp import (
     CLIENT_ID,
@@ -113,14 +114,33 @@ def test_the_code_flow_signs_people_in_with_their_groups_roles(both: tuple[Servi
 
 def test_a_person_in_no_mapped_group_gets_no_session(both: tuple[Service, IdP]) -> None:
     svc, _ = both
+    failed = svc.metric("synclens_sign_ins_total", method="oidc", outcome="failed")
     with httpx.Client(timeout=30.0) as http:
-        back = log_in(http, _start(http, svc), "eve")
+        back = log_in(http, _start(http, svc, next_="//evil.example/"), "eve")
         done = http.get(back.headers["location"])
         assert done.status_code == 403
         assert (
             "Eve Outsider signed in, but no role here" in done.text and "contractors" in done.text
         )
         assert "synclens_session" not in http.cookies
+    assert svc.metric("synclens_sign_ins_total", method="oidc", outcome="failed") == failed + 1
+    with httpx.Client(timeout=30.0) as http:  # only a path on this site is a place to go on to
+        back = log_in(http, _start(http, svc, next_="//evil.example/"), "otto")
+        assert http.get(back.headers["location"]).headers["location"] == "/dashboards/"
+    assert svc.metric("synclens_sign_ins_total", method="oidc", outcome="ok") >= 1
+
+
+def test_oidc_settings_are_checked() -> None:
+    with pytest.raises(ConfigError, match=r"client_id is needed"):
+        load_settings(auth={"oidc": {"issuer": "https://idp.example.com"}})
+    with pytest.raises(ConfigError, match=r"must include 'openid'"):
+        load_settings(
+            auth={"oidc": {"issuer": "https://i.example", "client_id": "c", "scopes": ["email"]}}
+        )
+    with pytest.raises(ConfigError, match=r"auth\.oidc\.issuer"):
+        load_settings(auth={"oidc": {"issuer": "idp.example.com", "client_id": "c"}})
+    on = load_settings(auth={"oidc": {"issuer": "https://idp.example.com", "client_id": "c"}})
+    assert on.auth_enabled  # a public bind is allowed: people must sign in
 
 
 def _tampered_query(url: str, **changes: str) -> str:
