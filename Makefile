@@ -66,12 +66,14 @@ services:  ## start PostgreSQL, NATS (JetStream) and RabbitMQ if installed but s
 	  for i in $$(seq 1 30); do bash -c 'echo > /dev/tcp/127.0.0.1/5672' 2>/dev/null && break; sleep 1; done; \
 	fi
 
-js-deps:  ## the JavaScript OTLP exporters the tests drive (npm ci in tests/js; skipped, saying why, without Node)
+js-deps:  ## the JavaScript the tests drive: OTLP exporters (tests/js), an OpenID provider (tests/oidc); skipped, saying why, without Node
 	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
-	  echo "Node.js/npm not installed: the JavaScript exporter test will be skipped"; \
-	elif [ ! -d tests/js/node_modules ] || [ tests/js/package-lock.json -nt tests/js/node_modules ]; then \
-	  cd tests/js && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
-	fi
+	  echo "Node.js/npm not installed: the JavaScript exporter and OpenID Connect tests will be skipped"; \
+	else for dir in tests/js tests/oidc; do \
+	  if [ ! -d $$dir/node_modules ] || [ $$dir/package-lock.json -nt $$dir/node_modules ]; then \
+	    (cd $$dir && npm ci --no-audit --no-fund --loglevel=error && touch node_modules) || exit 1; \
+	  fi; \
+	done; fi
 
 pytest: $(STAMP) system-deps services js-deps  ## the test suite only (a worker per core, a module per worker)
 	$(BIN)/pytest -n auto --dist loadfile
@@ -95,7 +97,7 @@ soak: $(STAMP)  ## 30 min at half the maximum ingest, queries beside it (see ben
 	$(BIN)/python -m bench.soak
 
 clean:  ## remove the virtualenv and local data
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules tests/oidc/node_modules
 
 screenshots: $(STAMP) system-deps  ## refresh docs/screenshots/ from the browser tests
 	SYNCLENS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/dashboards/test_browser.py

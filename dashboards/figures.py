@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboards.markup import plain
+from dashboards.markup import plain, plain_all
 
 __all__ = [
     "KIND_LABELS",
@@ -153,8 +153,8 @@ def mismatch_heatmap(df: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=channels,
-            y=warehouses,
+            x=plain_all(channels),  # names from the data: tick labels and hover text
+            y=plain_all(warehouses),
             text=text,
             texttemplate="%{text}",
             customdata=custom,
@@ -184,10 +184,12 @@ def backlog_bars(df: pd.DataFrame) -> go.Figure:
         fig.add_bar(
             x=rows["age"],
             y=rows["count"],
-            name=KIND_LABELS.get(kind, kind),
+            name=plain(KIND_LABELS.get(kind, kind)),
             marker_color=_KIND_COLORS.get(kind),
             customdata=[kind] * len(rows),
-            hovertemplate="%{y} " + KIND_LABELS.get(kind, kind) + " open %{x}<extra></extra>",
+            hovertemplate="%{y} "
+            + plain(KIND_LABELS.get(kind, kind))
+            + " open %{x}<extra></extra>",
         )
     return base_layout(
         fig,
@@ -209,7 +211,7 @@ def latency_by_target(df: pd.DataFrame) -> go.Figure:
         ("p99_s", "99% within", "#1f3b63"),
     ):
         fig.add_bar(
-            x=rows["target"],
+            x=plain_all(rows["target"]),
             y=rows[col],
             name=label,
             marker_color=color,
@@ -243,15 +245,22 @@ def burn_rates(df: pd.DataFrame) -> go.Figure:
     if df[["long_burn_rate", "short_burn_rate"]].isna().all().all():
         return empty("No traffic yet in any alert window: no burn rate to show.")
     titles = list(dict.fromkeys(df["title"]))
+    shown = dict(zip(titles, plain_all(titles), strict=True))
     cols = 2 if len(titles) > 1 else 1
     nrows = -(-len(titles) // cols)
     fig = make_subplots(
-        rows=nrows, cols=cols, subplot_titles=titles, vertical_spacing=0.16, horizontal_spacing=0.08
+        rows=nrows,
+        cols=cols,
+        subplot_titles=list(shown.values()),
+        vertical_spacing=0.16,
+        horizontal_spacing=0.08,
     )
     for i, title in enumerate(titles):
         rows = df[df["title"] == title]
         r, c = i // cols + 1, i % cols + 1
-        labels = [f"{w} ({s})" for w, s in zip(rows["windows"], rows["severity"], strict=True)]
+        labels = plain_all(
+            f"{w} ({s})" for w, s in zip(rows["windows"], rows["severity"], strict=True)
+        )
         for col, name, color in (
             ("long_burn_rate", "long window", "#4c78a8"),
             ("short_burn_rate", "short window", "#9ecae9"),
@@ -266,7 +275,7 @@ def burn_rates(df: pd.DataFrame) -> go.Figure:
                 text=["no data" if pd.isna(v) else f"{v:.1f}{TIMES}" for v in rows[col]],
                 textposition="outside",
                 cliponaxis=False,
-                hovertemplate=title + " %{x}: " + name + " burn rate %{text}<extra></extra>",
+                hovertemplate=shown[title] + " %{x}: " + name + " burn rate %{text}<extra></extra>",
                 row=r,
                 col=c,
             )
@@ -278,7 +287,7 @@ def burn_rates(df: pd.DataFrame) -> go.Figure:
             legendgroup="threshold",
             showlegend=i == 0,
             marker={"symbol": "line-ew-open", "size": 34, "color": "#111827", "line": {"width": 3}},
-            hovertemplate=title + " %{x}: alerts above %{y}" + TIMES + "<extra></extra>",
+            hovertemplate=shown[title] + " %{x}: alerts above %{y}" + TIMES + "<extra></extra>",
             row=r,
             col=c,
         )
@@ -306,7 +315,7 @@ def failing_targets(df: pd.DataFrame, failures: pd.DataFrame | None = None) -> g
     )
     if kinds is None or kinds.empty:
         fig.add_bar(
-            y=rows["target"],
+            y=plain_all(rows["target"]),
             x=rows["failure_ratio"] * 100,
             orientation="h",
             marker_color=[
@@ -327,7 +336,7 @@ def failing_targets(df: pd.DataFrame, failures: pd.DataFrame | None = None) -> g
             part = kinds[kinds["error_type"] == kind].set_index("target")["failed"]
             counts = [int(part.get(t, 0)) for t in rows["target"]]
             fig.add_bar(
-                y=rows["target"],
+                y=plain_all(rows["target"]),
                 x=[100 * c / attempts[t] for c, t in zip(counts, rows["target"], strict=True)],
                 orientation="h",
                 name=plain(kind),
@@ -341,7 +350,7 @@ def failing_targets(df: pd.DataFrame, failures: pd.DataFrame | None = None) -> g
             rows["target"], rows["failed"], rows["attempts"], strict=True
         ):
             fig.add_annotation(
-                y=target,
+                y=plain(target),
                 x=100 * failed / total,
                 text=f" {failed} of {total} calls failed",
                 showarrow=False,
@@ -369,7 +378,7 @@ def undelivered_by_target(df: pd.DataFrame) -> go.Figure:
         ("dead_lettered", "dead-lettered", "#7f3c8d"),
     ):
         fig.add_bar(
-            x=df["target"],
+            x=plain_all(df["target"]),
             y=df[col],
             name=name,
             marker_color=color,

@@ -9,10 +9,21 @@ labels (``<a href>``, ``<b style>``, ``<br>``, ...) and decodes entities, so
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 
-__all__ = ["plain"]
+__all__ = ["plain", "plain_all", "unplain"]
 
 
 def plain(value: object) -> str:
     """``value`` as text Plotly shows literally."""
     return html.escape(str(value), quote=False)
+
+
+def plain_all(values: Iterable[object]) -> list[str]:
+    """Each of ``values`` as text (category axes: tick labels and ``%{x}``)."""
+    return [plain(v) for v in values]
+
+
+def unplain(shown: str) -> str:
+    """The value behind a :func:`plain` text (a clicked point's ``x`` or ``y``)."""
+    return html.unescape(shown)

@@ -7,6 +7,7 @@ import logging
 import secrets
 
 from collector.identity import Resolver, Role
+from collector.identity.oidc import OidcConfig, OpenIdClient
 from collector.identity.proxy import TrustedProxy
 from collector.identity.roles import GroupRoles
 from collector.identity.sessions import SessionCodec
@@ -73,12 +74,36 @@ def build_resolver(settings: Settings) -> Resolver:
         if auth.proxy.trusted
         else None
     )
+    oidc = _oidc_client(settings, roles)
     secret = auth.session.secret.get_secret_value() if auth.session.secret else None
-    if secret is None and users:
+    if secret is None and (users or oidc):
         log.warning("auth.session.secret is not set: sessions end when synclens restarts")
     codec = SessionCodec(secret or secrets.token_urlsafe(32), auth.session.max_age_s)
     open_role = anonymous_role(settings)
     if open_role == "admin" and not settings.auth_enabled:
         where = "on loopback" if is_loopback(settings.host) else f"on {settings.host}"
         log.info("no auth configured: everyone who reaches %s is admin", where)
-    return Resolver(codec, tokens, users, proxy, open_role)
+    return Resolver(codec, tokens, users, proxy, open_role, oidc)
+
+
+def _oidc_client(settings: Settings, roles: GroupRoles) -> OpenIdClient | None:
+    oidc = settings.auth.oidc
+    if oidc.issuer is None or oidc.client_id is None:
+        return None
+    redirect = oidc.redirect_url or (
+        f"{settings.public_url.rstrip('/')}/auth/oidc/callback" if settings.public_url else None
+    )
+    config = OidcConfig(
+        issuer=oidc.issuer,
+        client_id=oidc.client_id,
+        client_secret=oidc.client_secret.get_secret_value() if oidc.client_secret else None,
+        roles=roles if oidc.groups is None else GroupRoles(dict(oidc.groups), roles.default),
+        scopes=oidc.scopes,
+        role_claim=oidc.role_claim,
+        redirect_url=redirect,
+        display_name=oidc.display_name,
+        ca_file=oidc.ca_file,
+        timeout_s=oidc.timeout_s,
+    )
+    log.info("OpenID Connect sign-in through %s (role claim %r)", oidc.issuer, oidc.role_claim)
+    return OpenIdClient(config)

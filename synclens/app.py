@@ -23,8 +23,10 @@ from collector.bus.telemetry import BusMetrics
 from collector.clock import Clock, system_clock
 from collector.decoding import Decoder
 from collector.identity import IdentityMiddleware, Need
+from collector.identity import oidc_signin as oidc_api
 from collector.identity import signin as signin_api
 from collector.identity.guard import Guarded
+from collector.identity.throttle import SignInMetrics, SignInThrottle, ThrottleLimits
 from collector.store import Store, StoreClosed
 from collector.telemetry import IngestMetrics, PipelineHealthCollector, QueueDepthCollector
 from dashboards.app import create_dash
@@ -249,6 +251,14 @@ def create_app(
         openapi_url=None,
     )
     app.state.resolver = resolver
+    limits = settings.auth.sign_in
+    app.state.sign_in_throttle = SignInThrottle(
+        ThrottleLimits(
+            limits.max_failures_per_login, limits.max_failures_per_address, limits.window_s
+        ),
+        clock,
+    )
+    app.state.sign_in_metrics = SignInMetrics(registry)
     app.state.registry = registry
     app.state.slos = load_slos(settings.slis.slo_dir)
     app.state.maintenance = load_maintenance(settings.slis.slo_dir)
@@ -277,6 +287,7 @@ def create_app(
         name="static-offline-docs",
     )
     app.include_router(signin_api.router)
+    app.include_router(oidc_api.router)
     # the Dash app, attached at start-up; each callback checks its own need too
     app.mount("/dashboards", Guarded(dash_mount, Need.READ, sign_in=resolver.people_sign_in))
     check_every_route_declares_a_need(app)

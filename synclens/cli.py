@@ -95,8 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
     hash_cmd = users_sub.add_parser(
         "hash",
-        help="print the argon2id hash of a password (asked twice, not echoed)",
-        description="Print the argon2id hash of a password, for auth.users[].password_hash.",
+        help="print the argon2id (or bcrypt) hash of a password (asked twice, not echoed)",
+        description="Print the hash of a password, for auth.users[].password_hash.",
+    )
+    hash_cmd.add_argument(
+        "--scheme",
+        choices=("argon2", "bcrypt"),
+        default="argon2",
+        help="argon2 (argon2id, the default) or bcrypt ($2b$, at most 72 bytes of password)",
     )
     hash_cmd.add_argument(
         "--stdin", action="store_true", help="read the password from the first line of stdin"
@@ -289,7 +295,11 @@ def _hash_password(args: argparse.Namespace) -> int:
     if not password:
         print("synclens users hash: empty password", file=sys.stderr)
         return 1
-    print(hash_password(password))
+    try:
+        print(hash_password(password, args.scheme))
+    except ValueError as exc:
+        print(f"synclens users hash: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

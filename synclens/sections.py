@@ -18,6 +18,8 @@ from pydantic import (
     model_validator,
 )
 
+from collector.identity.passwords import scheme_of
+
 __all__ = [
     "AmqpSettings",
     "AuthSettings",
@@ -29,9 +31,11 @@ __all__ = [
     "LocalUserSettings",
     "MiB",
     "NatsSettings",
+    "OidcSettings",
     "ProxySettings",
     "Role",
     "SessionSettings",
+    "SignInSettings",
     "Strict",
     "Token",
 ]
@@ -74,6 +78,16 @@ class LocalUserSettings(Strict):
     password_hash: SecretStr
     role: Role = "viewer"
 
+    @field_validator("password_hash")
+    @classmethod
+    def _known_hash(cls, value: SecretStr) -> SecretStr:
+        if scheme_of(value.get_secret_value()) is None:
+            raise ValueError(
+                "not an argon2 ($argon2id$...) or bcrypt ($2b$..., 60 characters) hash: "
+                "make one with `synclens users hash`"
+            )
+        return value
+
 
 class ProxySettings(Strict):
     """A trusted authenticating proxy (oauth2-proxy) in front of synclens."""
@@ -96,14 +110,51 @@ class SessionSettings(Strict):
     max_age_s: int = Field(8 * 3600, ge=60)
 
 
+class OidcSettings(Strict):
+    """Signing in with an OpenID Connect provider (authorization code + PKCE).
+
+    On when ``issuer`` is set.  ``role_claim`` names the claim (a dotted path
+    for nested ones, e.g. ``realm_access.roles``) whose values are mapped to
+    roles by ``groups`` (default: ``auth.groups``)."""
+
+    issuer: str | None = Field(None, pattern=r"^https?://[^\s?#]+$")
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: tuple[str, ...] = ("openid", "profile", "email")
+    role_claim: str = Field("groups", min_length=1)
+    groups: dict[str, Role] | None = None
+    redirect_url: str | None = Field(None, pattern=r"^https?://[^\s?#]+$")
+    display_name: str = Field("single sign-on", min_length=1, max_length=64)
+    ca_file: str | None = None
+    timeout_s: float = Field(10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _client(self) -> OidcSettings:
+        if self.issuer is not None and not self.client_id:
+            raise ValueError("auth.oidc.client_id is needed with auth.oidc.issuer")
+        if self.issuer is not None and "openid" not in self.scopes:
+            raise ValueError("auth.oidc.scopes must include 'openid'")
+        return self
+
+
+class SignInSettings(Strict):
+    """Throttling password guessing on the sign-in page."""
+
+    max_failures_per_login: int = Field(5, ge=1)
+    max_failures_per_address: int = Field(20, ge=1)
+    window_s: float = Field(300.0, gt=0)
+
+
 class AuthSettings(Strict):
     tokens: tuple[Token, ...] = ()
     users: tuple[LocalUserSettings, ...] = ()
     proxy: ProxySettings = ProxySettings()
+    oidc: OidcSettings = OidcSettings()
     groups: dict[str, Role] = Field(default_factory=dict)
     default_role: Role | None = None
     anonymous_role: Role | None = None
     session: SessionSettings = SessionSettings()
+    sign_in: SignInSettings = SignInSettings()
 
 
 class EdgeSettings(Strict):

@@ -282,7 +282,7 @@ class Settings(BaseSettings):
     def auth_enabled(self) -> bool:
         """Whether any way of telling callers apart is configured."""
         auth = self.auth
-        return bool(auth.tokens or auth.users or auth.proxy.trusted)
+        return bool(auth.tokens or auth.users or auth.proxy.trusted or auth.oidc.issuer)
 
 
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:

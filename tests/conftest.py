@@ -96,8 +96,8 @@ class Service:
 class LiveServer:
     """A real uvicorn server in a thread, serving ``create_app(settings)``."""
 
-    def __init__(self, settings: Settings, **app_kw: Any) -> None:
-        self.port = free_port()
+    def __init__(self, settings: Settings, *, port: int | None = None, **app_kw: Any) -> None:
+        self.port = port or free_port()
         self.settings = settings.model_copy(update={"port": self.port})
         self.store = open_store(self.settings)
         self.app = create_app(self.settings, store=self.store, **app_kw)

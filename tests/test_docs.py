@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from collector.bus.telemetry import BusMetrics, LagCollector
 from collector.decoding import Decoder
+from collector.identity.throttle import SignInMetrics
 from collector.labels import LabelBounds
 from collector.locations import LocationMap
 from collector.store import Store
@@ -66,6 +67,7 @@ def test_example_config_is_the_defaults() -> None:
 def test_every_metric_is_documented(tmp_path: Path, store: Store) -> None:
     registry = CollectorRegistry()
     IngestMetrics(registry)
+    SignInMetrics(registry).count("password", "ok")
     BusMetrics(registry).messages.labels(broker="nats", outcome="stored")
     registry.register(LagCollector("nats", lambda: 0))
     exceptions = ExceptionStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")

@@ -9,6 +9,7 @@ from http.cookies import CookieError, SimpleCookie
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
+from collector.identity.oidc import OpenIdClient
 from collector.identity.principal import Principal, Role, anonymous
 from collector.identity.proxy import TrustedProxy
 from collector.identity.sessions import COOKIE, SessionCodec
@@ -28,11 +29,12 @@ class Resolver:
     users: UserBook = field(default_factory=UserBook)
     proxy: TrustedProxy | None = None
     open_role: Role | None = None
+    oidc: OpenIdClient | None = None
 
     @property
     def people_sign_in(self) -> bool:
         """Whether a browser can sign in here (local users or OpenID Connect)."""
-        return bool(self.users)
+        return bool(self.users) or self.oidc is not None
 
     def bearer(self, authorization: str | None) -> Principal:
         """The caller of a call that carries at most a bearer token (OTLP/gRPC)."""

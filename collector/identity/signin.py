@@ -8,19 +8,24 @@ was going; signing out clears it.
 from __future__ import annotations
 
 import html
+import logging
 from typing import Annotated
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from collector.identity.access import requires
 from collector.identity.guard import SIGN_IN_PATH
 from collector.identity.principal import Need
 from collector.identity.resolver import Resolver
 from collector.identity.sessions import cookie_header
+from collector.identity.throttle import SignInMetrics, SignInThrottle
 
-__all__ = ["router"]
+__all__ = ["client_address", "page", "router", "safe_next"]
+
+log = logging.getLogger("synclens")
 
 router = APIRouter(tags=["sign-in"], include_in_schema=False)
 
@@ -33,13 +38,14 @@ form{{max-width:320px;margin:12vh auto;background:#fff;padding:24px;border-radiu
 label,input,button{{display:block;width:100%;margin-top:8px}}
 .error{{color:#b91c1c}}</style></head>
 <body><form method="post" action="{action}">
-<h1>synclens</h1>{error}
-<label>User <input name="login" id="login" autocomplete="username" autofocus></label>
+<h1>synclens</h1>{error}{oidc}{local}</form></body></html>
+"""
+_OIDC = """<p><a id="sign-in-oidc" href="{href}">Sign in with {name}</a></p>"""
+_LOCAL = """<label>User <input name="login" id="login" autocomplete="username" autofocus></label>
 <label>Password <input name="password" id="password" type="password"
  autocomplete="current-password"></label>
 <input type="hidden" name="next" value="{next}">
-<button type="submit" id="sign-in">Sign in</button></form></body></html>
-"""
+<button type="submit" id="sign-in">Sign in</button>"""
 
 
 def _resolver(request: Request) -> Resolver:
@@ -47,38 +53,74 @@ def _resolver(request: Request) -> Resolver:
     return found
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: never ``//elsewhere`` or ``https://elsewhere``."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/dashboards/"
     return target
 
 
-def _page(next_: str, error: str = "", status: int = 200) -> HTMLResponse:
+def page(resolver: Resolver, next_: str, error: str = "", status: int = 200) -> HTMLResponse:
+    """The sign-in page: a password form for local users, a link to the
+    OpenID provider when one is configured, and ``error`` above them."""
+    target = safe_next(next_)
+    oidc = ""
+    if resolver.oidc is not None:
+        href = f"/auth/oidc/start?{urlencode({'next': target})}"
+        oidc = _OIDC.format(
+            href=html.escape(href, quote=True),
+            name=html.escape(resolver.oidc.config.display_name),
+        )
+    local = _LOCAL.format(next=html.escape(target, quote=True)) if resolver.users else ""
     body = _PAGE.format(
         action=SIGN_IN_PATH,
-        next=html.escape(_safe_next(next_), quote=True),
         error=f'<p class="error" id="error">{html.escape(error)}</p>' if error else "",
+        oidc=oidc,
+        local=local,
     )
     return HTMLResponse(body, status_code=status)
 
 
 @router.get(SIGN_IN_PATH, dependencies=[requires(Need.PUBLIC)])
-def sign_in_page(next: Annotated[str | None, Query()] = None) -> HTMLResponse:
-    return _page(next or "")
+def sign_in_page(request: Request, next: Annotated[str | None, Query()] = None) -> HTMLResponse:
+    return page(_resolver(request), next or "")
 
 
 @router.post(SIGN_IN_PATH, dependencies=[requires(Need.PUBLIC)])
 async def sign_in(request: Request) -> Response:
     raw = await request.body()
     form = parse_qs(raw[:_MAX_FORM].decode("utf-8", "replace"))
-    login = form.get("login", [""])[0].strip()
+    login = form.get("login", [""])[0].strip()[:256]
     password = form.get("password", [""])[0]
-    target = _safe_next(form.get("next", [""])[0])
+    target = safe_next(form.get("next", [""])[0])
     resolver = _resolver(request)
-    person = resolver.users.sign_in(login, password) if login and password else None
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    metrics: SignInMetrics = request.app.state.sign_in_metrics
+    address = client_address(request, resolver)
+    wait = throttle.retry_after_s(login, address)
+    if wait is not None:  # refused before the password is even looked at
+        metrics.count("password", "throttled")
+        log.warning("sign-in throttled for %r from %s: retry in %d s", login, address, wait)
+        refused = page(
+            resolver,
+            target,
+            f"Too many failed sign-ins: try again in {wait} seconds.",
+            status=429,
+        )
+        refused.headers["retry-after"] = str(wait)
+        return refused
+    # argon2 and bcrypt take a while on purpose: not on the event loop
+    person = (
+        await run_in_threadpool(resolver.users.sign_in, login, password)
+        if login and password
+        else None
+    )
     if person is None:
-        return _page(target, "Wrong user or password.", status=401)
+        metrics.count("password", "failed")
+        throttle.failed(login, address)
+        return page(resolver, target, "Wrong user or password.", status=401)
+    metrics.count("password", "ok")
+    throttle.succeeded(login)
     response = RedirectResponse(target, status_code=303)
     codec = resolver.sessions
     secure = request.url.scheme == "https"
@@ -86,6 +128,16 @@ async def sign_in(request: Request) -> Response:
         codec.encode(person), max_age_s=codec.max_age_s, secure=secure
     )
     return response
+
+
+def client_address(request: Request, resolver: Resolver) -> str | None:
+    """The address a sign-in comes from: the peer's, or, when the peer is a
+    trusted proxy, the last one it names in ``X-Forwarded-For``."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if resolver.proxy is not None and resolver.proxy.trusts(peer) and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64] or peer
+    return peer
 
 
 @router.post("/auth/sign-out", dependencies=[requires(Need.PUBLIC)])

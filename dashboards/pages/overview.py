@@ -11,6 +11,7 @@ from collector.identity import Need
 from dashboards import figures, ids
 from dashboards.access import callback
 from dashboards.components import attrs, graph, href, pct, section, stat
+from dashboards.markup import unplain
 from dashboards.queries import WINDOWS, DashboardQueries
 
 __all__ = ["layout", "register"]
@@ -213,7 +214,10 @@ def register(app: Dash, q: DashboardQueries) -> None:
     )
     def _drill(heat: dict[str, Any] | None, backlog: dict[str, Any] | None) -> tuple[str, str]:
         if ctx.triggered_id == ids.OV_MISMATCH and heat:
-            link = href("exceptions", kind="mismatch", warehouse=heat["points"][0]["y"])
+            # the axis shows the warehouse as text (markup escaped): back to its name
+            link = href(
+                "exceptions", kind="mismatch", warehouse=unplain(str(heat["points"][0]["y"]))
+            )
         else:
             kind = ((backlog or {}).get("points") or [{}])[0].get("customdata")
             link = href(

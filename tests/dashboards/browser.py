@@ -18,15 +18,20 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from dashboards import ids
+from tests.conftest import Service
+
 __all__ = [
     "BROWSER_TEST",
     "CHROMEDRIVER",
     "CHROMIUM",
     "OFFLINE",
+    "acknowledge_the_exception",
     "available",
     "chromium",
     "figure_data",
     "severe_logs",
+    "sign_out",
     "wait_for",
     "wait_text",
 ]
@@ -150,3 +155,27 @@ def figure_annotations(driver: WebDriver, graph_id: str) -> list[dict[str, Any]]
 def severe_logs(driver: WebDriver) -> list[dict[str, Any]]:
     """Browser console entries at SEVERE level since the last call."""
     return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+def acknowledge_the_exception(
+    driver: WebDriver, svc: Service, headers: dict[str, str], note: str
+) -> dict[str, Any]:
+    """On the exceptions page: select the one open exception, acknowledge it
+    with ``note``; its last audit entry (read with ``headers``)."""
+    [exception] = svc.get("/api/v1/exceptions", headers=headers).json()["exceptions"]
+    driver.find_element(By.CSS_SELECTOR, f"#{ids.EX_TABLE} td.dash-select-cell input").click()
+    wait_text(driver, f"#{ids.EX_DETAIL} h3", lambda t: t.startswith(f"#{exception['id']} "))
+    driver.find_element(By.ID, ids.EX_NOTE).send_keys(note)
+    driver.find_element(By.ID, ids.EX_ACK).click()
+    wait_text(driver, f"#{ids.EX_MESSAGE}", lambda t: "acknowledged" in t)
+    audit = svc.get(f"/api/v1/exceptions/{exception['id']}/audit", headers=headers).json()
+    last: dict[str, Any] = audit["audit"][-1]
+    return last
+
+
+def sign_out(driver: WebDriver, svc: Service) -> None:
+    """Sign out from the header; the dashboards then send the browser to sign in."""
+    driver.find_element(By.ID, ids.SIGN_OUT).click()
+    WebDriverWait(driver, 20).until(lambda d: "/auth/sign-in" in d.current_url)
+    driver.get(f"{svc.url}/dashboards/")
+    WebDriverWait(driver, 20).until(lambda d: "/auth/sign-in" in d.current_url)

@@ -15,7 +15,15 @@ from collector.identity.passwords import hash_password
 from dashboards import ids
 from synclens.settings import IngestSettings, load_settings
 from tests.conftest import LiveServer, Service
-from tests.dashboards.browser import BROWSER_TEST, chromium, severe_logs, wait_for, wait_text
+from tests.dashboards.browser import (
+    BROWSER_TEST,
+    acknowledge_the_exception,
+    chromium,
+    severe_logs,
+    sign_out,
+    wait_for,
+    wait_text,
+)
 from tests.metrics.feed import snapshot
 
 pytestmark = BROWSER_TEST
@@ -83,21 +91,12 @@ def test_a_viewer_sees_no_buttons(svc: Service, browser: WebDriver) -> None:
 def test_an_operator_acknowledges_under_their_name(svc: Service, browser: WebDriver) -> None:
     _sign_in(browser, svc, "olga")
     assert "Olga Oncall · operator" in browser.find_element(By.ID, ids.WHO).text
-    [exception] = svc.get("/api/v1/exceptions", headers=OPS).json()["exceptions"]
-    browser.find_element(By.CSS_SELECTOR, f"#{ids.EX_TABLE} td.dash-select-cell input").click()
-    wait_text(browser, f"#{ids.EX_DETAIL} h3", lambda t: t.startswith(f"#{exception['id']} "))
-    browser.find_element(By.ID, ids.EX_NOTE).send_keys("checking the ERP feed")
-    browser.find_element(By.ID, ids.EX_ACK).click()
-    wait_text(browser, f"#{ids.EX_MESSAGE}", lambda t: "acknowledged" in t)
-    audit = svc.get(f"/api/v1/exceptions/{exception['id']}/audit", headers=OPS).json()["audit"]
-    assert (audit[-1]["by"], audit[-1]["by_subject"], audit[-1]["note"]) == (
+    last = acknowledge_the_exception(browser, svc, OPS, "checking the ERP feed")
+    assert (last["by"], last["by_subject"], last["note"]) == (
         "Olga Oncall",
         "user:olga",
         "checking the ERP feed",
     )
     wait_text(browser, f"#{ids.EX_AUDIT}", lambda t: "by Olga Oncall" in t)
     assert severe_logs(browser) == []
-    browser.find_element(By.ID, ids.SIGN_OUT).click()
-    WebDriverWait(browser, 15).until(lambda d: "/auth/sign-in" in d.current_url)
-    browser.get(f"{svc.url}/dashboards/")
-    WebDriverWait(browser, 15).until(lambda d: "/auth/sign-in" in d.current_url)
+    sign_out(browser, svc)

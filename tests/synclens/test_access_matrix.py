@@ -80,6 +80,8 @@ ROUTES: dict[tuple[str, str], set[Need]] = {
     ("GET", "/auth/sign-in"): {P},
     ("POST", "/auth/sign-in"): {P},
     ("POST", "/auth/sign-out"): {P},
+    ("GET", "/auth/oidc/start"): {P},  # OpenID Connect: tests/synclens/test_oidc.py
+    ("GET", "/auth/oidc/callback"): {P},
     ("*", "/dashboards"): {R},
     ("*", "/static/docs"): {P},  # Swagger UI's and ReDoc's assets
 }

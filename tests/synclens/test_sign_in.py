@@ -3,14 +3,17 @@ headers) and the audit records who really acted."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import httpx
+import pytest
 
-from collector.identity.passwords import hash_password
+from collector.identity.passwords import hash_password, verify_password
 from collector.identity.principal import Principal
 from collector.identity.sessions import SessionCodec
 from synclens.cli import main
+from synclens.settings import ConfigError, load_settings
 from tests.conftest import Service
 from tests.metrics.feed import snapshot
 
@@ -155,10 +158,44 @@ def test_a_token_acts_under_its_own_name(make_service: Any) -> None:
 
 
 def test_users_hash_helper(capsys: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("hunter2\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("hunter2\n"))
     assert main(["users", "hash", "--stdin"]) == 0
     hashed = capsys.readouterr().out.strip()
     assert hashed.startswith("$argon2id$")
-    from collector.identity.passwords import verify_password
-
     assert verify_password(hashed, "hunter2") and not verify_password(hashed, "hunter3")
+
+
+def test_bcrypt_hashes_sign_in_beside_argon2(
+    make_service: Any, capsys: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n"))
+    assert main(["users", "hash", "--scheme", "bcrypt", "--stdin"]) == 0
+    made = capsys.readouterr().out.strip()
+    assert made.startswith("$2b$12$") and len(made) == 60
+    assert verify_password(made, PASSWORD) and not verify_password(made, PASSWORD + "!")
+    # Apache's `htpasswd -B` writes $2y$: the same algorithm
+    htpasswd = "$2y$" + hash_password("apache-pw", "bcrypt")[4:]
+    users = [
+        {"login": "bea", "name": "Bea Bcrypt", "role": "operator", "password_hash": made},
+        {"login": "hal", "role": "viewer", "password_hash": htpasswd},
+        {"login": "ana", "role": "viewer", "password_hash": hash_password(PASSWORD)},
+    ]
+    with make_service(auth={"users": users}) as svc:
+        for login, password in (("bea", PASSWORD), ("hal", "apache-pw"), ("ana", PASSWORD)):
+            signed = _sign_in(svc, login, password)
+            assert signed.status_code == 303, (login, signed.text)
+        assert _sign_in(svc, "bea", PASSWORD[:-1]).status_code == 401
+        assert _sign_in(svc, "hal", "apache-pw" + "x" * 80).status_code == 401  # over 72 bytes
+
+    too_long = io.StringIO("é" * 40 + "\n")  # 80 bytes: bcrypt would silently cut it
+    monkeypatch.setattr("sys.stdin", too_long)
+    assert main(["users", "hash", "--scheme", "bcrypt", "--stdin"]) == 1
+    assert "at most 72 bytes" in capsys.readouterr().err
+
+
+def test_a_password_hash_of_no_known_scheme_is_a_config_error() -> None:
+    for bogus in ("s3cret", "$1$md5$crypt", "$2b$12$short"):
+        with pytest.raises(
+            ConfigError, match=r"auth\.users\.0\.password_hash: .*synclens users hash"
+        ):
+            load_settings(auth={"users": [{"login": "x", "password_hash": bogus}]})
