@@ -308,7 +308,18 @@ def main(argv: list[str] | None = None) -> int:
         "--connections", type=int, default=10, help="the most requests in flight (default 10)"
     )
     parser.add_argument("--out", type=Path, default=Path("bench/results/soak.json"))
+    parser.add_argument(
+        "--verdict-of",
+        type=Path,
+        metavar="SOAK_JSON",
+        help="run nothing: print the verdict on the windows of a saved soak.json",
+    )
     args = parser.parse_args(argv)
+    if args.verdict_of is not None:
+        saved = json.loads(args.verdict_of.read_text(encoding="utf-8"))
+        warmup = int(args.warmup_minutes * 60 // saved["window_s"])
+        print(json.dumps(_verdict(saved["windows"], warmup), indent=2))
+        return 0
     with tempfile.TemporaryDirectory(prefix="synclens-soak-") as tmp:
         result = soak(
             Path(tmp),
