@@ -18,8 +18,8 @@ request is accepted (``positive_data_acceptance``): the ingest routes'
 bodies are protobuf or CloudEvents the document describes loosely, and their
 decoders refuse most of what a fuzzer draws from it, rightly. It is bounded by time, not by cases
 (``--max-time``: a loaded machine runs fewer cases in the same wall clock),
-with a fixed seed and deterministic generation, so a failure reproduces with
-the ``st run`` line it prints.
+with a fixed seed and deterministic generation; each failure is printed
+with a ``curl`` line that reproduces it.
 """
 
 from __future__ import annotations
