@@ -26,7 +26,6 @@ and writes ``bench/results/soak.json``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import itertools
 import json
@@ -74,10 +73,18 @@ def _paced_ingest(
                     return
                 body, n = patch(templates, slot)
                 t0 = time.perf_counter()
-                conn.request("POST", "/v1/traces", body, headers)
-                resp = conn.getresponse()
-                resp.read()
-                out.append((t0, time.perf_counter() - t0, resp.status, n))
+                try:
+                    conn.request("POST", "/v1/traces", body, headers)
+                    resp = conn.getresponse()
+                    resp.read()
+                    status = resp.status
+                except (OSError, http.client.HTTPException):
+                    # a reset or a timeout is a refusal the table shows (status 0),
+                    # not a worker that dies quietly and lowers the rate
+                    status = 0
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                out.append((t0, time.perf_counter() - t0, status, n))
         finally:
             conn.close()
 
@@ -95,13 +102,28 @@ def _query_loop(
     try:
         while not stop.is_set():
             t0 = time.perf_counter()
-            conn.request("GET", path())
-            resp = conn.getresponse()
-            resp.read()
-            out.append((t0, time.perf_counter() - t0, resp.status))
+            try:
+                conn.request("GET", path())
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException):
+                status = 0  # counted as an error, and the loop goes on
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            out.append((t0, time.perf_counter() - t0, status))
             stop.wait(pause_s)
     finally:
         conn.close()
+
+
+def _load_1m() -> float:
+    """The machine's 1-minute load average (-1 where /proc has none): a soak
+    on a shared machine measures its neighbours too, and this says how much."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return -1.0
 
 
 def _p(values: list[float], q: float) -> float | None:
@@ -114,7 +136,7 @@ def _windows(
     acks: list[tuple[float, float, int, int]],
     lineage: list[Sample],
     slis: list[Sample],
-    rss: list[tuple[float, float]],
+    rss: list[tuple[float, float, float]],
 ) -> list[dict[str, Any]]:
     def index(t: float) -> int:
         return int((t - started) // window_s)
@@ -127,7 +149,8 @@ def _windows(
         ok = [a for a in ack if a[2] == 200]
         lin = [q[1] for q in lineage if index(q[0]) == w]
         sli = [q[1] for q in slis if index(q[0]) == w]
-        mem = [m for t, m in rss if index(t) == w]
+        mem = [m for t, m, _ in rss if index(t) == w]
+        load = [la for t, _, la in rss if index(t) == w]
         rows.append(
             {
                 "window": w,
@@ -138,6 +161,7 @@ def _windows(
                 "lineage_p99_ms": _p(lin, 99),
                 "slis_p99_ms": _p(sli, 99),
                 "rss_mib": round(max(mem), 1) if mem else None,
+                "load_1m": round(max(load), 2) if load else None,
             }
         )
     return rows
@@ -147,7 +171,13 @@ def _verdict(rows: list[dict[str, Any]], warmup_windows: int) -> dict[str, Any]:
     steady = [r for r in rows[warmup_windows:] if r["rss_mib"] is not None]
     if len(steady) < 2:
         return {"note": "too short for a verdict: fewer than 2 windows after the warm-up"}
-    first, last = steady[0]["rss_mib"], steady[-1]["rss_mib"]
+    # The RSS of one window swings by hundreds of MiB (DuckDB's buffer pool
+    # filling to store.memory_limit and being given back, Arrow batches in
+    # flight), so one window against another measures the swing, not a leak:
+    # the peak of the first third after the warm-up against that of the last.
+    third = max(1, len(steady) // 3)
+    first = max(r["rss_mib"] for r in steady[:third])
+    last = max(r["rss_mib"] for r in steady[-third:])
     growth = round(100 * (last - first) / first, 1)
 
     def spread(key: str) -> dict[str, float | None]:
@@ -157,9 +187,14 @@ def _verdict(rows: list[dict[str, Any]], warmup_windows: int) -> dict[str, Any]:
         return {"min": min(values), "median": statistics.median(values), "max": max(values)}
 
     return {
+        "rss_compared": f"peak of windows {steady[0]['window']}-{steady[third - 1]['window']}"
+        f" vs {steady[-third]['window']}-{steady[-1]['window']}",
         "rss_first_mib": first,
         "rss_last_mib": last,
         "rss_growth_pct": growth,
+        "rss_window_to_window_pct": round(
+            100 * (steady[-1]["rss_mib"] - steady[0]["rss_mib"]) / steady[0]["rss_mib"], 1
+        ),
         "rss_flat": growth < 10.0,
         "ack_p99_ms": spread("ack_p99_ms"),
         "lineage_p99_ms": spread("lineage_p99_ms"),
@@ -179,7 +214,11 @@ def soak(
     connections: int,
 ) -> dict[str, Any]:
     templates = span_templates(16, 1000)
-    result: dict[str, Any] = {"minutes": minutes, "window_s": window_s}
+    result: dict[str, Any] = {
+        "minutes": minutes,
+        "window_s": window_s,
+        "loadavg_1m_at_start": _load_1m(),
+    }
     with Server(workdir) as server:
         if rate is None:
             probe = run_load(
@@ -197,7 +236,7 @@ def soak(
         acks: list[tuple[float, float, int, int]] = []
         lineage: list[Sample] = []
         slis: list[Sample] = []
-        rss: list[tuple[float, float]] = []
+        rss: list[tuple[float, float, float]] = []
         rng = random.Random(1)
         started = time.perf_counter()
         threads = [
@@ -224,7 +263,7 @@ def soak(
             t.start()
         end = started + minutes * 60
         while (now := time.perf_counter()) < end:
-            rss.append((now, tree_rss_mib(server.pid)[0]))
+            rss.append((now, tree_rss_mib(server.pid)[0], _load_1m()))
             stop.wait(min(5.0, max(0.0, end - now)))
         stop.set()
         for t in threads:
@@ -244,12 +283,16 @@ def soak(
 
 
 def _table(result: dict[str, Any]) -> str:
-    head = "| window | spans/s | refused | ack p50 ms | ack p99 ms | lineage p99 ms | SLIs p99 ms | RSS MiB |"
-    lines = [head, "|" + "---|" * 8]
+    head = (
+        "| window | spans/s | refused | ack p50 ms | ack p99 ms | lineage p99 ms | SLIs p99 ms "
+        "| RSS MiB | load 1m |"
+    )
+    lines = [head, "|" + "---|" * 9]
     for r in result["windows"]:
         lines.append(
             f"| {r['window']} | {r['spans_per_s']} | {r['refused']} | {r['ack_p50_ms']} | "
-            f"{r['ack_p99_ms']} | {r['lineage_p99_ms']} | {r['slis_p99_ms']} | {r['rss_mib']} |"
+            f"{r['ack_p99_ms']} | {r['lineage_p99_ms']} | {r['slis_p99_ms']} | {r['rss_mib']} | "
+            f"{r['load_1m']} |"
         )
     return "\n".join(lines)
 
@@ -265,7 +308,18 @@ def main(argv: list[str] | None = None) -> int:
         "--connections", type=int, default=10, help="the most requests in flight (default 10)"
     )
     parser.add_argument("--out", type=Path, default=Path("bench/results/soak.json"))
+    parser.add_argument(
+        "--verdict-of",
+        type=Path,
+        metavar="SOAK_JSON",
+        help="run nothing: print the verdict on the windows of a saved soak.json",
+    )
     args = parser.parse_args(argv)
+    if args.verdict_of is not None:
+        saved = json.loads(args.verdict_of.read_text(encoding="utf-8"))
+        warmup = int(args.warmup_minutes * 60 // saved["window_s"])
+        print(json.dumps(_verdict(saved["windows"], warmup), indent=2))
+        return 0
     with tempfile.TemporaryDirectory(prefix="synclens-soak-") as tmp:
         result = soak(
             Path(tmp),
@@ -276,8 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             probe_s=args.probe_s,
             connections=args.connections,
         )
-    with contextlib.suppress(OSError):
-        result["loadavg_1m_at_end"] = float(Path("/proc/loadavg").read_text().split()[0])
+    result["loadavg_1m_at_end"] = _load_1m()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(_table(result))

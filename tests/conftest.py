@@ -149,7 +149,9 @@ class ServiceProcess:
     log: Path
 
 
-def start_process(db: Path, log: Path, *extra: str, command: str = "serve") -> ServiceProcess:
+def start_process(
+    db: Path, log: Path, *extra: str, command: str = "serve", ready_timeout: float = 60.0
+) -> ServiceProcess:
     """``synclens <command>`` (serve or demo) on a free port, once it is ready."""
     port = free_port()
     if "--ops-db" not in extra:
@@ -174,7 +176,7 @@ def start_process(db: Path, log: Path, *extra: str, command: str = "serve") -> S
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url, proc=proc)
+        wait_ready(url, ready_timeout, proc=proc)
     except (RuntimeError, TimeoutError):
         proc.kill()  # not left serving after the test gave up on it
         proc.wait()

@@ -87,7 +87,8 @@ def _move(
         raise HTTPException(409, str(exc)) from exc
 
 
-_MOVES = {**_NOT_FOUND, **refusals(409)}
+#: a body FastAPI cannot read (not UTF-8) is its 400, before any validation
+_MOVES = {**_NOT_FOUND, **refusals(409, (400, "the body cannot be read as UTF-8 JSON"))}
 
 
 @router.post(

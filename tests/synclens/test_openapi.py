@@ -32,6 +32,9 @@ def test_every_route_documents_its_body_and_refusals(service: Service) -> None:
                         missing.append(f"{method.upper()} {path}: {code} not listed")
                 if op.get("parameters") and "422" not in codes:
                     missing.append(f"{method.upper()} {path}: 422 not listed")
+            if "requestBody" in op and "400" not in codes:
+                # FastAPI answers 400 for a body it cannot read (bytes that are not UTF-8)
+                missing.append(f"{method.upper()} {path}: 400 not listed for its body")
             for code, response in op["responses"].items():
                 if code != "200" and "content" not in response:
                     missing.append(f"{method.upper()} {path}: {code} has no body schema")
@@ -66,3 +69,10 @@ def test_refusals_have_the_documented_shape(service: Service) -> None:
         assert service.get(path).status_code == 422, path
     r = service.post("/api/v1/exceptions/9223372036854775808/ack", json={"by": "bo"})
     assert r.status_code == 422
+    # a body that is not UTF-8 is FastAPI's 400 (listed), not a 500
+    r = service.post(
+        "/api/v1/exceptions/1/resolve",
+        content=b"o\xff\xfe",
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 400 and isinstance(r.json()["detail"], str)
