@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 NATIVE := setup.py collector/otlp/_native.c
+JS_DIRS := tests/js tests/oidc tests/dashboards/axe
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(NATIVE) | cksum | cut -d' ' -f1)
 
 .PHONY: help install run demo serve test pytest lint format bench soak clean services generate rules system-deps screenshots js-deps
@@ -66,10 +67,10 @@ services:  ## start PostgreSQL, NATS (JetStream) and RabbitMQ if installed but s
 	  for i in $$(seq 1 30); do bash -c 'echo > /dev/tcp/127.0.0.1/5672' 2>/dev/null && break; sleep 1; done; \
 	fi
 
-js-deps:  ## the JavaScript the tests drive: OTLP exporters (tests/js), an OpenID provider (tests/oidc); skipped, saying why, without Node
+js-deps:  ## the JavaScript the tests drive: OTLP exporters (tests/js), an OpenID provider (tests/oidc), axe-core (tests/dashboards/axe); npm ci each, skipped, saying why, without Node
 	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
-	  echo "Node.js/npm not installed: the JavaScript exporter and OpenID Connect tests will be skipped"; \
-	else for dir in tests/js tests/oidc; do \
+	  echo "Node.js/npm not installed: the JavaScript exporter, OpenID Connect and accessibility tests will be skipped"; \
+	else for dir in $(JS_DIRS); do \
 	  if [ ! -d $$dir/node_modules ] || [ $$dir/package-lock.json -nt $$dir/node_modules ]; then \
 	    (cd $$dir && npm ci --no-audit --no-fund --loglevel=error && touch node_modules) || exit 1; \
 	  fi; \
@@ -97,7 +98,7 @@ soak: $(STAMP)  ## 30 min at half the maximum ingest, queries beside it (see ben
 	$(BIN)/python -m bench.soak
 
 clean:  ## remove the virtualenv and local data
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules tests/oidc/node_modules
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(addsuffix /node_modules,$(JS_DIRS))
 
 screenshots: $(STAMP) system-deps  ## refresh docs/screenshots/ from the browser tests
 	SYNCLENS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/dashboards/test_browser.py

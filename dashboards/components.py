@@ -12,6 +12,7 @@ __all__ = [
     "attrs",
     "graph",
     "href",
+    "named",
     "note",
     "pct",
     "section",
@@ -49,6 +50,14 @@ def section(title: str, *children: Any, hint: str = "", wide: bool = False) -> h
 def graph(id_: str, figure: go.Figure | None = None, **kw: Any) -> dcc.Graph:
     kw.setdefault("config", _GRAPH_CONFIG)
     return dcc.Graph(id=id_, figure=figure or {}, **kw)
+
+
+def named(label: str, control: Any) -> html.Div:
+    """A group of radios or checkboxes with a name screen readers announce
+    (Dash's RadioItems and Checklist take none; assets/a11y.js drops their
+    listbox roles, so the native inputs inside say the rest)."""
+    aria: dict[str, Any] = {"aria-label": label}
+    return html.Div(control, role="group", className="named-group", **aria)
 
 
 def note(text: str) -> html.P:

@@ -65,6 +65,7 @@ EX_MESSAGE = "exceptions-message"
 EX_AUDIT = "exceptions-audit"
 EX_CHANGED = "exceptions-changed"
 EX_SELECTED = "exceptions-selected"
+EX_PICKED = "exceptions-picked"
 EX_EVIDENCE = "exceptions-evidence"
 
 __all__ = sorted(name for name in list(globals()) if name.isupper())

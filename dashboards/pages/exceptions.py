@@ -1,12 +1,14 @@
-"""Exceptions: filter, sort, acknowledge or resolve with a note, read the audit trail."""
+"""Exceptions: filter, sort, select one or many, acknowledge or resolve them
+with a note, read the audit trail."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from dash import Dash, Input, Output, State, ctx, dash_table, dcc, html, no_update
+import dash_ag_grid as dag
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from collector.identity import Need
+from collector.identity import Need, Principal, refusal
 from dashboards import ids
 from dashboards.access import callback, current_principal
 from dashboards.components import attrs, href
@@ -22,18 +24,39 @@ _STATUSES = [
     ("acknowledged", "acknowledged"),
     ("resolved", "resolved"),
 ]
-_FONT = "Inter, Segoe UI, Helvetica, Arial, sans-serif"
-_COLUMNS = [
-    ("id", "#", "numeric"),
-    ("kind", "kind", "text"),
-    ("status", "status", "text"),
-    ("warehouse", "warehouse", "text"),
-    ("target", "target", "text"),
-    ("sku", "SKU", "text"),
-    ("location", "location", "text"),
-    ("age_h", "age (hours)", "numeric"),
-    ("owner_team", "owner", "text"),
-    ("reason", "reason", "text"),
+#: status in words and a sign beside its colour (never colour alone)
+STATUS_SIGNS = {
+    "open": "\u25cf open",
+    "acknowledged": "\u25d0 acknowledged",
+    "resolved": "\u2713 resolved",
+}
+_COLUMNS: list[dict[str, Any]] = [
+    {
+        "field": "id",
+        "headerName": "#",
+        "type": "numericColumn",
+        "maxWidth": 110,
+        "checkboxSelection": False,
+    },
+    {"field": "kind_label", "headerName": "kind"},
+    {
+        "field": "status_label",
+        "headerName": "status",
+        "cellClassRules": {f"status-{k}": f"params.data.status == '{k}'" for k in STATUS_SIGNS},
+    },
+    {"field": "error_class", "headerName": "error class"},
+    {"field": "warehouse", "headerName": "warehouse"},
+    {"field": "target", "headerName": "target"},
+    {"field": "sku", "headerName": "SKU"},
+    {"field": "location", "headerName": "location"},
+    {
+        "field": "age_h",
+        "headerName": "age (hours)",
+        "type": "numericColumn",
+        "filter": "agNumberColumnFilter",
+    },
+    {"field": "owner_team", "headerName": "owner"},
+    {"field": "reason", "headerName": "reason", "tooltipField": "reason", "maxWidth": 420},
 ]
 
 
@@ -97,29 +120,7 @@ def layout(params: dict[str, str], *, may_operate: bool = False) -> html.Div:
             html.Div(
                 [
                     html.Div(
-                        dash_table.DataTable(  # type: ignore[attr-defined]
-                            id=ids.EX_TABLE,
-                            columns=[{"id": c, "name": n, "type": t} for c, n, t in _COLUMNS],
-                            data=[],
-                            sort_action="native",
-                            filter_action="native",
-                            page_action="native",
-                            page_size=15,
-                            row_selectable="single",
-                            style_as_list_view=True,
-                            style_table={"overflowX": "auto"},
-                            style_cell={
-                                "textAlign": "left",
-                                "padding": "6px",
-                                "fontSize": "13px",
-                                "fontFamily": _FONT,
-                                "maxWidth": "260px",
-                                "overflow": "hidden",
-                                "textOverflow": "ellipsis",
-                            },
-                            style_header={"fontWeight": "600", "backgroundColor": "#f3f4f6"},
-                            tooltip_duration=None,
-                        ),
+                        [table(), html.Div(id=ids.EX_PICKED, className="hint", role="status")],
                         className="card table-card",
                     ),
                     html.Div(
@@ -127,7 +128,7 @@ def layout(params: dict[str, str], *, may_operate: bool = False) -> html.Div:
                             html.Div(id=ids.EX_DETAIL),
                             html.Div(id=ids.EX_EVIDENCE, className="evidence"),
                             _actions() if may_operate else html.Div(),
-                            html.H3("Audit trail"),
+                            html.H2("Audit trail"),
                             html.Div(id=ids.EX_AUDIT, className="audit"),
                         ],
                         className="card detail-card",
@@ -139,9 +140,51 @@ def layout(params: dict[str, str], *, may_operate: bool = False) -> html.Div:
     )
 
 
+def table() -> dag.AgGrid:
+    """The exceptions, on AG Grid: sort and filter by any column, tick rows
+    (or Space on a focused row) to act on several at once; Tab leaves the grid."""
+    return dag.AgGrid(
+        id=ids.EX_TABLE,
+        columnDefs=_COLUMNS,
+        rowData=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
+        columnSize="autoSize",
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": 15,
+            "paginationPageSizeSelector": [15, 50, 100],
+            "rowSelection": {
+                "mode": "multiRow",
+                "checkboxes": True,
+                "headerCheckbox": True,
+                "enableClickSelection": True,
+            },
+            "ensureDomOrder": True,
+            "domLayout": "autoHeight",
+            "tooltipShowDelay": 300,
+            # Tab moves on out of the grid (arrow keys move inside it), so the
+            # actions after the table are reachable from the keyboard
+            "tabToNextCell": {"function": "false"},
+        },
+        getRowId="String(params.data.id)",
+        className="ag-theme-alpine",
+    )
+
+
+def grid_rows(df: Any) -> list[dict[str, Any]]:
+    """The table's rows: kinds and statuses in plain words beside their codes."""
+    rows = cast(list[dict[str, Any]], df.to_dict("records"))
+    for r in rows:
+        label = KIND_LABELS.get(r["kind"], str(r["kind"]).replace("_", " "))
+        r["kind_label"] = label[:1].upper() + label[1:]
+        r["status_label"] = STATUS_SIGNS.get(r["status"], r["status"])
+    return rows
+
+
 def _actions() -> html.Div:
     return html.Div(
         [
+            html.Label("Note", htmlFor=ids.EX_NOTE),
             dcc.Textarea(
                 id=ids.EX_NOTE,
                 placeholder="note (why, what was done)",
@@ -154,7 +197,7 @@ def _actions() -> html.Div:
                 ],
                 className="buttons",
             ),
-            html.Div(id=ids.EX_MESSAGE, className="message"),
+            html.Div(id=ids.EX_MESSAGE, className="message", role="status"),
         ],
         className="actions",
     )
@@ -162,11 +205,15 @@ def _actions() -> html.Div:
 
 def _detail(x: dict[str, Any] | None) -> tuple[Any, Any]:
     if x is None:
-        return html.P("Select an exception in the table.", className="empty-note"), []
+        return html.P("Select exceptions in the table.", className="empty-note"), []
     head = html.Div(
         [
-            html.H3(f"#{x['id']} {KIND_LABELS.get(x['kind'], x['kind'])}"),
-            html.Span(x["status"], className=f"badge {x['status']}", **attrs(status=x["status"])),
+            html.H2(f"#{x['id']} {KIND_LABELS.get(x['kind'], x['kind'])}"),
+            html.Span(
+                STATUS_SIGNS.get(x["status"], x["status"]),
+                className=f"badge {x['status']}",
+                **attrs(status=x["status"]),
+            ),
             html.P(x["reason"]),
             _correction(x),
             html.P(f"owner: {x['owner_team']} · severity: {x['severity']}", className="hint"),
@@ -226,7 +273,7 @@ def register(app: Dash, q: DashboardQueries) -> None:
     @callback(
         app,
         Need.READ,
-        Output(ids.EX_TABLE, "data"),
+        Output(ids.EX_TABLE, "rowData"),
         Output(ids.EX_SUMMARY, "children"),
         Output(ids.EX_WAREHOUSE, "options"),
         Output(ids.EX_TARGET, "options"),
@@ -256,7 +303,7 @@ def register(app: Dash, q: DashboardQueries) -> None:
             )
         )
         return (
-            df.to_dict("records"),
+            grid_rows(df),
             text,
             [{"label": w, "value": w} for w in facets["warehouse"]],
             [{"label": t, "value": t} for t in facets["target"]],
@@ -266,11 +313,16 @@ def register(app: Dash, q: DashboardQueries) -> None:
         app,
         Need.READ,
         Output(ids.EX_SELECTED, "data"),
-        Input(ids.EX_TABLE, "selected_row_ids"),
+        Output(ids.EX_PICKED, "children"),
+        Input(ids.EX_TABLE, "selectedRows"),
         prevent_initial_call=True,
     )
-    def _select(row_ids: list[int] | None) -> Any:
-        return int(row_ids[0]) if row_ids else no_update
+    def _select(rows: list[dict[str, Any]] | None) -> tuple[Any, str]:
+        picked = _ids(rows)
+        if not picked:
+            return no_update, ""
+        # the detail shows the newest of the rows ticked last
+        return picked[0], f"{len(picked)} selected: " + ", ".join(f"#{i}" for i in picked)
 
     @callback(
         app,
@@ -297,19 +349,59 @@ def register(app: Dash, q: DashboardQueries) -> None:
         State(ids.EX_SELECTED, "data"),
         State(ids.EX_NOTE, "value"),
         State(ids.EX_CHANGED, "data"),
+        State(ids.EX_TABLE, "selectedRows"),
         prevent_initial_call=True,
     )
     def _act(
-        _a: Any, _r: Any, exception_id: int | None, note: str | None, changed: int
+        _a: Any,
+        _r: Any,
+        exception_id: int | None,
+        note: str | None,
+        changed: int,
+        rows: list[dict[str, Any]] | None,
     ) -> tuple[Any, ...]:
-        if not exception_id:
+        # the rows ticked in the table, else the one shown (a link to ?id=)
+        chosen = _ids(rows) or ([int(exception_id)] if exception_id else [])
+        if not chosen:
             return "Select an exception first.", no_update
         text = (note or "").strip()
         if len(text.encode()) > MAX_NOTE_BYTES:
             return f"The note is longer than {MAX_NOTE_BYTES} bytes.", no_update
-        move = q.acknowledge if ctx.triggered_id == ids.EX_ACK else q.resolve
+        ack = ctx.triggered_id == ids.EX_ACK
+        done, refused = _move_all(q, chosen, current_principal(), ack=ack, note=text)
+        lines = [_moved(done, "acknowledged" if ack else "resolved")] if done else []
+        lines += refused
+        return [html.Div(line) for line in lines], (changed or 0) + (1 if done else 0)
+
+
+def _ids(rows: list[dict[str, Any]] | None) -> list[int]:
+    return sorted(
+        {int(r["id"]) for r in rows or [] if str(r.get("id", "")).isdigit()}, reverse=True
+    )
+
+
+def _move_all(
+    q: DashboardQueries, chosen: list[int], who: Principal, *, ack: bool, note: str
+) -> tuple[list[int], list[str]]:
+    """Acknowledge or resolve each of ``chosen`` as ``who`` (the role is checked
+    for every row; each move is audited on its own): the ids moved and why the
+    others were not."""
+    move = q.acknowledge if ack else q.resolve
+    done: list[int] = []
+    refused: list[str] = []
+    for exception_id in chosen:
+        why = refusal(who, Need.OPERATE)
+        if why is not None:
+            refused.append(f"#{exception_id}: {why.message}")
+            continue
         try:
-            done = move(int(exception_id), current_principal(), note=text)
+            done.append(int(move(exception_id, who, note=note)["id"]))
         except (NotFound, InvalidTransition) as exc:
-            return str(exc), no_update
-        return f"#{done['id']} is now {done['status']}.", (changed or 0) + 1
+            refused.append(f"#{exception_id}: {exc}")
+    return done, refused
+
+
+def _moved(done: list[int], status: str) -> str:
+    if len(done) == 1:
+        return f"#{done[0]} is now {status}."
+    return f"{len(done)} exceptions are now {status}: " + ", ".join(f"#{i}" for i in done) + "."

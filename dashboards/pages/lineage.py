@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from collector.identity import Need
 from dashboards import figures, history, ids, lanes, lineage_figures
 from dashboards.access import callback
-from dashboards.components import attrs, graph, section
+from dashboards.components import attrs, graph, named, section
 from dashboards.lineage_frames import LineageFrames
 from dashboards.lookup import find
 from dashboards.queries import DashboardQueries
@@ -33,15 +33,18 @@ def layout(params: dict[str, str]) -> html.Div:
     return html.Div(
         [
             html.Div([html.H1("Lineage explorer")], className="page-head"),
-            dcc.RadioItems(
-                id=ids.LN_MODE,
-                options=[
-                    {"label": "by SKU", "value": "sku"},
-                    {"label": "by order", "value": "order"},
-                ],
-                value=mode,
-                inline=True,
-                className="window-picker",
+            named(
+                "look up",
+                dcc.RadioItems(
+                    id=ids.LN_MODE,
+                    options=[
+                        {"label": "by SKU", "value": "sku"},
+                        {"label": "by order", "value": "order"},
+                    ],
+                    value=mode,
+                    inline=True,
+                    className="window-picker",
+                ),
             ),
             html.Div(
                 [
@@ -83,12 +86,15 @@ def layout(params: dict[str, str]) -> html.Div:
             ),
             section(
                 "History table",
-                dcc.Checklist(
-                    id=ids.LN_PROBLEMS,
-                    options=[{"label": "only problems", "value": "problems"}],
-                    value=["problems"] if params.get("problems") else [],
-                    inline=True,
-                    className="window-picker",
+                named(
+                    "history table filter",
+                    dcc.Checklist(
+                        id=ids.LN_PROBLEMS,
+                        options=[{"label": "only problems", "value": "problems"}],
+                        value=["problems"] if params.get("problems") else [],
+                        inline=True,
+                        className="window-picker",
+                    ),
                 ),
                 history_grid(),
                 hint="One row per event and target, newest first: the same facts as the chart. "

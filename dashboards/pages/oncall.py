@@ -10,7 +10,7 @@ from collector.identity import Need
 from collector.timefmt import NS_PER_S
 from dashboards import figures, ids
 from dashboards.access import callback
-from dashboards.components import attrs, graph, href, section, stat
+from dashboards.components import attrs, graph, href, named, section, stat
 from dashboards.queries import DashboardQueries
 
 __all__ = ["WINDOWS", "ingest_rates", "layout", "register"]
@@ -26,12 +26,15 @@ def layout(params: dict[str, str]) -> html.Div:
                 [
                     html.H1("On-call"),
                     html.Span("failures, undelivered and dead letters over", className="hint"),
-                    dcc.RadioItems(
-                        id=ids.OC_WINDOW,
-                        options=[{"label": v, "value": k} for k, v in WINDOWS.items()],
-                        value=window if window in WINDOWS else "1h",
-                        inline=True,
-                        className="window-picker",
+                    named(
+                        "time window",
+                        dcc.RadioItems(
+                            id=ids.OC_WINDOW,
+                            options=[{"label": v, "value": k} for k, v in WINDOWS.items()],
+                            value=window if window in WINDOWS else "1h",
+                            inline=True,
+                            className="window-picker",
+                        ),
                     ),
                 ],
                 className="page-head",

@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, ctx, dcc, html
 from collector.identity import Need
 from dashboards import figures, ids
 from dashboards.access import callback
-from dashboards.components import attrs, graph, href, pct, section, stat
+from dashboards.components import attrs, graph, href, named, pct, section, stat
 from dashboards.markup import unplain
 from dashboards.queries import WINDOWS, DashboardQueries
 
@@ -37,12 +37,15 @@ def layout(params: dict[str, str]) -> html.Div:
             html.Div(
                 [
                     html.H1("How inventory sync is doing"),
-                    dcc.RadioItems(
-                        id=ids.OV_WINDOW,
-                        options=[{"label": label, "value": w} for w, label in WINDOWS.items()],
-                        value=window if window in WINDOWS else "24h",
-                        inline=True,
-                        className="window-picker",
+                    named(
+                        "time window",
+                        dcc.RadioItems(
+                            id=ids.OV_WINDOW,
+                            options=[{"label": label, "value": w} for w, label in WINDOWS.items()],
+                            value=window if window in WINDOWS else "24h",
+                            inline=True,
+                            className="window-picker",
+                        ),
                     ),
                 ],
                 className="page-head",

@@ -135,6 +135,7 @@ def _pair_candidate(kind: str, r: dict[str, Any]) -> Candidate:
             "attempts": r["attempts"],
             "failed": r["failed"],
             "applies": r["applies"],
+            "error_class": r["error_class"],
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -28,6 +29,7 @@ __all__ = [
     "OFFLINE",
     "acknowledge_the_exception",
     "available",
+    "axe_violations",
     "chromium",
     "figure_data",
     "severe_logs",
@@ -163,8 +165,8 @@ def acknowledge_the_exception(
     """On the exceptions page: select the one open exception, acknowledge it
     with ``note``; its last audit entry (read with ``headers``)."""
     [exception] = svc.get("/api/v1/exceptions", headers=headers).json()["exceptions"]
-    driver.find_element(By.CSS_SELECTOR, f"#{ids.EX_TABLE} td.dash-select-cell input").click()
-    wait_text(driver, f"#{ids.EX_DETAIL} h3", lambda t: t.startswith(f"#{exception['id']} "))
+    driver.find_element(By.CSS_SELECTOR, row_checkbox(ids.EX_TABLE)).click()
+    wait_text(driver, f"#{ids.EX_DETAIL} h2", lambda t: t.startswith(f"#{exception['id']} "))
     driver.find_element(By.ID, ids.EX_NOTE).send_keys(note)
     driver.find_element(By.ID, ids.EX_ACK).click()
     wait_text(driver, f"#{ids.EX_MESSAGE}", lambda t: "acknowledged" in t)
@@ -179,3 +181,40 @@ def sign_out(driver: WebDriver, svc: Service) -> None:
     WebDriverWait(driver, 20).until(lambda d: "/auth/sign-in" in d.current_url)
     driver.get(f"{svc.url}/dashboards/")
     WebDriverWait(driver, 20).until(lambda d: "/auth/sign-in" in d.current_url)
+
+
+#: axe-core from npm (tests/dashboards/axe, installed by ``make js-deps``)
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+#: what must never be found: serious and critical violations of WCAG 2.x A and AA
+#: and axe's best practices (landmarks, names, contrast, language, ...)
+AXE_IMPACTS = ("serious", "critical")
+_AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']})
+  .then(r => done(JSON.stringify(r.violations)))
+  .catch(e => done(JSON.stringify({error: String(e)})));
+"""
+
+
+def _axe_source() -> str:
+    if not AXE.is_file():
+        if shutil.which("node") is None:
+            pytest.skip("Node.js is not installed: axe-core (npm) is not there to check the pages")
+        pytest.fail(f"{AXE} is missing: run `make js-deps` (npm ci in tests/dashboards/axe)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(driver: WebDriver, impacts: tuple[str, ...] = AXE_IMPACTS) -> list[str]:
+    """axe-core's violations of the page shown, of ``impacts``: one line per
+    rule and element (rule, impact, selector, what is wrong), empty when clean."""
+    driver.execute_script(_axe_source())
+    driver.set_script_timeout(120)
+    found = json.loads(driver.execute_async_script(_AXE_RUN))
+    if isinstance(found, dict):
+        raise AssertionError(f"axe-core failed: {found['error']}")
+    return [
+        f"{v['id']} ({v['impact']}) {node['target']}: {node['failureSummary']}"
+        for v in found
+        if v["impact"] in impacts
+        for node in v["nodes"]
+    ]

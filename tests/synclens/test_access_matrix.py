@@ -99,7 +99,7 @@ CALLBACKS: dict[str, Need] = {
     "lineage-trace-id.data": R,
     "lineage-trace-title.children": R,
     "lineage-url.search": R,  # the opened trace into the URL
-    "exceptions-table.data": R,
+    "exceptions-table.rowData": R,
     "exceptions-selected.data": R,
     "exceptions-detail.children": R,
     "exceptions-message.children": OP,  # acknowledge / resolve
