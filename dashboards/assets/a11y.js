@@ -8,7 +8,8 @@
  *    listbox and option roles go; the group's name comes from the page
  *    (components.named).
  * 2. dcc.Dropdown puts a focusable proxy <input aria-hidden="true"> before its
- *    button (axe: aria-hidden-focus); the button itself takes the focus.
+ *    button, which Tab cannot reach itself (axe: aria-hidden-focus); the proxy
+ *    leaves the tab order and the button joins it.
  * 3. Every Plotly chart gets an accessible name (role="figure" and aria-label:
  *    the chart's title, else its section's heading) and, folded beneath it,
  *    its data as a table.
@@ -30,6 +31,10 @@
   function fixDropdowns(root) {
     root.querySelectorAll(".dash-dropdown-focus-target:not([tabindex='-1'])").forEach(function (el) {
       el.setAttribute("tabindex", "-1");
+    });
+    // ... and the button it hands the focus to takes it from Tab itself
+    root.querySelectorAll("button.dash-dropdown[tabindex='-1']:not([disabled])").forEach(function (el) {
+      el.setAttribute("tabindex", "0");
     });
   }
 

@@ -31,13 +31,7 @@ STATUS_SIGNS = {
     "resolved": "\u2713 resolved",
 }
 _COLUMNS: list[dict[str, Any]] = [
-    {
-        "field": "id",
-        "headerName": "#",
-        "type": "numericColumn",
-        "maxWidth": 110,
-        "checkboxSelection": False,
-    },
+    {"field": "id", "headerName": "#", "type": "numericColumn", "maxWidth": 110},
     {"field": "kind_label", "headerName": "kind"},
     {
         "field": "status_label",
@@ -166,7 +160,7 @@ def table() -> dag.AgGrid:
             # actions after the table are reachable from the keyboard
             "tabToNextCell": {"function": "false"},
         },
-        getRowId="String(params.data.id)",
+        getRowId="params.data.id + ''",
         className="ag-theme-alpine",
     )
 

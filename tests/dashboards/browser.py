@@ -32,6 +32,7 @@ __all__ = [
     "axe_violations",
     "chromium",
     "figure_data",
+    "row_checkbox",
     "severe_logs",
     "sign_out",
     "wait_for",
@@ -114,6 +115,11 @@ def wait_text(
 
     found: str = WebDriverWait(driver, timeout).until(check)
     return found
+
+
+def row_checkbox(grid_id: str, row_index: int = 0) -> str:
+    """The CSS selector of the selection box of a dash-ag-grid's row, as shown."""
+    return f"#{grid_id} .ag-row[row-index='{row_index}'] .ag-selection-checkbox input"
 
 
 _DECODE = """

@@ -30,6 +30,7 @@ from tests.dashboards.browser import (
     chromium,
     figure_annotations,
     figure_data,
+    row_checkbox,
     severe_logs,
     wait_for,
     wait_text,
@@ -269,8 +270,8 @@ def test_acknowledge_in_the_ui_lands_in_the_audit_log(demo: Service, browser: We
     total = browser.find_element(By.CSS_SELECTOR, f"#{ids.EX_SUMMARY} [data-total]")
     assert total.get_attribute("data-total") == str(api["total"])
     newest = api["exceptions"][0]
-    browser.find_element(By.CSS_SELECTOR, f"#{ids.EX_TABLE} td.dash-select-cell input").click()
-    wait_text(browser, f"#{ids.EX_DETAIL} h3", lambda t: t.startswith(f"#{newest['id']} "))
+    browser.find_element(By.CSS_SELECTOR, row_checkbox(ids.EX_TABLE)).click()
+    wait_text(browser, f"#{ids.EX_DETAIL} h2", lambda t: t.startswith(f"#{newest['id']} "))
     browser.find_element(By.ID, ids.EX_NOTE).send_keys("looking into the ERP timeouts")
     browser.find_element(By.ID, ids.EX_ACK).click()
     wait_text(browser, f"#{ids.EX_MESSAGE}", lambda t: "acknowledged" in t)

@@ -18,6 +18,7 @@ from tests.conftest import LiveServer, Service
 from tests.dashboards.browser import (
     BROWSER_TEST,
     acknowledge_the_exception,
+    axe_violations,
     chromium,
     severe_logs,
     sign_out,
@@ -80,8 +81,25 @@ def _sign_in(driver: WebDriver, svc: Service, login: str) -> None:
     wait_for(driver, f"#{ids.EX_SUMMARY} [data-total]", timeout=20)
 
 
+def test_the_sign_in_page_is_accessible(svc: Service, browser: WebDriver) -> None:
+    """axe-core finds no serious or critical violation on the sign-in form,
+    nor on it again after a wrong password."""
+    browser.delete_all_cookies()
+    browser.get(f"{svc.url}/auth/sign-in")
+    wait_for(browser, "#login")
+    assert axe_violations(browser) == []
+    browser.find_element(By.ID, "login").send_keys("vic")
+    browser.find_element(By.ID, "password").send_keys("wrong")
+    browser.find_element(By.ID, "sign-in").click()
+    wait_for(browser, "#login")
+    assert axe_violations(browser) == []
+    # the browser logs the refused sign-in (401), and nothing else
+    assert [e for e in severe_logs(browser) if "sign-in" not in e["message"]] == []
+
+
 def test_a_viewer_sees_no_buttons(svc: Service, browser: WebDriver) -> None:
     _sign_in(browser, svc, "vic")
+    assert axe_violations(browser) == []  # the page as a viewer sees it
     assert "Vic Viewer" in browser.find_element(By.ID, ids.WHO).text
     assert browser.find_elements(By.ID, ids.EX_ACK) == []
     assert browser.find_elements(By.ID, ids.EX_RESOLVE) == []
