@@ -106,6 +106,10 @@ def test_every_kind_opens_and_clears(svc: Service, clock: ManualClock) -> None:
     late = _exceptions(svc, kind="undelivered", sku="LATE")[0]
     assert late["order_ids"] == ["SO-9"] and late["event_ids"] == ["late"]
     assert late["owner_team"] == "inventory-ops" and late["severity"] == "critical"
+    # how the latest failed attempt failed (the exceptions table's error class)
+    assert late["detail"]["error_class"] is None  # never attempted, nothing failed
+    [dead] = _exceptions(svc, kind="dead_lettered", sku="DL")
+    assert dead["detail"]["error_class"] == "validation"
     assert svc.metric("synclens_orders_impacted") == 1
     assert svc.metric("synclens_exceptions_unresolved", kind="double_apply") == 1
     assert svc.metric("synclens_undelivered", target="commerce") >= 1
