@@ -271,11 +271,17 @@ def burn_rates(df: pd.DataFrame) -> go.Figure:
                 name=name,
                 legendgroup=name,
                 showlegend=i == 0,
+                # firing: red and hatched, and said in words on hover (never colour alone)
                 marker_color=["#e45756" if f else color for f in rows["firing"]],
+                marker_pattern_shape=["x" if f else "" for f in rows["firing"]],
+                customdata=["alert firing" if f else "not firing" for f in rows["firing"]],
                 text=["no data" if pd.isna(v) else f"{v:.1f}{TIMES}" for v in rows[col]],
                 textposition="outside",
                 cliponaxis=False,
-                hovertemplate=shown[title] + " %{x}: " + name + " burn rate %{text}<extra></extra>",
+                hovertemplate=shown[title]
+                + " %{x}: "
+                + name
+                + " burn rate %{text}, %{customdata}<extra></extra>",
                 row=r,
                 col=c,
             )

@@ -142,11 +142,17 @@ def trace_waterfall(df: pd.DataFrame) -> go.Figure:
             x=[max(d, 1e-3) for d in df["duration_s"]],
             base=offsets,
             orientation="h",
+            # a failed span: red, hatched and marked ✕ failed (never colour alone)
             marker_color=[
                 "#e45756" if e else ("#9ecae9" if lk else "#4c78a8")
                 for e, lk in zip(df["error"], df["linked"], strict=True)
             ],
-            text=[f"{d * 1000:.0f} ms" if d < 1 else f"{d:.2f} s" for d in df["duration_s"]],
+            marker_pattern_shape=["x" if e else "" for e in df["error"]],
+            text=[
+                ("\u2715 failed \u00b7 " if e else "")
+                + (f"{d * 1000:.0f} ms" if d < 1 else f"{d:.2f} s")
+                for d, e in zip(df["duration_s"], df["error"], strict=True)
+            ],
             textposition="outside",
             customdata=df["detail"],
             hovertext=labels,
