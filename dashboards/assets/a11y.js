@@ -44,9 +44,12 @@
     if (text) return text.replace(/<[^>]*>/g, "");
     var own = graph.getAttribute("data-chart-name");
     if (own) return own;
-    var card = graph.closest("section, .tile");
-    var head = card && card.querySelector("h2, .tile-title");
-    return head ? head.textContent.trim() + " (chart)" : "chart";
+    var tile = graph.closest(".tile");
+    var head = tile ? tile.querySelector(".tile-title") : null;
+    if (head) return head.textContent.trim() + ", trend";
+    var card = graph.closest("section");
+    head = card && card.querySelector("h2");
+    return head ? head.textContent.trim() : "chart";
   }
 
   function cell(tag, text) {
@@ -111,9 +114,10 @@
     var graph = gd.closest(".dash-graph");
     if (!graph || !graph.id) return;
     var name = chartName(graph, gd);
-    graph.setAttribute("role", "figure");
-    graph.setAttribute("aria-label", name);
     var found = dataTable(gd, name);
+    graph.setAttribute("role", "figure");
+    graph.setAttribute("aria-label",
+                       name + (found.rows ? " (chart; its data as a table follows)" : " (chart)"));
     var key = graph.id;
     var old = document.querySelector("details.chart-data[data-for='" + CSS.escape(key) + "']");
     if (!found.rows) { if (old) old.remove(); return; }
