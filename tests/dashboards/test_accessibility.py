@@ -201,3 +201,25 @@ def test_bulk_resolve(demo: Service, browser: WebDriver) -> None:
     browser.find_element(By.ID, ids.EX_RESOLVE).click()
     wait_text(browser, f"#{ids.EX_MESSAGE}", lambda t: t.startswith(f"#{picked[0]}: "))
     assert severe_logs(browser) == []
+
+
+def test_no_serious_violations_with_nothing_to_show(make_service: Any, browser: WebDriver) -> None:
+    """The pages of an empty store (sentences instead of charts), and a page
+    that does not exist, are as clean."""
+    pages = {
+        "": f"#{ids.OV_MISMATCH} .main-svg",
+        "oncall": f"#{ids.OC_BURN} .main-svg",
+        "lineage?sku=NOPE": f"#{ids.LN_SUMMARY} .empty-note",
+        "exceptions": f"#{ids.EX_SUMMARY} [data-total='0']",
+        "nowhere": f"#{ids.PAGE} .empty-note",
+    }
+    with make_service() as svc:
+        found: dict[str, list[str]] = {}
+        for path, ready in pages.items():
+            browser.get(f"{svc.url}/dashboards/{path}")
+            wait_for(browser, ready)
+            _settled(browser)
+            found[path or "overview"] = axe_violations(browser)
+        assert found == {p: [] for p in found}, "\n".join(
+            f"{p}: {line}" for p, lines in found.items() for line in lines
+        )
