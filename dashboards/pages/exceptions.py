@@ -36,6 +36,7 @@ _COLUMNS: list[dict[str, Any]] = [
     {
         "field": "status_label",
         "headerName": "status",
+        "minWidth": 160,
         "cellClassRules": {f"status-{k}": f"params.data.status == '{k}'" for k in STATUS_SIGNS},
     },
     {"field": "error_class", "headerName": "error class"},
