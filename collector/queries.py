@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import duckdb
 
-__all__ = ["bind", "dict_rows", "migrations", "named", "sql"]
+__all__ = ["Reader", "bind", "dict_rows", "migrations", "named", "sql"]
+
+Reader = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+"""A reader cursor for a while: ``Store.reader``, or ``TwoTier.reader`` (the
+hot store and the lake together, ``collector/lake/tiers.py``)."""
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 

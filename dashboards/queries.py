@@ -177,7 +177,7 @@ class DashboardQueries:
 
     def failures(self, window: str) -> pd.DataFrame:
         """Failed delivery attempts by target and failure class (timeout, 429, ...)."""
-        with self.store.reader() as cur:
+        with self.slis.read() as cur:  # both tiers with a lake
             rows = failures_by_target(cur, window=window, now_ns=self.now())
         return pd.DataFrame(rows, columns=["target", "error_type", "failed"])
 
@@ -260,7 +260,7 @@ class DashboardQueries:
     ) -> tuple[dict[str, Any], lineage_frames.LineageFrames]:
         """``GET /api/v1/lineage`` (with its snapshots and exceptions), and the
         frames of its swimlane."""
-        with self.store.reader() as cur:
+        with self.slis.read() as cur:  # both tiers with a lake
             raw = sku_lineage(
                 cur,
                 sku,
@@ -277,7 +277,7 @@ class DashboardQueries:
         self, order_id: str, *, limit: int = 200
     ) -> tuple[dict[str, Any], lineage_frames.LineageFrames]:
         """``GET /api/v1/orders/{id}/lineage`` and the frames of its swimlane."""
-        with self.store.reader() as cur:
+        with self.slis.read() as cur:  # both tiers with a lake
             raw = order_lineage(
                 cur,
                 order_id,
@@ -291,7 +291,7 @@ class DashboardQueries:
 
     def trace(self, trace_id: str) -> pd.DataFrame:
         """``GET /api/v1/traces/{id}``, one row per span (linked traces after)."""
-        with self.store.reader() as cur:
+        with self.slis.read() as cur:  # both tiers with a lake
             return lineage_frames.trace_frame(trace_view(cur, trace_id))
 
 

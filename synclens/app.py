@@ -119,7 +119,8 @@ def create_app(
         registry.register(exception_metrics)
         run_metrics = ReconciliationMetrics(active, labels)
         registry.register(run_metrics)
-        engine = sli_engine(settings, active, exceptions, clock, facts)
+        lake = lake_service(settings, active) if settings.lake.enabled else None
+        engine = sli_engine(settings, active, exceptions, clock, facts, lake)
         app.state.slis = engine
         routed = {(event_type, t) for event_type, _, t, _, _ in facts.derivation.routes.rows()}
         sync_metrics = SyncMetrics(active, clock, labels, routed)
@@ -145,6 +146,7 @@ def create_app(
             write_timeout_s=settings.ingest.write_timeout_s,
             labels=labels,
             lineage_extras=(lineage_exceptions(exceptions, facts.derivation.locations),),
+            history=engine.read if lake is not None else None,
         )
         app.state.dash = create_dash(
             DashboardQueries(
@@ -161,14 +163,13 @@ def create_app(
             max_body_bytes=settings.edge.max_body_bytes,
         )
         dash_mount.attach(app.state.dash)
-        lake = lake_service(settings, active) if settings.lake.enabled else None
         scheduler = start_scheduler(
             active,
             facts,
             settings.retention,
             settings.store,
             clock,
-            exported_seq=lake.exported_seq if lake else None,
+            hot=lake.hot if lake else None,
         )
         add_reconciliation_jobs(
             scheduler,

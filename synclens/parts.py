@@ -143,17 +143,27 @@ def reconcile_service(
 
 
 def sli_engine(
-    settings: Settings, store: Store, exceptions: ExceptionStore, clock: Clock, facts: Refresher
+    settings: Settings,
+    store: Store,
+    exceptions: ExceptionStore,
+    clock: Clock,
+    facts: Refresher,
+    lake: LakeService | None = None,
 ) -> SliEngine:
-    """The SLI engine over the store, with the routes and locations it derives
-    by and the reconciliation and exception SLIs merged in."""
+    """The SLI engine over the store (and the lake: both tiers), with the
+    routes and locations it derives by and the reconciliation and exception
+    SLIs merged in."""
     parts = (
         reconciliation_part,
         exceptions_part(
             exceptions, settings.exceptions.aging_objective_s, facts.derivation.locations
         ),
     )
-    return SliEngine(store, facts, clock, parts)
+    if lake is None:
+        return SliEngine(store, facts, clock, parts)
+    from collector.lake.tiers import TwoTier  # pyiceberg: only when the lake is on
+
+    return SliEngine(store, facts, clock, parts, history=TwoTier(lake).reader)
 
 
 def lake_service(settings: Settings, store: Store) -> LakeService:
@@ -182,6 +192,7 @@ def lake_service(settings: Settings, store: Store) -> LakeService:
         compact_min_files=lake.compact_min_files,
         snapshot_keep_s=lake.snapshot_keep_s,
         retention_days=lake.retention_days,
+        hot_days=settings.store.hot_days,
     )
 
 

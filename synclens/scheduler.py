@@ -14,7 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from collector.clock import Clock
 from collector.compaction import compact_due
-from collector.retention import prune
+from collector.retention import HotHorizon, prune
 from collector.store import Store, StoreClosed
 from collector.timefmt import NS_PER_S
 from metrics.exceptions.delivery import Delivery
@@ -60,19 +60,33 @@ def apply_retention(
     *,
     now_ns: int,
     upto_seq: int | None = None,
+    hot: HotHorizon | None = None,
 ) -> int:
     """Delete raw spans and events older than the retention settings (with a
     lake, only those of group commits up to ``upto_seq``, its export
     watermark), and the derived facts of those events; returns the number of
-    rows deleted."""
+    rows deleted.  With ``hot`` (a lake): ``store.hot_days`` instead of the
+    retention settings, and only what the lake holds (``HotHorizon``)."""
     spans_before = now_ns - retention.spans_days * _DAY_NS
     events_before = now_ns - retention.events_days * _DAY_NS
+    duplicates_before = spans_upto = None
+    facts_exported = None if upto_seq is None else events_before
+    if hot is not None:
+        spans_before = events_before = now_ns - hot.days * _DAY_NS
+        upto_seq, facts_exported = hot.exported_seq, hot.facts_exported_ns
+        spans_upto = hot.spans_exported_seq
+        duplicates_before = now_ns - hot.duplicates_days * _DAY_NS
     deleted: int = store.run_task(
         lambda cur: prune(
-            cur, spans_before_ns=spans_before, events_before_ns=events_before, upto_seq=upto_seq
+            cur,
+            spans_before_ns=spans_before,
+            events_before_ns=events_before,
+            upto_seq=upto_seq,
+            duplicates_before_ns=duplicates_before,
+            spans_upto_seq=spans_upto,
         )
     ).result()
-    return deleted + facts.prune(before_ns=events_before)
+    return deleted + facts.prune(before_ns=events_before, exported_ns=facts_exported)
 
 
 def start_scheduler(
@@ -82,10 +96,10 @@ def start_scheduler(
     store_settings: StoreSettings,
     clock: Clock,
     *,
-    exported_seq: Callable[[], int] | None = None,
+    hot: Callable[[], HotHorizon] | None = None,
 ) -> BackgroundScheduler:
     """Start the background jobs; the caller shuts the scheduler down.
-    ``exported_seq``: the lake's export watermark, which retention waits for."""
+    ``hot``: with a lake, what hot retention may delete (``LakeService.hot``)."""
     scheduler = BackgroundScheduler(
         daemon=True, job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -97,7 +111,7 @@ def start_scheduler(
                 facts,
                 retention,
                 now_ns=clock(),
-                upto_seq=exported_seq() if exported_seq else None,
+                hot=hot() if hot else None,
             ),
         ),
         "interval",

@@ -138,6 +138,7 @@ class StoreSettings(Strict):
     compact_min_rows: int = Field(1_000_000, ge=1)
     compact_max_rows: int = Field(2_000_000, ge=1)
     compact_interval_s: float = Field(30.0, gt=0)
+    hot_days: int = Field(7, ge=1)  # with the lake on: days kept hot (docs/lake.md)
 
 
 class RetentionSettings(Strict):

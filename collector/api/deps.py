@@ -14,6 +14,7 @@ from collector.identity import Need, Resolver, requires
 from collector.labels import LabelBounds
 from collector.lineage import LineageExtra
 from collector.locations import LocationMap
+from collector.queries import Reader
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics
@@ -35,6 +36,11 @@ class CollectorState:
     write_timeout_s: float = 8.0
     labels: LabelBounds = field(default_factory=lambda: LabelBounds({}))
     lineage_extras: tuple[LineageExtra, ...] = ()
+    history: Reader | None = None  # both tiers with a lake (collector/lake/tiers.py)
+
+    def read(self) -> Reader:
+        """The reader of lineage and traces: both tiers, or the hot store."""
+        return self.history or self.store.reader
 
 
 def _collector(request: Request) -> CollectorState:

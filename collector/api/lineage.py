@@ -48,7 +48,7 @@ def get_sku_lineage(
     until: Until = None,
     limit: Limit = 200,
 ) -> dict[str, Any]:
-    with state.store.reader() as cur:
+    with state.read()() as cur:
         return sku_lineage(
             cur,
             sku,
@@ -73,7 +73,7 @@ def get_order_lineage(
     until: Until = None,
     limit: Limit = 200,
 ) -> dict[str, Any]:
-    with state.store.reader() as cur:
+    with state.read()() as cur:
         return order_lineage(
             cur,
             order_id,
@@ -95,7 +95,7 @@ def get_trace(
     state: CollectorDep,
     trace_id: Annotated[str, Path(pattern="^[0-9a-fA-F]{32}$")],
 ) -> dict[str, Any]:
-    with state.store.reader() as cur:
+    with state.read()() as cur:
         view = trace_view(cur, trace_id)
     if view is None:
         raise HTTPException(404, f"no spans stored for trace {trace_id.lower()}")

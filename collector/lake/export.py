@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import duckdb
@@ -27,7 +25,7 @@ import pyarrow.compute as pc
 from pyiceberg.table import Table
 
 from collector.lake.tables import TABLES, TS, LakeTable, LakeTables
-from collector.queries import named
+from collector.queries import Reader, named
 
 __all__ = ["FEEDS", "WATERMARK", "Exported", "Feed", "Reader", "conform", "export_all", "watermark"]
 
@@ -55,9 +53,6 @@ FEEDS: tuple[Feed, ...] = (
     Feed("reconciliation_results"),
     Feed("pair_facts", by_time=True),
 )
-
-Reader = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
-"""A cursor of the hot store for a while: ``Store.reader``."""
 
 _SPECS = {spec.name: spec for spec in TABLES}
 

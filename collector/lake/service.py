@@ -11,6 +11,7 @@ from collector.lake.catalog import LakeConfig, open_catalog
 from collector.lake.export import Exported, export_all, watermark
 from collector.lake.maintenance import Maintained, maintain
 from collector.lake.tables import LakeTables, ensure_tables
+from collector.retention import HotHorizon
 from collector.store import Store
 
 __all__ = ["LakeService"]
@@ -32,6 +33,7 @@ class LakeService:
         compact_min_files: int = 8,
         snapshot_keep_s: float = 86_400.0,
         retention_days: int = 396,
+        hot_days: int = 7,
     ) -> None:
         self.store = store
         self.config = config
@@ -40,6 +42,7 @@ class LakeService:
         self._compact_min_files = compact_min_files
         self._snapshot_keep_s = snapshot_keep_s
         self._retention_days = retention_days
+        self.hot_days = hot_days
         self._lock = threading.Lock()  # export and upkeep never commit at once
         self._tables: LakeTables | None = None
 
@@ -68,6 +71,15 @@ class LakeService:
         hot retention deletes nothing after it."""
         with self._lock:
             return min(watermark(self.tables.table(name)) for name in ("events", "spans"))
+
+    def hot(self) -> HotHorizon:
+        """What hot retention may delete now: rows past ``hot_days`` the lake
+        holds (its watermarks), duplicates past the lake's retention."""
+        with self._lock:
+            facts = watermark(self.tables.table("pair_facts"))
+            events = watermark(self.tables.table("events"))
+            spans = watermark(self.tables.table("spans"))
+        return HotHorizon(self.hot_days, events, facts, spans, self._retention_days)
 
     def maintain(self, *, now_ns: int) -> Maintained:
         """Retention, compaction of finished days, expiry of old snapshots."""

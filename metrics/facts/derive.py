@@ -153,20 +153,31 @@ class Refresher:
         with self._lock, self.store.reader() as cur:
             return refresh(cur, self.derivation)
 
-    def prune(self, *, before_ns: int) -> int:
+    def prune(self, *, before_ns: int, exported_ns: int | None = None) -> int:
         """:func:`prune_facts` under the same lock (retention)."""
         with self._lock, self.store.reader() as cur:
-            return prune_facts(cur, before_ns=before_ns)
+            return prune_facts(cur, before_ns=before_ns, exported_ns=exported_ns)
 
 
-def prune_facts(cur: duckdb.DuckDBPyConnection, *, before_ns: int) -> int:
+def prune_facts(
+    cur: duckdb.DuckDBPyConnection, *, before_ns: int, exported_ns: int | None = None
+) -> int:
     """Delete the facts of pairs whose event happened before ``before_ns`` (the
-    events' retention); the running totals keep counting them, as counters do."""
+    events' retention); the running totals keep counting them, as counters do.
+    With a lake (``exported_ns``: its pair facts watermark), only the facts it
+    holds and whose event the hot store no longer holds go, and the pair
+    facts' hot horizon moves (``hot_horizon``: two-tier reads)."""
     cur.begin()
     deleted = 0
-    for name in ("prune_facts", "prune_open_pairs"):
-        rows = cur.execute(sql(name), {"before": before_ns}).fetchall()
+    facts = "prune_facts" if exported_ns is None else "prune_facts_held"
+    params = {"before": before_ns, "exported": exported_ns}
+    for name in (facts, "prune_open_pairs"):
+        given = params if name == "prune_facts_held" else {"before": before_ns}
+        rows = cur.execute(sql(name), given).fetchall()
         deleted += int(rows[0][0]) if rows else 0
+    if exported_ns is not None:
+        horizon = min(before_ns, exported_ns + 1)
+        cur.execute(_sql("hot_horizon_set"), {"name": "pair_facts", "before": horizon})
     cur.commit()
     return deleted
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from collector.clock import Clock
+from collector.queries import Reader
 from collector.store import Store
 from metrics.facts import Refresher, RefreshResult
 from metrics.slis.compute import Dimension, Excluded, SliPart, compute_slis
@@ -25,8 +26,11 @@ class SliEngine:
         refresher: Refresher,
         clock: Clock,
         parts: Sequence[SliPart] = (),
+        history: Reader | None = None,
     ) -> None:
         self.store = store
+        #: both tiers with a lake (collector/lake/tiers.py), else the hot store
+        self.read: Reader = history or store.reader
         self.refresher = refresher
         self.clock = clock
         self.parts = list(parts)
@@ -49,7 +53,7 @@ class SliEngine:
         and ``excluded`` it passes on); ``parts=False`` leaves out the
         reconciliation and exception SLIs."""
         self.refresh()
-        with self.store.reader() as cur:
+        with self.read() as cur:
             return compute_slis(
                 cur,
                 window=window,
