@@ -21,18 +21,27 @@ from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
-from pyiceberg.table import Table
 
-from collector.lake.tables import TABLES, TS, LakeTable, LakeTables
+from collector.lake.marks import RESTATED, WATERMARK, Exported, carried, conform, watermark
+from collector.lake.restate import export_pair_facts
+from collector.lake.tables import TABLES, LakeTables
 from collector.queries import Reader, named
 
-__all__ = ["FEEDS", "WATERMARK", "Exported", "Feed", "Reader", "conform", "export_all", "watermark"]
+__all__ = [
+    "FEEDS",
+    "RESTATED",
+    "WATERMARK",
+    "Exported",
+    "Feed",
+    "Reader",
+    "carried",
+    "conform",
+    "export_all",
+    "watermark",
+]
 
 log = logging.getLogger(__name__)
 sql = named(__package__)
-
-WATERMARK = "synclens.watermark"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,37 +66,6 @@ FEEDS: tuple[Feed, ...] = (
 _SPECS = {spec.name: spec for spec in TABLES}
 
 
-@dataclass(frozen=True, slots=True)
-class Exported:
-    """One table's export: its rows, commits and the watermark reached."""
-
-    table: str
-    rows: int
-    commits: int
-    watermark: int
-    seconds: float
-
-
-def watermark(table: Table) -> int:
-    """The hot-store key up to which ``table`` holds every row (0: none)."""
-    snapshot = table.current_snapshot()
-    while snapshot is not None:
-        value = snapshot.summary[WATERMARK] if snapshot.summary is not None else None
-        if value is not None:
-            return int(value)
-        parent = snapshot.parent_snapshot_id
-        snapshot = table.snapshot_by_id(parent) if parent is not None else None
-    return 0
-
-
-def conform(rows: pa.Table, spec: LakeTable) -> pa.Table:
-    """The hot store's rows in the lake table's schema, with ``ts`` (the
-    partition time, microseconds) derived from the row's nanosecond time."""
-    micros = pc.divide(rows.column(spec.time_column).cast(pa.int64()), 1000)
-    rows = rows.append_column("ts", micros.cast(pa.int64()).cast(TS))
-    return rows.select(spec.schema.names).cast(spec.schema)
-
-
 def _next_hi(
     cur: duckdb.DuckDBPyConnection, feed: Feed, lo: int, max_rows: int
 ) -> tuple[int, bool] | None:
@@ -105,24 +83,13 @@ def _next_hi(
 
 
 def _chunk(
-    cur: duckdb.DuckDBPyConnection,
-    feed: Feed,
-    lo: int,
-    *,
-    now_ns: int,
-    max_rows: int,
-    settle_ns: int,
+    cur: duckdb.DuckDBPyConnection, feed: Feed, lo: int, *, max_rows: int
 ) -> tuple[int, bool, pa.Table] | None:
     """The next chunk after ``lo``: its end, whether more wait, its rows."""
-    if feed.by_time:
-        hi, more = now_ns - settle_ns, False
-        if hi <= lo:
-            return None
-    else:
-        bounds = _next_hi(cur, feed, lo, max_rows)
-        if bounds is None:
-            return None
-        hi, more = bounds
+    bounds = _next_hi(cur, feed, lo, max_rows)
+    if bounds is None:
+        return None
+    hi, more = bounds
     found = cur.sql(sql(f"export_{feed.table}"), params={"lo": lo, "hi": hi}).to_arrow_table()
     return hi, more, found
 
@@ -139,14 +106,17 @@ def export_feed(
     """Append every row of ``feed`` beyond the table's watermark, in chunks
     of about ``max_rows``, each chunk one Iceberg commit.  Each chunk is read
     on a cursor of its own, let go before the (slower) Iceberg commit, so
-    that a shutdown (``Store.stop_reads``) never waits for the lake."""
+    that a shutdown (``Store.stop_reads``) never waits for the lake.  Pair
+    facts (by settled time) go with their restatement (``restate.py``)."""
+    if feed.by_time:
+        return export_pair_facts(reader, lake, now_ns=now_ns, settle_ns=settle_ns)
     started = time.perf_counter()
     table = lake.table(feed.table)
     lo = watermark(table)
     rows = commits = 0
     while True:
         with reader() as cur:
-            chunk = _chunk(cur, feed, lo, now_ns=now_ns, max_rows=max_rows, settle_ns=settle_ns)
+            chunk = _chunk(cur, feed, lo, max_rows=max_rows)
         if chunk is None:
             break
         hi, more, found = chunk

@@ -1,7 +1,7 @@
 """Lake upkeep on a schedule: small files of a day compacted into one per
 partition, snapshots older than a horizon expired, days past the lake's
-retention deleted.  Every commit carries the export watermark on
-(``export.WATERMARK``), so export resumes where it was."""
+retention deleted.  Every commit carries the export marks on
+(``export.carried``), so export resumes where it was."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from pyiceberg.table import Table
 
-from collector.lake.export import WATERMARK, watermark
+from collector.lake.marks import carried
 from collector.lake.tables import LakeTables
 
 __all__ = ["Maintained", "compact_table", "maintain"]
@@ -67,9 +67,7 @@ def compact_table(
             )
             continue
         rows = rows.sort_by("sku") if "sku" in rows.column_names else rows
-        table.overwrite(
-            rows, overwrite_filter=within, snapshot_properties={WATERMARK: str(watermark(table))}
-        )
+        table.overwrite(rows, overwrite_filter=within, snapshot_properties=carried(table))
         done += 1
     return done
 
@@ -95,7 +93,7 @@ def maintain(
             continue
         old = f"ts < '{_iso(cutoff)}'"
         if any(True for _ in table.scan(row_filter=old, selected_fields=("ts",)).plan_files()):
-            table.delete(old, snapshot_properties={WATERMARK: str(watermark(table))})
+            table.delete(old, snapshot_properties=carried(table))
             log.info("lake: %s rows before %s deleted (retention)", name, cutoff.date())
         result.compacted_days[name] = compact_table(table, min_files=min_files, before_day=today)
         table.maintenance.expire_snapshots().older_than(expire).commit()

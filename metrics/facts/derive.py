@@ -111,7 +111,7 @@ def refresh(cur: duckdb.DuckDBPyConnection, derivation: Derivation) -> RefreshRe
         _find_changed_events(cur, params)
         oldest = cur.execute(sql("changed_since")).fetchall()[0][0]
         if oldest is not None:
-            _recompute_pairs(cur, derivation, int(oldest))
+            _recompute_pairs(cur, derivation, int(oldest), hi)
         cur.execute(sql("attempt_totals_add"), params)
         cur.execute(sql("attempt_totals_compact"))
         counted = cur.execute("SELECT count(*) FROM changed").fetchone()
@@ -192,7 +192,9 @@ def _find_changed_events(cur: duckdb.DuckDBPyConnection, params: dict[str, int])
         cur.execute(sql("changed_events_older"), bound)
 
 
-def _recompute_pairs(cur: duckdb.DuckDBPyConnection, derivation: Derivation, since: int) -> None:
+def _recompute_pairs(
+    cur: duckdb.DuckDBPyConnection, derivation: Derivation, since: int, hi: int
+) -> None:
     """Replace the facts of the changed events' pairs and move the totals by
     the difference; ``since`` (the oldest changed event) bounds every scan."""
     keys = cur.execute(sql("changed_routes")).fetchall()
@@ -203,7 +205,7 @@ def _recompute_pairs(cur: duckdb.DuckDBPyConnection, derivation: Derivation, sin
     cur.execute(sql("pair_facts_delete"), window)
     cur.execute(sql("open_pairs_delete"), window)
     with derivation.locations.registered(cur):
-        cur.execute(sql("pair_facts_insert"), {"since": since, "slack": ATTEMPT_SLACK_NS})
+        cur.execute(sql("pair_facts_insert"), {"since": since, "slack": ATTEMPT_SLACK_NS, "hi": hi})
     cur.execute(sql("open_pairs_insert"), window)
     cur.execute(sql("pair_totals_add"), bounds)
     cur.execute(sql("pair_totals_compact"))

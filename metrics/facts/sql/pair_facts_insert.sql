@@ -2,7 +2,8 @@
 -- from all their attempts, by the macros of collector/sql/pair_facts_macros.sql.  pair_routes(type, system, target, deadline_ns,
 -- objective_ns) and location_map(location, warehouse) are registered by the
 -- caller.  Attempts end after their event; one that ended more than $slack
--- before the oldest changed event (a clock a day wrong) is not read.
+-- before the oldest changed event (a clock a day wrong) is not read.  $hi:
+-- the group commit the refresh reads up to.
 INSERT INTO pair_facts
 WITH ev AS (
     SELECT * FROM changed_events
@@ -33,7 +34,8 @@ SELECT p.ekey, p.source, p.id, p.target, p.type, p.system, p.time_ns, p.sku, p.l
        a.applied_ns,
        a.first_pass,  -- null: no attempt seen
        coalesce(a.dead_lettered, false),
-       coalesce(a.applies, 0)
+       coalesce(a.applies, 0),
+       $hi AS derived_seq  -- the group commit these facts are derived up to
 FROM pairs AS p
 LEFT JOIN agg AS a
        ON a.pkey = p.ekey AND a.event_source = p.source AND a.event_id = p.id AND a.target = p.target
