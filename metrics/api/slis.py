@@ -11,7 +11,7 @@ from collector.api.deps import ReaderAuth
 from collector.api.responses import invalid, refusals
 from metrics.api.deps import running
 from metrics.api.models import SliReport
-from metrics.slis import parse_window
+from metrics.slis import MAX_WINDOW_DAYS, parse_window
 from metrics.slis.engine import SliEngine
 
 __all__ = ["EngineDep", "router"]
@@ -34,14 +34,18 @@ router = APIRouter(
 )
 async def get_slis(
     engine: EngineDep,
-    window: Annotated[str, Query(description="e.g. 5m, 1h, 24h, 7d, 28d")] = "1h",
+    window: Annotated[
+        str, Query(description=f"e.g. 5m, 1h, 24h, 7d, 28d, 400d (at most {MAX_WINDOW_DAYS}d)")
+    ] = "1h",
     by: Annotated[
         Literal["target", "warehouse", "channel", "event_type"] | None,
         Query(description="break the pair and attempt SLIs down by this dimension"),
     ] = None,
 ) -> dict[str, Any]:
     try:
-        parse_window(window)
+        span = parse_window(window)
     except ValueError as exc:
         raise invalid(("query", "window"), str(exc)) from exc
+    if span > MAX_WINDOW_DAYS * 86_400 * 1_000_000_000:
+        raise invalid(("query", "window"), f"window {window!r} is over {MAX_WINDOW_DAYS} days")
     return await anyio.to_thread.run_sync(lambda: engine.slis(window, by=by))

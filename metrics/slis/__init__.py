@@ -2,6 +2,7 @@
 
 from metrics.slis.compute import (
     DIMENSIONS,
+    MAX_WINDOW_DAYS,
     Dimension,
     Excluded,
     PartResult,
@@ -16,6 +17,7 @@ from metrics.slis.parts import exceptions_part, reconciliation_part
 
 __all__ = [
     "DIMENSIONS",
+    "MAX_WINDOW_DAYS",
     "Dimension",
     "Excluded",
     "PartResult",

@@ -30,6 +30,7 @@ sql = named("metrics.slis")
 
 __all__ = [
     "DIMENSIONS",
+    "MAX_WINDOW_DAYS",
     "Excluded",
     "PartResult",
     "SliPart",
@@ -77,6 +78,10 @@ def _maintenance(cur: duckdb.DuckDBPyConnection, rows: Sequence[Excluded]) -> It
         yield
     finally:
         cur.unregister("maintenance")
+
+
+#: the longest window ``GET /api/v1/slis`` takes: 13 months and a margin
+MAX_WINDOW_DAYS = 400
 
 
 def parse_window(text: str) -> int:

@@ -181,4 +181,9 @@ def test_zero_traffic_is_no_data_not_nan(service: Any) -> None:
     assert slis["first_pass"]["ratio"] is None and slis["api_failure"]["ratio"] is None
     assert body["groups"] == {}
     assert service.get("/api/v1/slis", params={"window": "soon"}).status_code == 422
+    assert service.get("/api/v1/slis", params={"window": "400d"}).status_code == 200
+    for too_long in ("401d", "58w", "34560001s"):
+        refused = service.get("/api/v1/slis", params={"window": too_long})
+        assert refused.status_code == 422, too_long
+        assert refused.json()["detail"][0]["loc"] == ["query", "window"]
     assert service.get("/api/v1/slis", params={"by": "sku"}).status_code == 422
