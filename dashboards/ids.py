@@ -22,6 +22,7 @@ OV_MISMATCH = "overview-mismatch-heatmap"
 OV_BACKLOG = "overview-backlog"
 OV_ORDERS = "overview-orders-impacted"
 OV_LATENCY = "overview-latency"
+OV_MONTHS = "overview-months"
 
 # -- on-call --------------------------------------------------------------------
 OC_WINDOW = "oncall-window"

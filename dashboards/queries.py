@@ -24,13 +24,14 @@ from collector.routing import RouteTable
 from collector.store import Store
 from collector.timefmt import NS_PER_S
 from collector.traces import trace_view
-from dashboards import frames, lineage_frames
+from dashboards import frames, lineage_frames, trends
 from dashboards.cache import FreshnessCache
 from metrics.exceptions import ExceptionStore
-from metrics.reconciliation.results import latest_counts, runs
+from metrics.reconciliation.results import latest_counts, mismatch_between, runs
 from metrics.slis import Dimension, failures_by_target, parse_window
 from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
+from metrics.slo.status import sli_counts
 
 __all__ = ["WINDOWS", "DashboardQueries", "IngestSample", "SloView"]
 
@@ -166,6 +167,35 @@ class DashboardQueries:
             evaluated=evaluated,
             slis=by_window[window],
         )
+
+    def monthly(self) -> tuple[pd.DataFrame, dict[str, float]]:
+        """The last 13 months (``dashboards/trends.py``): rows of month,
+        series, value, kind; and each SLO's objective (reused while fresh)."""
+        now = self.now()
+
+        def compute() -> tuple[pd.DataFrame, dict[str, float]]:
+            specs = list(self.slos() or ())
+            rows: list[tuple[str, str, float | None, str]] = []
+            for month, start, end in trends.month_bounds(now):
+                span = f"{max(1, (end - start) // NS_PER_S)}s"
+                slis = self.slis.slis(span, now_ns=end, parts=False)["slis"]
+                for spec in specs:
+                    counts = sli_counts(spec.sli, slis)
+                    if counts is not None:
+                        bad, total = counts
+                        rows.append((month, spec.name, 1 - bad / total if total else None, "slo"))
+                with self.slis.read() as cur:
+                    bad_keys, compared = mismatch_between(cur, start, end)
+                rows.append(
+                    (month, "mismatch", bad_keys / compared if compared else None, "mismatch")
+                )
+            frame = pd.DataFrame(rows, columns=["month", "series", "value", "kind"])
+            return frame, {s.name: s.objective for s in specs}
+
+        result: tuple[pd.DataFrame, dict[str, float]] = self.cache.get(
+            ("monthly",), span_ns=400 * 86_400 * NS_PER_S, now_ns=now, compute=compute
+        )
+        return result
 
     def sli_summary(self, window: str) -> dict[str, Any]:
         """``GET /api/v1/slis?window=`` (overall)."""

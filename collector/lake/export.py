@@ -59,6 +59,7 @@ FEEDS: tuple[Feed, ...] = (
     Feed("spans"),
     Feed("snapshots"),
     Feed("snapshot_rows"),
+    Feed("reconciliation_runs"),
     Feed("reconciliation_results"),
     Feed("pair_facts", by_time=True),
 )

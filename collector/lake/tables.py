@@ -89,6 +89,15 @@ TABLES: tuple[LakeTable, ...] = (
         "taken_ns",
     ),
     LakeTable(
+        "reconciliation_runs",
+        _schema(
+            "run_id:l now_ns:l trigger:s duration_s:d snapshots:s compared:l matched:l "
+            "transient:l mismatched:l"
+        ),
+        "now_ns",
+        by_sku=False,
+    ),
+    LakeTable(
         "reconciliation_results",
         _schema(
             "run_id:l run_ns:l system:s instance:s channel:s owner:s sku:s location:s "

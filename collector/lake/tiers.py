@@ -35,8 +35,11 @@ __all__ = ["TIERED", "TwoTier"]
 
 sql = named(__package__)
 
-#: the tables read through both tiers
+#: the tables read through both tiers: pruned by time (``hot_horizon``) ...
 TIERED = ("events", "spans", "pair_facts")
+#: ... and by count (the oldest first): the lake's older ones are read
+_BY_COUNT = ("reconciliation_runs",)
+_NEVER = 2**63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -56,12 +59,12 @@ class TwoTier:
         ``pair_facts`` hold both tiers (see the module docstring)."""
         with self.lake.store.reader() as cur:
             horizons = dict(cur.execute(collector_sql("hot_horizon")).fetchall())
-            if horizons:
-                # fetchall: a result left unfinished blocks the cursor's next call
-                database = str(cur.execute("SELECT current_database()").fetchall()[0][0])
-                for name in TIERED:
-                    if name in horizons:
-                        self._attach(cur, database, name, int(horizons[name]))
+            horizons |= dict.fromkeys(_BY_COUNT, _NEVER)
+            # fetchall: a result left unfinished blocks the cursor's next call
+            database = str(cur.execute("SELECT current_database()").fetchall()[0][0])
+            for name in (*TIERED, *_BY_COUNT):
+                if name in horizons:
+                    self._attach(cur, database, name, int(horizons[name]))
             yield cur
 
     def _attach(
@@ -73,8 +76,11 @@ class TwoTier:
         if table.current_snapshot() is None:
             return
         # ts is the row's time in microseconds (a span's start): a superset
-        limit = _EPOCH + timedelta(microseconds=before // 1000 + 1)
-        scan = table.scan(row_filter=f"ts <= '{limit.isoformat()}'")
+        if before == _NEVER:
+            scan = table.scan()
+        else:
+            limit = _EPOCH + timedelta(microseconds=before // 1000 + 1)
+            scan = table.scan(row_filter=f"ts <= '{limit.isoformat()}'")
         tasks = list(scan.plan_files())
         if not tasks:
             return

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Dash, Input, Output, ctx, dcc, html
 
 from collector.identity import Need
-from dashboards import figures, ids
+from dashboards import figures, ids, trends
 from dashboards.access import callback
 from dashboards.components import attrs, graph, href, named, pct, section, stat
 from dashboards.markup import unplain
@@ -69,6 +69,14 @@ def layout(params: dict[str, str]) -> html.Div:
                         "How long updates take to reach each system",
                         graph(ids.OV_LATENCY),
                         hint="Time from the change in the source system until the target applied it.",
+                        wide=True,
+                    ),
+                    section(
+                        "The last 13 months",
+                        graph(ids.OV_MONTHS),
+                        hint="Each objective's share of good updates per calendar month (UTC; "
+                        "dashed: the target) and the share of compared stock records that "
+                        "differed (bars, right axis).",
                         wide=True,
                     ),
                 ],
@@ -204,6 +212,17 @@ def register(app: Dash, q: DashboardQueries) -> None:
         # its own callback: Dash runs it alongside the tiles, so a slow long
         # window here never holds the rest of the page back
         return figures.latency_by_target(q.by_target(window if window in WINDOWS else "24h"))
+
+    @callback(
+        app,
+        Need.READ,
+        Output(ids.OV_MONTHS, "figure"),
+        Input(ids.REFRESH, "n_intervals"),
+    )
+    def _months(_n: int | None) -> Any:
+        # its own callback: 13 months of SLIs, reused while fresh (q.monthly)
+        frame, objectives = q.monthly()
+        return trends.monthly_figure(frame, objectives)
 
     @callback(
         app,

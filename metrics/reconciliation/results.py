@@ -12,7 +12,7 @@ import pyarrow as pa
 from collector.queries import named
 from collector.snapshots import prune_snapshots
 
-__all__ = ["latest_counts", "run_detail", "runs", "store_run"]
+__all__ = ["latest_counts", "mismatch_between", "run_detail", "runs", "store_run"]
 
 sql = named("metrics.reconciliation")
 
@@ -31,6 +31,12 @@ def runs(cur: duckdb.DuckDBPyConnection, *, limit: int = 50) -> list[dict[str, A
         run["snapshots"] = json.loads(run["snapshots"])
         out.append(run)
     return out
+
+
+def mismatch_between(cur: duckdb.DuckDBPyConnection, from_ns: int, to_ns: int) -> tuple[int, int]:
+    """``(mismatched, compared)`` keys of the runs in ``[from_ns, to_ns)``."""
+    row = cur.execute(sql("recon_monthly"), {"from": from_ns, "to": to_ns}).fetchall()[0]
+    return int(row[0]), int(row[1])
 
 
 def run_detail(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from dashboards import trends
 from dashboards.queries import DashboardQueries
+from metrics.slo.spec import COUNTER_SLIS
+from metrics.slo.status import sli_counts
 from simulator.runner import simulate
 from tests.conftest import Service
 
@@ -94,3 +99,39 @@ def test_empty_service_gives_empty_frames(make_service: Any, tmp_path: Path) -> 
         assert q.sku_lineage("NOPE")[1].empty
         assert q.trace("0" * 32).empty
         assert q.last_reconciliation() is None
+
+
+def test_the_last_13_months_match_the_api(fed: tuple[Service, DashboardQueries]) -> None:
+    svc, q = fed
+    frame, objectives = q.monthly()
+    months = list(dict.fromkeys(frame["month"]))
+    assert len(months) == 13 and months == sorted(months)
+    month, start, end = trends.month_bounds(q.now())[-1]
+    assert months[-1] == month
+    window = f"{(end - start) // 1_000_000_000}s"
+    slis = svc.get("/api/v1/slis", params={"window": window}).json()["slis"]
+    api_slos = {s["name"]: s for s in svc.get("/api/v1/slos").json()["slos"]}
+    assert set(objectives) == set(api_slos)
+    now = frame[frame["month"] == month].set_index("series")["value"]
+    for name, slo in api_slos.items():
+        if slo["sli"] not in COUNTER_SLIS:
+            continue  # gauges (mismatch, exception aging) measure the present: no month
+        counts = sli_counts(slo["sli"], slis)
+        if counts is not None and counts[1]:
+            assert now[name] == pytest.approx(1 - counts[0] / counts[1]), name
+    latest = svc.get("/api/v1/reconciliations/latest", params={"limit": 1}).json()
+    assert now["mismatch"] == pytest.approx(latest["mismatched"] / latest["compared"])
+    assert frame[(frame["month"] != month) & (frame["kind"] == "mismatch")]["value"].isna().all()
+    figure = trends.monthly_figure(frame, objectives)
+    assert {t.name for t in figure.data} >= {"mismatch rate"}
+
+
+def test_month_bounds_are_calendar_months_in_utc() -> None:
+    now = int(datetime(2026, 2, 10, 12, tzinfo=UTC).timestamp()) * 1_000_000_000
+    bounds = trends.month_bounds(now)
+    assert [b[0] for b in bounds][:2] == ["2025-02", "2025-03"] and bounds[-1][0] == "2026-02"
+    assert bounds[-1][2] == now
+    assert (
+        bounds[-2][2] == bounds[-1][1] == int(datetime(2026, 2, 1, tzinfo=UTC).timestamp()) * 10**9
+    )
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(bounds))

@@ -92,6 +92,7 @@ CALLBACKS: dict[str, Need] = {
     "refresh-interval.disabled": R,
     "overview-slo-tiles.children": R,
     "overview-latency.figure": R,
+    "overview-months.figure": R,
     "url.pathname": R,
     "oncall-burn-rates.figure": R,
     "oncall-ingest.children": R,

@@ -39,6 +39,7 @@ KEYS = {
     "pair_facts": "source, id, target",
     "snapshots": "snapshot_id",
     "snapshot_rows": "snapshot_id, sku, location, stock_status",
+    "reconciliation_runs": "run_id",
     "reconciliation_results": "run_id, system, instance, sku, location, stock_status",
 }
 
