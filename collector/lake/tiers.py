@@ -12,11 +12,14 @@ never pruned has no horizon and reads the hot store alone, at no cost.
 
 The lake's files are planned by pyiceberg (partition pruning on ``ts``) and
 read by DuckDB's ``read_parquet`` when they are local and have no delete
-files; otherwise pyiceberg reads them (S3, deletes) into Arrow.
+files; otherwise pyiceberg reads them (S3, deletes) into Arrow.  A lake
+that cannot be read (catalog or warehouse down) is logged as a warning and
+the answer covers the hot rows only, rather than failing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 import duckdb
+from sqlalchemy.exc import SQLAlchemyError
 
 from collector.queries import named
 from collector.queries import sql as collector_sql
@@ -34,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = ["TIERED", "TwoTier"]
 
 sql = named(__package__)
+log = logging.getLogger(__name__)
 
 #: the tables read through both tiers: pruned by time (``hot_horizon``) ...
 TIERED = ("events", "spans", "pair_facts")
@@ -64,7 +69,11 @@ class TwoTier:
             database = str(cur.execute("SELECT current_database()").fetchall()[0][0])
             for name in (*TIERED, *_BY_COUNT):
                 if name in horizons:
-                    self._attach(cur, database, name, int(horizons[name]))
+                    try:
+                        self._attach(cur, database, name, int(horizons[name]))
+                    except (OSError, ValueError, SQLAlchemyError, duckdb.IOException) as exc:
+                        # the lake unreachable: answer from the hot store, say so
+                        log.warning("lake: %s not readable, hot rows only: %s", name, exc)
             yield cur
 
     def _attach(
