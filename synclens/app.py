@@ -35,6 +35,7 @@ from dashboards.queries import DashboardQueries
 from metrics.api import exceptions as exceptions_api
 from metrics.api import orders as orders_api
 from metrics.api import reconciliations as reconciliations_api
+from metrics.api import report as report_api
 from metrics.api import slis as slis_api
 from metrics.api import slos as slos_api
 from metrics.exceptions.delivery_metrics import DeliveryMetrics
@@ -275,6 +276,7 @@ def create_app(
     app.include_router(snapshots_api.api)
     app.include_router(slis_api.router)
     app.include_router(slos_api.router)
+    app.include_router(report_api.router)
     app.include_router(reconciliations_api.router)
     app.include_router(exceptions_api.router)
     app.include_router(orders_api.router)

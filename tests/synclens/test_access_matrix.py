@@ -60,6 +60,7 @@ ROUTES: dict[tuple[str, str], set[Need]] = {
     ("GET", "/api/v1/slis"): {R},
     ("GET", "/api/v1/slos"): {R},
     ("GET", "/api/v1/slos/{name}"): {R},
+    ("GET", "/api/v1/report"): {R},
     ("POST", "/api/v1/reconciliations"): {R, OP},
     ("GET", "/api/v1/reconciliations/latest"): {R},
     ("GET", "/api/v1/reconciliations"): {R},
@@ -104,6 +105,7 @@ CALLBACKS: dict[str, Need] = {
     "exceptions-selected.data": R,
     "exceptions-detail.children": R,
     "exceptions-message.children": OP,  # acknowledge / resolve
+    "report-body.children": R,
 }
 
 _SAMPLE = {

@@ -53,6 +53,8 @@ def test_refusals_have_the_documented_shape(service: Service) -> None:
     for path, params in (
         ("/api/v1/lineage", {"sku": "S", "since": "yesterday"}),
         ("/api/v1/slis", {"window": "soon"}),
+        ("/api/v1/report", {"period": "2026-13"}),
+        ("/api/v1/report", {"period": "2999-Q1"}),  # not begun
     ):
         r = service.get(path, params=params)
         assert r.status_code == 422, path
