@@ -22,7 +22,7 @@ from collector.identity import Need, Principal
 from dashboards import ids
 from dashboards.access import callback, current_principal, guard
 from dashboards.components import PREFIX
-from dashboards.pages import exceptions, lineage, oncall, overview
+from dashboards.pages import exceptions, lineage, oncall, overview, report
 from dashboards.queries import DashboardQueries
 
 __all__ = ["OLD_PATHS", "PAGES", "create_dash"]
@@ -34,6 +34,7 @@ PAGES: dict[str, tuple[str, ModuleType]] = {
     "oncall": ("On-call", oncall),
     "lineage": ("Lineage", lineage),
     "exceptions": ("Exceptions", exceptions),
+    "report": ("Report", report),
 }
 
 #: paths people type or bookmarked -> the page's path; answered with a redirect
@@ -129,6 +130,8 @@ def create_dash(
         if path == "exceptions":
             may_operate = current_principal().can(Need.OPERATE)
             return exceptions.layout(params, may_operate=may_operate), _nav(path)
+        if path == "report":
+            return report.layout(params, now_ns=queries.now()), _nav(path)
         return PAGES[path][1].layout(params), _nav(path)
 
     @callback(

@@ -69,6 +69,15 @@ EX_SELECTED = "exceptions-selected"
 EX_PICKED = "exceptions-picked"
 EX_EVIDENCE = "exceptions-evidence"
 
+# -- the period report (executives) ----------------------------------------------
+RP_PERIOD = "report-period"
+RP_BODY = "report-body"
+RP_SLOS = "report-slos"
+RP_ATTAINMENT = "report-attainment"
+RP_TREND = "report-trend"
+RP_COSTS = "report-costs"
+RP_ALERTS = "report-alerts"
+
 __all__ = sorted(name for name in list(globals()) if name.isupper())
 
 # the header: who is signed in

@@ -28,6 +28,7 @@ from dashboards import frames, lineage_frames, trends
 from dashboards.cache import FreshnessCache
 from metrics.exceptions import ExceptionStore
 from metrics.reconciliation.results import latest_counts, mismatch_between, runs
+from metrics.report import parse_period, period_report
 from metrics.slis import Dimension, failures_by_target, parse_window
 from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
@@ -196,6 +197,14 @@ class DashboardQueries:
             ("monthly",), span_ns=400 * 86_400 * NS_PER_S, now_ns=now, compute=compute
         )
         return result
+
+    def report(self, period: str) -> dict[str, Any]:
+        """``GET /api/v1/report?period=``; ValueError for a bad or future period."""
+        chosen = parse_period(period)
+        specs = list(self.slos() or ())
+        return period_report(
+            self.slis, specs, chosen, now_ns=self.now(), exceptions=self.exceptions
+        )
 
     def sli_summary(self, window: str) -> dict[str, Any]:
         """``GET /api/v1/slis?window=`` (overall)."""
