@@ -1,5 +1,5 @@
 """The ``synclens`` command: serve, demo, simulate, reconcile, backup, restore,
-alerts / grafana generate, alerts silences, slo import / export, users hash."""
+report, alerts / grafana generate, alerts silences, slo import / export, users hash."""
 
 from __future__ import annotations
 
@@ -90,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     _backup_commands(commands)
     _generate_commands(commands)
     add_slo_parser(commands)
+
+    from synclens import report_cli
+
+    report = commands.add_parser(
+        "report",
+        help="the executive report of a week, month or quarter, as a PDF",
+        description=report_cli.DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report_cli.add_arguments(report)
 
     users = commands.add_parser("users", help="local users: hash a password for synclens.yaml")
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -355,6 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_slo(args)
         if args.command == "users":
             return _hash_password(args)
+        if args.command == "report":
+            from synclens.report_cli import run as report
+
+            return report(args)
         from simulator.cli import run
 
         return int(run(args))
