@@ -174,8 +174,11 @@ def run(args: argparse.Namespace) -> int:
             settings = load_settings(args.config, db=args.db, ops_db=args.ops_db)
             with _local_service(settings, args.timeout) as url:
                 size = _print(url, args, label, token)
-    except (PrintError, StartupError) as exc:
+    except PrintError as exc:
         print(f"synclens report: {exc}", file=sys.stderr)
+        return 1
+    except StartupError as exc:  # e.g. a running synclens holds the store
+        print(f"synclens report: {exc}; or print from it with --url", file=sys.stderr)
         return 1
     print(f"{args.out} ({size:,} bytes): the report of {label}")
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from synclens.cli import main
+from tests.conftest import ServiceProcess
 
 
 def _report(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -44,3 +45,18 @@ def test_help_says_what_the_report_holds() -> None:
     assert done.returncode == 0
     for words in ("2026-W48", "2026-11", "2026-Q4", "--url", "SYNCLENS_TOKEN", "Chromium"):
         assert words in done.stdout
+
+
+def test_a_store_held_by_a_running_synclens_points_at_url(
+    service_process: ServiceProcess, tmp_path: Path
+) -> None:
+    """Without --url on the store a `synclens serve` holds: one line, exit 1."""
+    db = service_process.db
+    ops = f"sqlite:///{db.with_suffix('.ops.sqlite')}"
+    out = tmp_path / "r.pdf"
+    # any executable passes for Chromium here: the store is refused before printing
+    args = ("--db", str(db), "--ops-db", ops, "--chromium", sys.executable)
+    done = _report("--period", "2026-W48", "--out", str(out), *args)
+    assert done.returncode == 1
+    assert "is in use by process" in done.stderr and "--url" in done.stderr
+    assert done.stderr.count("\n") == 1 and not out.exists()
