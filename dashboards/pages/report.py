@@ -103,6 +103,11 @@ def _slo_table(report: dict[str, Any]) -> html.Table:
     )
 
 
+def _peak(episode: dict[str, Any]) -> str:
+    peak = episode["peak_burn_rate"]
+    return "total outage" if peak is None else f"{peak:.1f}\u00d7"
+
+
 def _alerts(report: dict[str, Any]) -> Any:
     episodes = report["alerts"]
     if not episodes:
@@ -116,7 +121,7 @@ def _alerts(report: dict[str, Any]) -> Any:
                 html.Td(_when(e["started_at"])),
                 html.Td(_when(e["ended_at"]) or "still firing"),
                 html.Td(_duration(int(e["duration_s"])), className="num"),
-                html.Td(f"{e['peak_burn_rate']:.1f}\u00d7", className="num"),
+                html.Td(_peak(e), className="num"),
             ],
             **attrs(alert=e["slo"], severity=e["severity"]),
         )
@@ -203,7 +208,7 @@ def body(report: dict[str, Any]) -> html.Div:
                             + (", ".join(f"{k} {n:,}" for k, n in by_kind.items()) or "none"),
                             className="hint",
                         ),
-                        hint="Burn-rate alerts replayed from the store at every 5-minute step.",
+                        hint="Burn-rate and total-outage alerts, replayed from the store step by step.",
                         wide=True,
                     ),
                 ],

@@ -46,12 +46,13 @@ class SloAttainment(Model):
 class AlertEpisode(Model):
     slo: str
     display_name: str | None
+    alert: str  # burn_rate | outage
     severity: str
     group: dict[str, str] | None
     started_at: str
     ended_at: str | None
     duration_s: int
-    peak_burn_rate: float
+    peak_burn_rate: float | None  # None for an outage
 
 
 class OpenedExceptions(Model):

@@ -1,4 +1,4 @@
-"""The burn-rate alerts that fired in a period, replayed from the store.
+"""The alerts that fired in a period, replayed from the store.
 
 synclens keeps no log of Prometheus's alerts, but its generated rules are
 a function of the SLI counts, and those counts are in the store.  So the
@@ -7,7 +7,9 @@ both burn rates above the factor, the long window above its
 minimum-traffic guard) are evaluated again at every ``step`` across the
 period, from per-bucket counts read once; consecutive firing steps of a
 severity make one **episode** (the SLO, its group's value, severity, from,
-until, peak burn rate).
+until, peak burn rate).  The total-outage page (a target with
+``minAttempts`` attempts and not one success in the outage window) is
+replayed the same way, per target.
 
 The replay reads the facts as they are now (a pair delivered late counts
 as delivered), so it can differ from what Prometheus saw at the time; it
@@ -45,8 +47,9 @@ Counts = npt.NDArray[np.float64]
 
 def step_s(slos: Sequence[SloSpec]) -> int:
     """The replay step: the greatest common divisor of every alert window
-    (5 minutes for the SRE Workbook's windows), at least a minute."""
+    and outage window (5 minutes for the defaults), at least a minute."""
     lengths = [duration_s(w) for s in slos for b in s.windows for w in (b.long, b.short)]
+    lengths += [duration_s(s.outage.window) for s in slos if s.outage is not None]
     return max(_MIN_STEP_S, reduce(math.gcd, lengths, 0))
 
 
@@ -87,9 +90,28 @@ def _sums(values: Counts, n: int, lead: int) -> Counts:
     return np.asarray(csum[ends] - csum[np.maximum(ends - n, 0)], dtype=np.float64)
 
 
+def _runs(
+    mask: npt.NDArray[np.bool_], start_ns: int, step: int
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """Runs of firing steps: ``(begin, end, times)``, step k evaluated at
+    ``start + (k + 1) * step`` (the end of bucket lead + k)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    found = []
+    for begin, end in zip(edges[::2], edges[1::2], strict=True):
+        still = end == len(mask)
+        times = {
+            "started_at": iso(start_ns + (int(begin) + 1) * step * NS_PER_S),
+            "ended_at": None if still else iso(start_ns + (int(end) + 1) * step * NS_PER_S),
+            "duration_s": int(end - begin) * step,
+        }
+        found.append((int(begin), int(end), times))
+    return found
+
+
 def _episodes(
     slo: SloSpec, value: str | None, bad: Counts, total: Counts, lead: int, start_ns: int, step: int
 ) -> list[dict[str, Any]]:
+    """The burn-rate episodes of one SLO (one value of a grouped SLO)."""
     firing: dict[str, npt.NDArray[np.bool_]] = {}
     peak: dict[str, Counts] = {}
     budget = 1.0 - slo.objective
@@ -106,20 +128,50 @@ def _episodes(
         peak[w.severity] = np.fmax(peak.get(w.severity, np.full(len(fires), np.nan)), long_burn)
     found = []
     for severity, mask in firing.items():
-        edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-        for begin, end in zip(edges[::2], edges[1::2], strict=True):
-            still = end == len(mask)
+        for begin, end, times in _runs(mask, start_ns, step):
             found.append(
                 {
                     "slo": slo.name,
                     "display_name": slo.display_name,
+                    "alert": "burn_rate",
                     "severity": severity,
                     "group": None if value is None else {str(dimension(slo)): value},
-                    # step k is the evaluation at the end of bucket lead + k
-                    "started_at": iso(start_ns + (int(begin) + 1) * step * NS_PER_S),
-                    "ended_at": None if still else iso(start_ns + (int(end) + 1) * step * NS_PER_S),
-                    "duration_s": int(end - begin) * step,
+                    **times,
                     "peak_burn_rate": round(float(np.nanmax(peak[severity][begin:end])), 6),
+                }
+            )
+    return found
+
+
+def _outages(
+    slo: SloSpec,
+    by_target: dict[str | None, tuple[Counts, Counts]],
+    lead: int,
+    start_ns: int,
+    step: int,
+) -> list[dict[str, Any]]:
+    """The total-outage pages of one SLO: per target, at least ``minAttempts``
+    attempts and not one success in the outage window."""
+    rule = slo.outage
+    if rule is None or set(slo.matchers) - {"target"}:
+        return []  # the attempts metric carries no other label to match
+    n = duration_s(rule.window) // step
+    found = []
+    for target, (failed, attempts) in sorted(by_target.items(), key=lambda kv: str(kv[0])):
+        if target is None or slo.matchers.get("target", target) != target:
+            continue
+        tried, bad = _sums(attempts, n, lead), _sums(failed, n, lead)
+        mask = (tried >= rule.min_attempts) & (tried - bad == 0)
+        for _, _, times in _runs(mask, start_ns, step):
+            found.append(
+                {
+                    "slo": slo.name,
+                    "display_name": slo.display_name,
+                    "alert": "outage",
+                    "severity": "page",
+                    "group": {"target": target},
+                    **times,
+                    "peak_burn_rate": None,
                 }
             )
     return found
@@ -133,38 +185,46 @@ def alert_episodes(
     end_ns: int,
     locations: LocationMap,
 ) -> list[dict[str, Any]]:
-    """Every burn-rate alert episode of ``slos`` evaluated at each step in
-    ``(start_ns, end_ns]``, oldest first (``ended_at`` None: still firing at
-    the end), up to the last whole step."""
-    chosen = [s for s in slos if s.sli in HISTORY_SLIS and s.windows]
+    """Every burn-rate and total-outage alert episode of ``slos`` evaluated
+    at each step in ``(start_ns, end_ns]`` up to the last whole step, oldest
+    first (``ended_at`` None: still firing at the end)."""
+    chosen = [s for s in slos if s.sli in HISTORY_SLIS and (s.windows or s.outage)]
     if not chosen or end_ns <= start_ns:
         return []
     step = step_s(chosen)
-    longest = max(duration_s(b.long) for s in chosen for b in s.windows)
+    longest = max(
+        [duration_s(b.long) for s in chosen for b in s.windows]
+        + [duration_s(s.outage.window) for s in chosen if s.outage is not None]
+    )
     lead = -(-longest // step)  # buckets before the period, so the first step sees full windows
     steps = (end_ns - start_ns) // (step * NS_PER_S)
     params = {"from": start_ns - lead * step * NS_PER_S, "to": start_ns + steps * step * NS_PER_S}
     params["step"] = step * NS_PER_S
     buckets = lead + steps
     cache: dict[tuple[str, str | None], dict[str | None, tuple[Counts, Counts]]] = {}
+
+    def series(sli: str, label: str | None) -> dict[str | None, tuple[Counts, Counts]]:
+        if (sli, label) not in cache:
+            cache[sli, label] = _series(cur, sli, label, params, locations, buckets)
+        return cache[sli, label]
+
     found: list[dict[str, Any]] = []
+    empty = (np.zeros(buckets), np.zeros(buckets))
     for slo in chosen:
+        if slo.outage is not None:
+            found.extend(_outages(slo, series("api_failure", "target"), lead, start_ns, step))
         label = dimension(slo)
-        if slo.sli == "api_failure" and label in ("channel", "event_type"):
+        if not slo.windows or (slo.sli == "api_failure" and label in ("channel", "event_type")):
             continue  # attempts carry no channel or event type of their own
-        key = (slo.sli, label)
-        if key not in cache:
-            cache[key] = _series(cur, slo.sli, label, params, locations, buckets)
-        series = cache[key]
+        counts = series(slo.sli, label)
         if label is None:
             values: Sequence[str | None] = [None]
         elif slo.matchers:
             values = [slo.matchers[label]]
         else:
-            values = sorted(v for v in series if v is not None)
-        empty = (np.zeros(buckets), np.zeros(buckets))
+            values = sorted(v for v in counts if v is not None)
         for value in values:
-            bad, total = series.get(value, empty)
+            bad, total = counts.get(value, empty)
             shown = value if slo.group_by else None
             found.extend(_episodes(slo, shown, bad, total, lead, start_ns, step))
-    return sorted(found, key=lambda e: (e["started_at"], e["slo"], e["severity"]))
+    return sorted(found, key=lambda e: (e["started_at"], e["slo"], e["alert"], e["severity"]))

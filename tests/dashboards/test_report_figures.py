@@ -51,12 +51,24 @@ REPORT: dict[str, Any] = {
         {
             "slo": "fp",
             "display_name": "First pass",
+            "alert": "burn_rate",
             "severity": "page",
             "group": None,
             "started_at": "2026-11-24T10:05:00Z",
             "ended_at": None,
             "duration_s": 5400,
             "peak_burn_rate": 14.4,
+        },
+        {
+            "slo": "fp",
+            "display_name": "First pass",
+            "alert": "outage",
+            "severity": "page",
+            "group": {"target": "erp"},
+            "started_at": "2026-11-25T00:00:00Z",
+            "ended_at": "2026-11-25T00:35:00Z",
+            "duration_s": 2100,
+            "peak_burn_rate": None,
         },
     ],
     "exceptions": {
@@ -126,3 +138,4 @@ def test_period_names_and_body() -> None:
     assert period_name(parse_period("2026-Q4")) == "Q4 2026"
     text = str(body(REPORT))
     assert "1 h 30 min" in text and "still firing" in text and "mismatch 3" in text
+    assert "14.4\u00d7" in text and "total outage" in text and "target erp" in text

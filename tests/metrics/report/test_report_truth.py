@@ -1,7 +1,8 @@
 """The period report against the simulator's ground truth: attainment per
 SLO and the budget costs by target equal the truth's counts of the period's
 pairs, exactly, on both sides of a week boundary; the replayed burn-rate
-alerts agree with the SLO state synclens computes at the same instants."""
+alerts agree with the SLO state synclens computes at the same instants, and
+the replayed total-outage pages with the attempt counts."""
 
 from __future__ import annotations
 
@@ -62,6 +63,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
     slo_dir = root / "slos"
     shutil.copytree(REPO / "slos", slo_dir)
     (slo_dir / "api-failure.yaml").write_text(API_FAILURE)
+    # chaos, and the ERP down for the first hour of Monday 30 November (week 49)
+    profile = root / "profile.yaml"
+    profile.write_text(
+        "base: chaos\noutages:\n  - {target: erp, start_s: 7200, duration_s: 3600}\n"
+    )
     from synclens.settings import IngestSettings, load_settings
 
     settings = load_settings(
@@ -76,7 +82,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Any:
         simulate(
             svc.url,
             seed=31,
-            profile="chaos",
+            profile=profile,
             duration_s=4 * 3600,
             start_ns=START_NS,
             truth_path=root / "truth.json",
@@ -158,7 +164,7 @@ def test_replayed_alerts_agree_with_the_slo_state(run: Any) -> None:
                 }
             replayed = set()
             for e in episodes:
-                if e["slo"] != slo.name:
+                if e["slo"] != slo.name or e["alert"] != "burn_rate":
                     continue
                 begin = int(datetime.fromisoformat(e["started_at"]).timestamp()) * NS
                 end = (
@@ -173,3 +179,41 @@ def test_replayed_alerts_agree_with_the_slo_state(run: Any) -> None:
             checked += 1
     assert checked > 20
     assert episodes, "the chaos run fires at least one burn-rate alert"
+
+
+def test_replayed_outages_agree_with_the_attempt_counts(run: Any) -> None:
+    """A target's total-outage page fires at a step exactly when its attempts
+    in the outage window reach minAttempts and not one succeeded."""
+    svc, _ = run
+    engine, slos = svc.app.state.slis, svc.app.state.slos
+    period = parse_period("2026-W49")
+    episodes = period_report(engine, slos, period, now_ns=NOW_NS)["alerts"]
+    slo = next(s for s in slos if s.name == "first-pass")
+    assert slo.outage is not None
+    step = step_s(slos) * NS
+    checked = firing_seen = 0
+    for at in range(period.start_ns + step, START_NS + 6 * 3600 * NS, step):
+        groups = engine.slis(slo.outage.window, now_ns=at, by="target")["groups"]
+        expected = {
+            t
+            for t, g in groups.items()
+            if g["api_failure"]["total"] >= slo.outage.min_attempts
+            and g["api_failure"]["failed"] == g["api_failure"]["total"]
+        }
+        replayed = {
+            e["group"]["target"]
+            for e in episodes
+            if e["slo"] == slo.name
+            and e["alert"] == "outage"
+            and _at(e["started_at"]) <= at < (_at(e["ended_at"]) if e["ended_at"] else at + 1)
+        }
+        assert replayed == expected, at
+        checked += 1
+        firing_seen += bool(expected)
+    assert checked > 20
+    assert firing_seen, "the ERP outage pages"
+    assert any(e["alert"] == "outage" and e["group"] == {"target": "erp"} for e in episodes)
+
+
+def _at(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp()) * NS
