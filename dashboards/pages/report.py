@@ -77,7 +77,15 @@ def _duration(seconds: int) -> str:
 
 
 def _slo_table(report: dict[str, Any]) -> html.Table:
-    head = ["SLO", "objective", "attained", "error budget spent", "good / total", ""]
+    head = [
+        "SLO",
+        "objective",
+        "attained",
+        "period before",
+        "error budget spent",
+        "good / total",
+        "",
+    ]
     rows = []
     for r in report["slos"]:
         status = str(r["status"])
@@ -89,6 +97,10 @@ def _slo_table(report: dict[str, Any]) -> html.Table:
                     html.Td(r["display_name"] or r["name"]),
                     html.Td(pct(r["objective"], 2), className="num"),
                     html.Td(pct(r["attainment"], 3), className="num attained"),
+                    html.Td(
+                        "" if r["status"] == "not_historical" else pct(r["previous_attainment"], 3),
+                        className="num previous",
+                    ),
                     html.Td("" if spent is None else pct(spent, 0), className="num budget-spent"),
                     html.Td(counts, className="num counts"),
                     html.Td(html.Span(_STATUS[status], className=f"badge {_BADGE[status]}")),

@@ -41,6 +41,7 @@ class SloAttainment(Model):
     budget_spent: float | None
     met: bool | None
     status: str  # met | missed | no_data | not_historical
+    previous_attainment: float | None  # over the period before, of the same kind
 
 
 class AlertEpisode(Model):

@@ -3,7 +3,8 @@ the SLOs, the period and ``now``.
 
 For each SLO over the period (clipped to ``now`` while it runs):
 
-- **attainment**: good / total over the period, against the objective;
+- **attainment**: good / total over the period, against the objective,
+  and the previous period's (of the same kind) beside it;
 - **budget spent**: the period's error ratio / (1 - objective), the share of
   the error budget that the period's own traffic allows (1: all of it);
 - **costs**: which targets and warehouses spent it (their bad events / the
@@ -169,8 +170,16 @@ def period_report(
         label: _slis(engine, period.start_ns, end_ns, label).get("groups", {})
         for label in sorted(labels)
     }
+    before = period.previous()
+    earlier = _slis(engine, before.start_ns, before.end_ns)["slis"]
+    filtered = {str(d) for s in slos if s.matchers and (d := dimension(s)) is not None}
+    earlier_groups: dict[str, Any] = {
+        label: _slis(engine, before.start_ns, before.end_ns, label).get("groups", {})
+        for label in sorted(filtered)
+    }
     rows = []
     for slo in slos:
+        then = _attainment(slo, _counts(slo, earlier, earlier_groups))["attainment"]
         rows.append(
             {
                 "name": slo.name,
@@ -179,6 +188,7 @@ def period_report(
                 "objective": slo.objective,
                 "matchers": dict(slo.matchers),
                 **_attainment(slo, _counts(slo, overall, groups)),
+                "previous_attainment": then,
             }
         )
     with engine.store.reader() as cur:

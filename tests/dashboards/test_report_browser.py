@@ -88,6 +88,9 @@ def test_report_page_matches_the_api(fed: Service, browser: WebDriver, kind: str
         row = browser.find_element(By.CSS_SELECTOR, f"#{ids.RP_SLOS} [data-slo='{slo['name']}']")
         assert row.get_attribute("data-status") == slo["status"]
         assert row.find_element(By.CSS_SELECTOR, ".attained").text == _pct(slo["attainment"], 3)
+        before = row.find_element(By.CSS_SELECTOR, ".previous").text
+        historical = slo["status"] != "not_historical"
+        assert before == (_pct(slo["previous_attainment"], 3) if historical else "")
         spent = row.find_element(By.CSS_SELECTOR, ".budget-spent").text
         assert spent == ("" if slo["budget_spent"] is None else _pct(slo["budget_spent"], 0))
         if slo["total"]:

@@ -32,6 +32,7 @@ REPORT: dict[str, Any] = {
             "budget_spent": 5.0,
             "met": False,
             "status": "missed",
+            "previous_attainment": 0.991,
         },
         {
             "name": "mm",
@@ -45,6 +46,7 @@ REPORT: dict[str, Any] = {
             "budget_spent": None,
             "met": None,
             "status": "not_historical",
+            "previous_attainment": None,
         },
     ],
     "alerts": [
@@ -138,4 +140,9 @@ def test_period_names_and_body() -> None:
     assert period_name(parse_period("2026-Q4")) == "Q4 2026"
     text = str(body(REPORT))
     assert "1 h 30 min" in text and "still firing" in text and "mismatch 3" in text
-    assert "14.4\u00d7" in text and "total outage" in text and "target erp" in text
+    assert (
+        "99.100%" in text
+        and "14.4\u00d7" in text
+        and "total outage" in text
+        and "target erp" in text
+    )

@@ -117,6 +117,12 @@ def test_attainment_and_costs_equal_the_truth(run: Any, label: str) -> None:
         applied - late,
     )
     assert rows["stock-mismatch"]["status"] == "not_historical"
+    before = period.previous()
+    earlier = _truth_counts(truth, before.start_ns, before.end_ns)
+    then_total = sum(c["fp_total"] for c in earlier.values())
+    then_bad = sum(c["fp_bad"] for c in earlier.values())
+    expected_then = 1 - then_bad / then_total if then_total else None
+    assert rows["first-pass"]["previous_attainment"] == pytest.approx(expected_then)
     costs = {
         r["value"]: r["bad"]
         for r in report["costs"]
