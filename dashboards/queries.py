@@ -32,6 +32,7 @@ from metrics.report import parse_period, period_report
 from metrics.slis import Dimension, failures_by_target, parse_window
 from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
+from metrics.slo.maintenance import Maintenance
 from metrics.slo.status import sli_counts
 
 __all__ = ["WINDOWS", "DashboardQueries", "IngestSample", "SloView"]
@@ -88,6 +89,7 @@ class DashboardQueries:
     exceptions: ExceptionStore
     registry: CollectorRegistry
     slos: Callable[[], Sequence[SloSpec] | None] = field(default=lambda: ())
+    maintenance: Callable[[], Sequence[Maintenance] | None] = field(default=lambda: ())
     lineage_extras: Sequence[LineageExtra] = ()  # what else ``GET /lineage`` carries
     cache: FreshnessCache = field(default_factory=FreshnessCache)
 
@@ -203,7 +205,12 @@ class DashboardQueries:
         chosen = parse_period(period)
         specs = list(self.slos() or ())
         return period_report(
-            self.slis, specs, chosen, now_ns=self.now(), exceptions=self.exceptions
+            self.slis,
+            specs,
+            chosen,
+            now_ns=self.now(),
+            exceptions=self.exceptions,
+            maintenance=list(self.maintenance() or ()),
         )
 
     def sli_summary(self, window: str) -> dict[str, Any]:

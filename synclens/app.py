@@ -159,6 +159,7 @@ def create_app(
                 exceptions=exceptions,
                 registry=registry,
                 slos=lambda: getattr(app.state, "slos", None),
+                maintenance=lambda: getattr(app.state, "maintenance", None),
                 lineage_extras=app.state.collector.lineage_extras,
             ),
             max_body_bytes=settings.edge.max_body_bytes,

@@ -13,7 +13,7 @@ from collector.api.deps import ReaderAuth
 from collector.api.responses import Model, invalid, refusals
 from metrics.api.reconciliations import ServiceDep
 from metrics.api.slis import EngineDep
-from metrics.api.slos import SlosDep
+from metrics.api.slos import MaintenanceDep, SlosDep
 from metrics.report import PeriodError, ReportError, parse_period, period_report
 
 __all__ = ["PeriodReport", "router"]
@@ -116,6 +116,7 @@ async def get_report(
     engine: EngineDep,
     slos: SlosDep,
     service: ServiceDep,
+    maintenance: MaintenanceDep,
     period: Annotated[
         str, Query(description="an ISO week (2026-W48), a month (2026-11) or a quarter (2026-Q4)")
     ],
@@ -127,7 +128,14 @@ async def get_report(
     now = engine.clock()
     try:
         return await anyio.to_thread.run_sync(
-            lambda: period_report(engine, slos, chosen, now_ns=now, exceptions=service.exceptions)
+            lambda: period_report(
+                engine,
+                slos,
+                chosen,
+                now_ns=now,
+                exceptions=service.exceptions,
+                maintenance=maintenance,
+            )
         )
     except ReportError as exc:
         raise invalid(("query", "period"), str(exc)) from exc

@@ -31,15 +31,18 @@ from metrics.exceptions import ExceptionStore
 from metrics.report.history import HISTORY_SLIS, alert_episodes
 from metrics.report.incidents import opened_in
 from metrics.report.period import Period, period_at
+from metrics.slis.compute import Excluded
 from metrics.slis.engine import SliEngine
 from metrics.slo.budget import burn_rate, good_ratio
 from metrics.slo.groups import dimension
+from metrics.slo.maintenance import Maintenance, exclusions
 from metrics.slo.spec import SloSpec
 from metrics.slo.status import sli_counts
 
 __all__ = ["COST_DIMENSIONS", "MIN_WEEKS", "ReportError", "period_report"]
 
 MIN_WEEKS = 4
+_WEEK_NS = 7 * 86_400 * NS_PER_S
 COST_DIMENSIONS = ("target", "warehouse")
 _TOP = 5
 
@@ -48,9 +51,15 @@ class ReportError(ValueError):
     """A period the report cannot cover (it has not begun)."""
 
 
-def _slis(engine: SliEngine, start_ns: int, end_ns: int, by: Any = None) -> dict[str, Any]:
+def _slis(
+    engine: SliEngine,
+    start_ns: int,
+    end_ns: int,
+    by: Any = None,
+    excluded: Sequence[Excluded] = (),
+) -> dict[str, Any]:
     window = f"{max(1, (end_ns - start_ns) // NS_PER_S)}s"
-    return engine.slis(window, now_ns=end_ns, by=by, parts=False)
+    return engine.slis(window, now_ns=end_ns, by=by, parts=False, excluded=excluded)
 
 
 def _counts(
@@ -115,7 +124,11 @@ def _costs(
 
 
 def _trend(
-    engine: SliEngine, slos: Sequence[SloSpec], period: Period, end_ns: int
+    engine: SliEngine,
+    slos: Sequence[SloSpec],
+    period: Period,
+    end_ns: int,
+    excluded: Sequence[Excluded],
 ) -> list[dict[str, Any]]:
     weeks = period.weeks()
     while len(weeks) < MIN_WEEKS:
@@ -126,7 +139,7 @@ def _trend(
         if week.start_ns >= end_ns:
             break
         until = min(week.end_ns, end_ns)
-        found = _slis(engine, week.start_ns, until)["slis"]
+        found = _slis(engine, week.start_ns, until, excluded=excluded)["slis"]
         for slo in slos:
             if slo.sli not in HISTORY_SLIS or slo.matchers:
                 continue
@@ -156,25 +169,31 @@ def period_report(
     *,
     now_ns: int,
     exceptions: ExceptionStore | None = None,
+    maintenance: Sequence[Maintenance] = (),
 ) -> dict[str, Any]:
-    """The report of ``period`` as known at ``now_ns`` (``GET /api/v1/report``)."""
+    """The report of ``period`` as known at ``now_ns`` (``GET /api/v1/report``);
+    ``maintenance`` is left out of every count, as from the SLOs'."""
     if now_ns <= period.start_ns:
         raise ReportError(f"period {period.label} has not begun")
     # a running period is reported up to the last whole second before now
     # (the alert replay, up to the last whole step)
     whole_s = max(1, (min(period.end_ns, now_ns) - period.start_ns) // NS_PER_S)
     end_ns = period.start_ns + whole_s * NS_PER_S
-    overall = _slis(engine, period.start_ns, end_ns)["slis"]
+    before = period.previous()
+    # maintenance occurrences from the weeks of the trend and the alert
+    # windows before the period to a pair's deadline after its end
+    oldest = min(before.start_ns, period.start_ns - MIN_WEEKS * _WEEK_NS) - _WEEK_NS
+    excluded = exclusions(maintenance, oldest, end_ns + _WEEK_NS)
+    overall = _slis(engine, period.start_ns, end_ns, excluded=excluded)["slis"]
     labels = {d for s in slos if (d := dimension(s)) is not None} | set(COST_DIMENSIONS)
     groups = {
-        label: _slis(engine, period.start_ns, end_ns, label).get("groups", {})
+        label: _slis(engine, period.start_ns, end_ns, label, excluded).get("groups", {})
         for label in sorted(labels)
     }
-    before = period.previous()
-    earlier = _slis(engine, before.start_ns, before.end_ns)["slis"]
+    earlier = _slis(engine, before.start_ns, before.end_ns, excluded=excluded)["slis"]
     filtered = {str(d) for s in slos if s.matchers and (d := dimension(s)) is not None}
     earlier_groups: dict[str, Any] = {
-        label: _slis(engine, before.start_ns, before.end_ns, label).get("groups", {})
+        label: _slis(engine, before.start_ns, before.end_ns, label, excluded).get("groups", {})
         for label in sorted(filtered)
     }
     rows = []
@@ -194,7 +213,12 @@ def period_report(
     with engine.store.reader() as cur:
         locations = engine.refresher.derivation.locations
         episodes = alert_episodes(
-            cur, slos, start_ns=period.start_ns, end_ns=end_ns, locations=locations
+            cur,
+            slos,
+            start_ns=period.start_ns,
+            end_ns=end_ns,
+            locations=locations,
+            excluded=excluded,
         )
         opened = (
             None
@@ -219,5 +243,5 @@ def period_report(
         "exceptions": opened,
         "orders_impacted": None if opened is None else opened["orders_impacted"],
         "costs": _costs(slos, overall, groups),
-        "trend": _trend(engine, slos, period, end_ns),
+        "trend": _trend(engine, slos, period, end_ns, excluded),
     }

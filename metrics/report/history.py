@@ -21,6 +21,7 @@ no history.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import reduce
 from typing import Any
@@ -32,6 +33,7 @@ import numpy.typing as npt
 from collector.locations import LocationMap
 from collector.queries import bind, dict_rows, named
 from collector.timefmt import NS_PER_S, iso
+from metrics.slis.compute import Excluded, maintenance_registered
 from metrics.slo.groups import dimension
 from metrics.slo.spec import SloSpec, duration_s
 
@@ -42,6 +44,7 @@ sql = named("metrics.report")
 #: the SLIs whose alerts can be replayed: counters, by event or attempt time
 HISTORY_SLIS = ("latency", "first_pass", "api_failure")
 _MIN_STEP_S = 60
+_MAINTENANCE_JOIN = re.compile(r"^-- maintenance:.*?^-- :maintenance\n", re.M | re.S)
 Counts = npt.NDArray[np.float64]
 
 
@@ -58,13 +61,15 @@ def _series(
     sli: str,
     by: str | None,
     params: dict[str, Any],
+    excluded: Sequence[Excluded],
     locations: LocationMap,
     buckets: int,
 ) -> dict[str | None, tuple[Counts, Counts]]:
-    """``group -> (bad, total)`` per bucket for ``sli``."""
+    """``group -> (bad, total)`` per bucket for ``sli``, maintenance left out
+    as the SLIs leave it out (no join at all when there is none)."""
     name = "report_attempt_buckets" if sli == "api_failure" else "report_pair_buckets"
-    text = sql(name)
-    with locations.registered(cur):
+    text = sql(name) if excluded else _MAINTENANCE_JOIN.sub("", sql(name))
+    with locations.registered(cur), maintenance_registered(cur, excluded):
         rows = dict_rows(cur.execute(text, bind(text, {**params, "by": by})))
     found: dict[str | None, tuple[Counts, Counts]] = {}
     for row in rows:
@@ -184,10 +189,12 @@ def alert_episodes(
     start_ns: int,
     end_ns: int,
     locations: LocationMap,
+    excluded: Sequence[Excluded] = (),
 ) -> list[dict[str, Any]]:
     """Every burn-rate and total-outage alert episode of ``slos`` evaluated
     at each step in ``(start_ns, end_ns]`` up to the last whole step, oldest
-    first (``ended_at`` None: still firing at the end)."""
+    first (``ended_at`` None: still firing at the end); ``excluded``:
+    maintenance occurrences, left out as :func:`compute_slis` leaves them."""
     chosen = [s for s in slos if s.sli in HISTORY_SLIS and (s.windows or s.outage)]
     if not chosen or end_ns <= start_ns:
         return []
@@ -205,7 +212,7 @@ def alert_episodes(
 
     def series(sli: str, label: str | None) -> dict[str | None, tuple[Counts, Counts]]:
         if (sli, label) not in cache:
-            cache[sli, label] = _series(cur, sli, label, params, locations, buckets)
+            cache[sli, label] = _series(cur, sli, label, params, excluded, locations, buckets)
         return cache[sli, label]
 
     found: list[dict[str, Any]] = []

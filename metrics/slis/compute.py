@@ -36,6 +36,7 @@ __all__ = [
     "SliPart",
     "compute_slis",
     "failures_by_target",
+    "maintenance_registered",
     "parse_window",
     "ratio",
 ]
@@ -70,7 +71,9 @@ _EXCLUDED = pa.schema(
 
 
 @contextmanager
-def _maintenance(cur: duckdb.DuckDBPyConnection, rows: Sequence[Excluded]) -> Iterator[None]:
+def maintenance_registered(
+    cur: duckdb.DuckDBPyConnection, rows: Sequence[Excluded]
+) -> Iterator[None]:
     """``rows`` as the table ``maintenance`` on ``cur`` while the block runs."""
     columns: list[list[Any]] = [[row[i] for row in rows] for i in range(4)]
     cur.register("maintenance", pa.Table.from_arrays(columns, schema=_EXCLUDED))
@@ -165,7 +168,7 @@ def compute_slis(
     :func:`metrics.facts.refresh` first for exact results.
     """
     span = parse_window(window) if from_ns is None else now_ns - from_ns
-    with _maintenance(cur, excluded):
+    with maintenance_registered(cur, excluded):
         return _compute(cur, window, now_ns, span, by, parts, locations, bool(excluded))
 
 

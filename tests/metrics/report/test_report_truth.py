@@ -223,3 +223,55 @@ def test_replayed_outages_agree_with_the_attempt_counts(run: Any) -> None:
 
 def _at(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp()) * NS
+
+
+MAINTENANCE = """\
+apiVersion: synclens/v1
+kind: Maintenance
+metadata: {name: erp-upgrade}
+spec:
+  targets: [erp]
+  start: 2026-11-30T00:00:00Z
+  end: 2026-11-30T01:00:00Z
+"""
+
+
+def test_maintenance_is_left_out_of_the_report(run: Any, tmp_path: Path) -> None:
+    """The ERP outage inside a maintenance window: its pairs (delivery period
+    overlapping the window) leave the attainment, exactly, and it pages no more."""
+    from metrics.slo.maintenance import load_maintenance
+
+    svc, truth = run
+    (tmp_path / "maintenance.yaml").write_text(MAINTENANCE)
+    windows = load_maintenance(tmp_path)
+    engine, slos = svc.app.state.slis, svc.app.state.slos
+    period = parse_period("2026-W49")
+    report = period_report(engine, slos, period, now_ns=NOW_NS, maintenance=windows)
+    start = int(datetime(2026, 11, 30, tzinfo=UTC).timestamp()) * NS
+    end = start + 3600 * NS
+    times = {(e["source"], e["id"]): e["time_ns"] for e in truth["events"]}
+    total = bad = 0
+    for p in truth["pairs"]:
+        t = times[(p["source"], p["id"])]
+        if not period.start_ns <= t < period.end_ns or not p["attempts"]:
+            continue
+        if p["target"] == "erp" and t < end and t + 900 * NS > start:
+            continue
+        total += 1
+        bad += not p["first_pass"]
+    row = next(r for r in report["slos"] if r["name"] == "first-pass")
+    assert (row["total"], row["good"]) == (total, total - bad)
+    plain = period_report(engine, slos, period, now_ns=NOW_NS)
+    assert row["total"] < next(r for r in plain["slos"] if r["name"] == "first-pass")["total"]
+
+    def erp_outages(found: dict[str, Any]) -> list[dict[str, Any]]:
+        """Outage pages of the ERP that began during the window."""
+        return [
+            e
+            for e in found["alerts"]
+            if e["alert"] == "outage"
+            and e["group"] == {"target": "erp"}
+            and start < _at(e["started_at"]) <= end
+        ]
+
+    assert erp_outages(plain) and not erp_outages(report)
