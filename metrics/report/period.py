@@ -109,8 +109,8 @@ def parse_period(text: str) -> Period:
         found = pattern.match(label)
         if found:
             year = int(found.group(1))
-            if year < 1970:
-                raise PeriodError(f"year {year} is before 1970")
+            if not 1970 <= year <= 9998:
+                raise PeriodError(f"year {year} is not between 1970 and 9998")
             return make(year, int(found.group(2)))
     raise PeriodError(
         f"period {text!r} must be a week (2026-W48), a month (2026-11) or a quarter (2026-Q4)"

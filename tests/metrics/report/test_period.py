@@ -41,7 +41,9 @@ def test_labels(label: str, kind: str, start: tuple[int, ...], end: tuple[int, .
         ("2026-00", "month 0 is not between 01 and 12"),
         ("2026-Q5", "quarter 5 is not between 1 and 4"),
         ("2025-W53", "2025 has no ISO week 53"),
-        ("1969-12", "year 1969 is before 1970"),
+        ("1969-12", "year 1969 is not between 1970 and 9998"),
+        ("9999-12", "year 9999 is not between 1970 and 9998"),  # its end is past date.max
+        ("9999-W52", "year 9999 is not between 1970 and 9998"),
         ("november", "must be a week (2026-W48), a month (2026-11) or a quarter (2026-Q4)"),
         ("2026-11-01", "must be a week"),
         ("", "must be a week"),
