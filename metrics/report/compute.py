@@ -210,7 +210,7 @@ def period_report(
                 "previous_attainment": then,
             }
         )
-    with engine.store.reader() as cur:
+    with engine.read() as cur:  # both tiers with a lake
         locations = engine.refresher.derivation.locations
         episodes = alert_episodes(
             cur,
