@@ -49,7 +49,9 @@ def _month_start(year: int, month: int, tz: ZoneInfo) -> datetime:
 def period_at(kind: str, now_ns: int, time_zone: str = "UTC") -> Period:
     """The ``week``, ``month`` or ``quarter`` holding ``now_ns`` in ``time_zone``."""
     tz = ZoneInfo(time_zone)
-    local = datetime.fromtimestamp(now_ns / NS_PER_S, UTC).astimezone(tz)
+    # whole seconds, floored: a float of the nanoseconds rounds an instant 1 ns
+    # before a boundary into the next period
+    local = datetime.fromtimestamp(now_ns // NS_PER_S, UTC).astimezone(tz)
     if kind == "week":
         year, week, _ = local.isocalendar()
         monday = datetime.fromisocalendar(year, week, 1)

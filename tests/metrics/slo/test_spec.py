@@ -184,3 +184,13 @@ def test_absent_for_defaults_to_10m_and_null_turns_it_off(tmp_path: Path) -> Non
     (tmp_path / "a.yaml").write_text(SLO % ("a", "28d") + "  alerting: {absentFor: soon}\n")
     with pytest.raises(SloError, match="duration"):
         load_slos(tmp_path)
+
+
+def test_a_calendar_period_ends_one_nanosecond_before_the_next() -> None:
+    from collector.timefmt import NS_PER_S
+    from metrics.slo.calendar import period_at
+
+    december = 1_796_083_200 * NS_PER_S  # 2026-12-01T00:00:00Z
+    assert period_at("month", december - 1).label == "2026-11"
+    assert period_at("month", december).label == "2026-12"
+    assert period_at("quarter", december - 1, "UTC").label == "2026-Q4"
