@@ -44,10 +44,13 @@ def seaweed_s3(
     s3_config = directory / "s3.json"
     s3_config.write_text(json.dumps({"identities": [identity]}))
     ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
-    grpc = {name: free_port() for name in ("master", "volume", "filer")}
+    # every gRPC port chosen too: a default is its HTTP port + 10000, past
+    # 65535 when the free HTTP port is high
+    grpc = {name: free_port() for name in ("master", "volume", "filer", "s3")}
     args = [
         weed, "server", "-s3", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={directory}",
         f"-s3.config={s3_config}", "-master.volumeSizeLimitMB=64", "-volume.max=16",
+        "-s3.port.iceberg=0", "-s3.port.lance=0",  # fixed ports, unused here
         *(f"-{name}.port={port}" for name, port in ports.items()),
         *(f"-{name}.port.grpc={port}" for name, port in grpc.items()),
     ]  # fmt: skip
