@@ -22,7 +22,7 @@ from collector.identity import Need, Principal
 from dashboards import ids
 from dashboards.access import callback, current_principal, guard
 from dashboards.components import PREFIX
-from dashboards.pages import exceptions, lineage, oncall, overview, report
+from dashboards.pages import attempts, exceptions, lineage, oncall, overview, report, slo
 from dashboards.queries import DashboardQueries
 
 __all__ = ["OLD_PATHS", "PAGES", "create_dash"]
@@ -35,7 +35,11 @@ PAGES: dict[str, tuple[str, ModuleType]] = {
     "lineage": ("Lineage", lineage),
     "exceptions": ("Exceptions", exceptions),
     "report": ("Report", report),
+    "slo": ("SLO history", slo),
+    "attempts": ("Failed attempts", attempts),
 }
+#: pages reached by a link, not listed in the navigation
+_LINKED_ONLY = {"slo", "attempts"}
 
 #: paths people type or bookmarked -> the page's path; answered with a redirect
 OLD_PATHS: dict[str, str] = {
@@ -63,6 +67,7 @@ def _nav(active: str) -> list[Any]:
     return [
         dcc.Link(label, href=PREFIX + path, className="active" if path == active else "")
         for path, (label, _) in PAGES.items()
+        if path not in _LINKED_ONLY or path == active
     ]
 
 

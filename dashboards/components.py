@@ -70,7 +70,12 @@ def stat(label: str, value: str, *, key: str, link: str | None = None, unit: str
     ``link`` makes the number one click away from its evidence."""
     number: Any = html.Span(value, className="stat-value")
     if link:
-        number = dcc.Link(number, href=link, className="stat-link")
+        # a "#section" of the same page is a plain anchor: dcc.Link would route
+        number = (
+            html.A(number, href=link, className="stat-link")
+            if link.startswith("#")
+            else dcc.Link(number, href=link, className="stat-link")
+        )
     return html.Div(
         [number, html.Span(unit, className="stat-unit"), html.Div(label, className="stat-label")],
         className="stat",

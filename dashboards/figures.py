@@ -125,19 +125,52 @@ def trend_sparkline(
     return fig
 
 
-def mismatch_heatmap(df: pd.DataFrame) -> go.Figure:
-    """Share of compared stock records that disagree, by warehouse and channel."""
+def _column(system: str, channel: str) -> str:
+    return channel if not system else f"{system} \u00b7 {channel}"
+
+
+def _anchored_scale(budget_pct: float | None, top: float) -> dict[str, Any]:
+    """A colour scale where the SLO's error budget (``budget_pct``, in %) is the
+    turn from green to red: at or under it a cell is within the objective."""
+    if budget_pct is None or budget_pct <= 0:
+        return {"colorscale": [[0, "#f0f9e8"], [0.3, "#fdd49e"], [1, "#d7301f"]], "zmin": 0}
+    zmax = max(2 * budget_pct, top)
+    turn = budget_pct / zmax
+    return {
+        "colorscale": [
+            [0, "#edf8e9"],
+            [turn, "#a1d99b"],
+            [min(1.0, turn + 1e-6), "#fdd49e"],
+            [1, "#d7301f"],
+        ],
+        "zmin": 0,
+        "zmax": zmax,
+        "colorbar": {
+            "title": {"text": "% mismatched"},
+            "ticksuffix": "%",
+            "tickvals": [0, budget_pct, zmax],
+            "ticktext": ["0%", f"objective {budget_pct:.2g}%", f"{zmax:.2g}%"],
+        },
+    }
+
+
+def mismatch_heatmap(df: pd.DataFrame, objective: float | None = None) -> go.Figure:
+    """Share of compared stock records that disagree, by warehouse and system
+    (and channel); with the mismatch SLO's ``objective``, the colours turn
+    from green to red at its error budget, so a cell within it is green."""
     if df.empty:
         return empty("No reconciliation has run yet: nothing compared.")
+    systems = df["system"] if "system" in df else pd.Series([""] * len(df), index=df.index)
+    df = df.assign(column=[_column(s, c) for s, c in zip(systems, df["channel"], strict=True)])
     warehouses = sorted(df["warehouse"].unique())
-    channels = sorted(df["channel"].unique())
+    columns = sorted(df["column"].unique())
     z, text, custom = [], [], []
     for w in warehouses:
         zr: list[float | None] = []
         tr: list[str] = []
         cr: list[list[int]] = []
-        for c in channels:
-            cell = df[(df["warehouse"] == w) & (df["channel"] == c)]
+        for c in columns:
+            cell = df[(df["warehouse"] == w) & (df["column"] == c)]
             if cell.empty or cell["rate"].iloc[0] is None or pd.isna(cell["rate"].iloc[0]):
                 zr.append(None)
                 tr.append("")
@@ -150,25 +183,32 @@ def mismatch_heatmap(df: pd.DataFrame) -> go.Figure:
         z.append(zr)
         text.append(tr)
         custom.append(cr)
+    budget = None if objective is None else (1 - objective) * 100
+    top = max((v for row in z for v in row if v is not None), default=0.0)
+    scale: dict[str, Any] = {
+        "colorbar": {"title": {"text": "% mismatched"}, "ticksuffix": "%"},
+        **_anchored_scale(budget, top),
+    }
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=plain_all(channels),  # names from the data: tick labels and hover text
+            x=plain_all(columns),  # names from the data: tick labels and hover text
             y=plain_all(warehouses),
             text=text,
             texttemplate="%{text}",
             customdata=custom,
-            colorscale=[[0, "#f0f9e8"], [0.3, "#fdd49e"], [1, "#d7301f"]],
-            zmin=0,
-            colorbar={"title": {"text": "% mismatched"}, "ticksuffix": "%"},
             hovertemplate="%{y}, %{x}: %{customdata[0]} of %{customdata[1]} records "
             "disagree<extra></extra>",
+            **scale,
         )
     )
+    with_systems = bool((systems != "").any())
     return base_layout(
         fig,
-        height=max(220, 70 * len(warehouses) + 90),
-        xaxis={"title": {"text": "sales channel"}},
+        height=max(220, 70 * len(warehouses) + 110),
+        xaxis={
+            "title": {"text": "system \u00b7 sales channel" if with_systems else "sales channel"}
+        },
         yaxis={"title": {"text": "warehouse"}},
     )
 
@@ -347,8 +387,8 @@ def failing_targets(df: pd.DataFrame, failures: pd.DataFrame | None = None) -> g
                 orientation="h",
                 name=plain(kind),
                 marker_color=_FAILURE_COLORS[i % len(_FAILURE_COLORS)],
-                customdata=counts,
-                hovertemplate=f"%{{y}}: %{{customdata}} calls failed with {plain(kind)}"
+                customdata=[[c, kind] for c in counts],  # the class: a click's drill-down
+                hovertemplate=f"%{{y}}: %{{customdata[0]}} calls failed with {plain(kind)}"
                 " (%{x:.1f}%)<extra></extra>",
             )
         fig.update_layout(barmode="stack")

@@ -211,20 +211,28 @@ def target_frame(groups: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     )
 
 
-def mismatch_frame(counts: Iterable[tuple[str, str, str, int]]) -> pd.DataFrame:
-    """``(warehouse, channel, result, keys)`` of the latest run -> one row per
-    (warehouse, channel) with compared, mismatched, transient and the rate."""
-    cells: dict[tuple[str, str], dict[str, int]] = {}
-    for warehouse, channel, result, keys in counts:
-        cell = cells.setdefault(
-            (warehouse, channel or "all channels"), {"match": 0, "transient": 0, "mismatch": 0}
+def mismatch_frame(
+    counts: Iterable[tuple[str, str, str, int] | tuple[str, str, str, str, int]],
+) -> pd.DataFrame:
+    """``([system,] warehouse, channel, result, keys)`` of the latest run -> one
+    row per ([system,] warehouse, channel) with compared, mismatched,
+    transient and the rate (``system`` "" when not given: summed over systems)."""
+    cells: dict[tuple[str, str, str], dict[str, int]] = {}
+    for row in counts:
+        system, (warehouse, channel, result, keys) = (
+            (str(row[0]), row[1:]) if len(row) == 5 else ("", row)
         )
-        cell[result] = cell.get(result, 0) + int(keys)
+        cell = cells.setdefault(
+            (system, str(warehouse), str(channel) or "all channels"),
+            {"match": 0, "transient": 0, "mismatch": 0},
+        )
+        cell[str(result)] = cell.get(str(result), 0) + int(keys)
     rows = []
-    for (warehouse, channel), c in sorted(cells.items()):
+    for (system, warehouse, channel), c in sorted(cells.items()):
         compared = c["match"] + c["transient"] + c["mismatch"]
         rows.append(
             {
+                "system": system,
                 "warehouse": warehouse,
                 "channel": channel,
                 "compared": compared,
@@ -234,7 +242,8 @@ def mismatch_frame(counts: Iterable[tuple[str, str, str, int]]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(
-        rows, columns=["warehouse", "channel", "compared", "mismatched", "transient", "rate"]
+        rows,
+        columns=["system", "warehouse", "channel", "compared", "mismatched", "transient", "rate"],
     )
 
 

@@ -23,6 +23,9 @@ OV_BACKLOG = "overview-backlog"
 OV_ORDERS = "overview-orders-impacted"
 OV_LATENCY = "overview-latency"
 OV_MONTHS = "overview-months"
+OV_CAUSES = "overview-budget-causes"
+OV_CAUSE_SUMMARY = "overview-budget-cause-summary"
+OV_ORDER_LIST = "impacted-orders"
 
 # -- on-call --------------------------------------------------------------------
 OC_WINDOW = "oncall-window"
@@ -33,6 +36,25 @@ OC_UNDELIVERED = "oncall-undelivered"
 OC_INGEST = "oncall-ingest"
 OC_INGEST_SAMPLE = "oncall-ingest-sample"
 OC_NEWEST = "oncall-newest-exceptions"
+OC_FIRING = "oncall-firing"
+OC_MARKERS = "oncall-markers"
+
+# -- one SLO's history ----------------------------------------------------------
+SL_NAME = "slo-name"
+SL_WINDOW = "slo-window"
+SL_STATE = "slo-state"
+SL_BURN = "slo-burn-history"
+SL_BUDGET = "slo-budget-history"
+SL_FIRING = "slo-firing-intervals"
+SL_MARKERS = "slo-markers"
+
+# -- failed attempts (on-call drill-down) ---------------------------------------
+AT_WINDOW = "attempts-window"
+AT_TARGET = "attempts-target"
+AT_CLASS = "attempts-error-class"
+AT_SKU = "attempts-sku"
+AT_SUMMARY = "attempts-summary"
+AT_TABLE = "attempts-table"
 
 # -- lineage explorer -------------------------------------------------------------
 LN_MODE = "lineage-mode"

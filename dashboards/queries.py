@@ -26,12 +26,18 @@ from collector.timefmt import NS_PER_S
 from collector.traces import trace_view
 from dashboards import frames, lineage_frames, trends
 from dashboards.cache import FreshnessCache
+from metrics.annotations import AnnotationStore
 from metrics.exceptions import ExceptionStore
-from metrics.reconciliation.results import latest_counts, mismatch_between, runs
+from metrics.reconciliation.results import (
+    latest_counts_by_system,
+    mismatch_between,
+    runs,
+)
 from metrics.report import parse_period, period_report
 from metrics.slis import Dimension, failures_by_target, parse_window
 from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
+from metrics.slo.causes import CauseMap
 from metrics.slo.maintenance import Maintenance
 from metrics.slo.status import sli_counts
 
@@ -91,7 +97,10 @@ class DashboardQueries:
     slos: Callable[[], Sequence[SloSpec] | None] = field(default=lambda: ())
     maintenance: Callable[[], Sequence[Maintenance] | None] = field(default=lambda: ())
     lineage_extras: Sequence[LineageExtra] = ()  # what else ``GET /lineage`` carries
-    cache: FreshnessCache = field(default_factory=FreshnessCache)
+    annotations: AnnotationStore | None = None  # change markers (``GET /annotations``)
+    causes: CauseMap = field(default_factory=CauseMap)  # budget spent -> cause
+    # an SLO history holds ~200 answers: room for several
+    cache: FreshnessCache = field(default_factory=lambda: FreshnessCache(size=4096))
 
     def now(self) -> int:
         return self.clock()
@@ -221,6 +230,11 @@ class DashboardQueries:
         """``GET /api/v1/slis?window=&by=target`` as one row per target."""
         return frames.target_frame(self._slis(window, self.now(), "target").get("groups", {}))
 
+    def groups(self, window: str, by: Dimension) -> dict[str, Any]:
+        """``GET /api/v1/slis?window=&by=`` groups."""
+        found: dict[str, Any] = self._slis(window, self.now(), by).get("groups", {})
+        return found
+
     def failures(self, window: str) -> pd.DataFrame:
         """Failed delivery attempts by target and failure class (timeout, 429, ...)."""
         with self.slis.read() as cur:  # both tiers with a lake
@@ -230,9 +244,9 @@ class DashboardQueries:
     # -- reconciliation and exceptions --------------------------------------------
 
     def mismatch(self) -> pd.DataFrame:
-        """The latest reconciliation, per (warehouse, channel)."""
+        """The latest reconciliation, per (system, warehouse, channel)."""
         with self.store.reader() as cur:
-            return frames.mismatch_frame(latest_counts(cur))
+            return frames.mismatch_frame(latest_counts_by_system(cur))
 
     def last_reconciliation(self) -> dict[str, Any] | None:
         with self.store.reader() as cur:

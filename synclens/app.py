@@ -32,6 +32,8 @@ from collector.telemetry import IngestMetrics, PipelineHealthCollector, QueueDep
 from dashboards.app import create_dash
 from dashboards.mount import DashMount
 from dashboards.queries import DashboardQueries
+from metrics.api import annotations as annotations_api
+from metrics.api import attempts as attempts_api
 from metrics.api import exceptions as exceptions_api
 from metrics.api import orders as orders_api
 from metrics.api import reconciliations as reconciliations_api
@@ -56,9 +58,11 @@ from synclens.edge.hosts import AllowedHosts
 from synclens.events import open_delivery
 from synclens.parts import (
     alertmanager_push,
+    cause_map,
     grpc_receiver,
     label_bounds,
     lake_service,
+    open_annotations,
     open_exceptions,
     open_store,
     reconcile_service,
@@ -110,6 +114,7 @@ def create_app(
         active = open_store(settings, on_store_fatal) if store is None else store
         registry.register(QueueDepthCollector(active))
         exceptions = open_exceptions(settings)
+        app.state.annotations = open_annotations(settings, exceptions, clock, app.state.slos)
         facts = refresher(settings, active)
         service = reconcile_service(settings, active, exceptions, clock, facts)
         app.state.reconcile = service
@@ -161,6 +166,8 @@ def create_app(
                 slos=lambda: getattr(app.state, "slos", None),
                 maintenance=lambda: getattr(app.state, "maintenance", None),
                 lineage_extras=app.state.collector.lineage_extras,
+                annotations=app.state.annotations,
+                causes=cause_map(settings),
             ),
             max_body_bytes=settings.edge.max_body_bytes,
         )
@@ -278,6 +285,8 @@ def create_app(
     app.include_router(slis_api.router)
     app.include_router(slos_api.router)
     app.include_router(report_api.router)
+    app.include_router(attempts_api.router)
+    app.include_router(annotations_api.router)
     app.include_router(reconciliations_api.router)
     app.include_router(exceptions_api.router)
     app.include_router(orders_api.router)

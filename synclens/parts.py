@@ -5,7 +5,7 @@ receiver, the Alertmanager push.  :func:`synclens.app.create_app` wires them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from collector.api.deps import CollectorState
@@ -16,6 +16,7 @@ from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
 from metrics import STORE_MIGRATIONS
+from metrics.annotations import AnnotationStore
 from metrics.exceptions import ExceptionStore, OwnerRouter, OwnerRule
 from metrics.exceptions.alerts import AlertmanagerPush
 from metrics.exceptions.detectors import DetectorConfig
@@ -24,6 +25,8 @@ from metrics.reconciliation.model import ReconcileConfig, ToleranceRule
 from metrics.reconciliation.service import ReconcileService
 from metrics.slis.engine import SliEngine
 from metrics.slis.parts import exceptions_part, reconciliation_part
+from metrics.slo import SloSpec
+from metrics.slo.causes import CauseMap
 from synclens.access import token_systems
 from synclens.settings import Settings
 
@@ -90,6 +93,32 @@ def open_exceptions(settings: Settings) -> ExceptionStore:
     ]
     return ExceptionStore(
         settings.ops_db, router=OwnerRouter(rules, default=settings.exceptions.default_owner)
+    )
+
+
+def open_annotations(
+    settings: Settings, exceptions: ExceptionStore, clock: Clock, slos: Sequence[SloSpec]
+) -> AnnotationStore:
+    """The change markers, in the operational store; a start with a configuration
+    or SLOs not run before marks a configuration reload or the SLO edits."""
+    found = AnnotationStore(exceptions.engine, clock)
+    found.record_start(
+        settings.model_dump(mode="json"),
+        {s.name: s.model_dump(mode="json", exclude={"source"}) for s in slos},
+        now_ns=clock(),
+    )
+    return found
+
+
+def cause_map(settings: Settings) -> CauseMap:
+    """The configured attribution of budget spent to causes (``budget_causes``)."""
+    c = settings.budget_causes
+    return CauseMap(
+        partner_systems=frozenset(c.partner_systems),
+        partner_errors=frozenset(c.partner_errors),
+        architectural_errors=frozenset(c.architectural_errors),
+        kinds=dict(c.kinds),
+        default=c.default,
     )
 
 

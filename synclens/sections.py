@@ -23,6 +23,7 @@ from collector.identity.passwords import scheme_of
 __all__ = [
     "AmqpSettings",
     "AuthSettings",
+    "BudgetCauseSettings",
     "EdgeSettings",
     "EventSettings",
     "EventSinkSettings",
@@ -267,3 +268,23 @@ class EventSettings(Strict):
         if len(names) != len(set(names)):
             raise ValueError("event sink names must be unique")
         return sinks
+
+
+CauseName = Literal["partner", "architectural", "operational"]
+_DEFAULT_KIND_CAUSES: dict[str, CauseName] = {
+    "undelivered": "operational",
+    "dead_lettered": "operational",
+    "aged": "operational",
+    "mismatch": "architectural",
+}
+
+
+class BudgetCauseSettings(Strict):
+    """How budget spent is put down to partner, architectural or operational
+    causes (docs/slos.md, "Budget by cause")."""
+
+    partner_systems: tuple[str, ...] = ("commerce", "edi", "tpl", "tms")
+    partner_errors: tuple[str, ...] = ("timeout", "429", "502", "503", "504")
+    architectural_errors: tuple[str, ...] = ("validation", "mapping", "schema", "400", "409", "422")
+    kinds: dict[str, CauseName] = Field(default_factory=lambda: dict(_DEFAULT_KIND_CAUSES))
+    default: CauseName = "operational"

@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from synclens.sections import (
     AmqpSettings,
     AuthSettings,
+    BudgetCauseSettings,
     EdgeSettings,
     EventSettings,
     EventSinkSettings,
@@ -46,6 +47,7 @@ __all__ = [
     "AlertmanagerSettings",
     "AmqpSettings",
     "AuthSettings",
+    "BudgetCauseSettings",
     "ConfigError",
     "EdgeSettings",
     "EventSettings",
@@ -255,6 +257,7 @@ class Settings(BaseSettings):
     slis: SliSettings = SliSettings()
     alerts: AlertRuleSettings = AlertRuleSettings()
     labels: LabelSettings = LabelSettings()
+    budget_causes: BudgetCauseSettings = BudgetCauseSettings()
 
     @field_validator("routes")
     @classmethod

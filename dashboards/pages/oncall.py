@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from dash import Dash, Input, Output, State, dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from collector.identity import Need
 from collector.timefmt import NS_PER_S
-from dashboards import figures, ids
+from dashboards import figures, ids, triage, triage_figures
 from dashboards.access import callback
 from dashboards.components import attrs, graph, href, named, section, stat
+from dashboards.frames import to_time
 from dashboards.queries import DashboardQueries
 
 __all__ = ["WINDOWS", "ingest_rates", "layout", "register"]
@@ -40,6 +41,7 @@ def layout(params: dict[str, str]) -> html.Div:
                 className="page-head",
             ),
             dcc.Store(id=ids.OC_INGEST_SAMPLE),
+            html.Div(id=ids.OC_FIRING, className="firing-strip", role="status"),
             html.Div(id=ids.OC_STATUS, className="headline"),
             html.Div(
                 [
@@ -53,7 +55,8 @@ def layout(params: dict[str, str]) -> html.Div:
                     section(
                         "Failing targets",
                         graph(ids.OC_FAILING),
-                        hint="Delivery calls that failed (API errors, 429s, timeouts, dead letters).",
+                        hint="Delivery calls that failed (API errors, 429s, timeouts, dead letters). "
+                        "Click a bar for the failed attempts.",
                     ),
                     section("Undelivered and dead letters by target", graph(ids.OC_UNDELIVERED)),
                     section(
@@ -62,6 +65,12 @@ def layout(params: dict[str, str]) -> html.Div:
                         hint="Since the service started; rates over the last refresh.",
                     ),
                     section("Newest open exceptions", html.Div(id=ids.OC_NEWEST)),
+                    section(
+                        "What changed",
+                        html.Div(id=ids.OC_MARKERS),
+                        hint="Deploys and notes posted to /api/v1/annotations, configuration "
+                        "reloads and SLO edits; each is a dotted line on the SLO history charts.",
+                    ),
                 ],
                 className="grid",
             ),
@@ -77,6 +86,42 @@ def ingest_rates(
         return dict.fromkeys(counts)
     dt = (at_ns - int(prev["at_ns"])) / NS_PER_S
     return {k: max(0.0, (v - float(prev["counts"].get(k, 0.0))) / dt) for k, v in counts.items()}
+
+
+def firing_strip(firing: list[dict[str, Any]], window: str) -> Any:
+    """Each firing SLO: severity (in words), name, burn rate, since when;
+    each links to the SLO's history."""
+    if not firing:
+        return html.P("No SLO alert is firing.", className="firing-none", **attrs(firing="0"))
+    items = []
+    for f in firing:
+        since = (
+            f"for over {WINDOWS.get(window, window)}"
+            if f["since_start"] or f["since_ns"] is None
+            else f"since {to_time(int(f['since_ns'])).strftime('%H:%M UTC')}"
+        )
+        burn = "no data" if f["burn_rate"] is None else f"{f['burn_rate']:.1f}\u00d7"
+        items.append(
+            html.Div(
+                [
+                    html.Span(f["severity"].upper(), className=f"badge {f['severity']}"),
+                    dcc.Link(
+                        f["title"],
+                        href=href("slo", name=f["name"], window=window),
+                        className="firing-name",
+                        title="burn-rate and budget history",
+                    ),
+                    html.Span(
+                        f"burning {burn} over {f['windows']} (alert above {f['factor']:g}\u00d7)",
+                        className="firing-burn",
+                    ),
+                    html.Span(since, className="firing-since"),
+                ],
+                className=f"firing-item {f['severity']}",
+                **attrs(slo=f["name"], severity=f["severity"]),
+            )
+        )
+    return html.Div(items, **attrs(firing=str(len(firing))))
 
 
 def _rate(value: float | None) -> str:
@@ -137,7 +182,12 @@ def register(app: Dash, q: DashboardQueries) -> None:
                 str(firing["name"].nunique()) if not firing.empty else "0",
                 key="alerts_firing",
             ),
-            stat("failed delivery calls", f"{int(targets['failed'].sum()):,}", key="failed"),
+            stat(
+                "failed delivery calls",
+                f"{int(targets['failed'].sum()):,}",
+                key="failed",
+                link=href("attempts", window=window),
+            ),
             stat(
                 "undelivered",
                 f"{int(targets['undelivered'].sum()):,}",
@@ -164,6 +214,44 @@ def register(app: Dash, q: DashboardQueries) -> None:
             status,
             _newest(cast(list[dict[str, Any]], newest.to_dict("records"))),
         )
+
+    @callback(
+        app,
+        Need.READ,
+        Output(ids.OC_FIRING, "children"),
+        Output(ids.OC_MARKERS, "children"),
+        Input(ids.OC_WINDOW, "value"),
+        Input(ids.REFRESH, "n_intervals"),
+    )
+    def _firing(window: str, _n: int | None) -> tuple[Any, ...]:
+        # its own callback: since when each SLO fires takes its history, and
+        # the counts and charts need not wait for it
+        window = window if window in WINDOWS else "1h"
+        view = q.slo_view(window, trend=False)
+        return (
+            firing_strip(triage.firing(q, view.evaluated, window), window),
+            triage_figures.marker_list(triage.markers(q, window)),
+        )
+
+    @callback(
+        app,
+        Need.READ,
+        # the shell's location: the failed attempts behind the clicked bar
+        Output(ids.URL, "search", allow_duplicate=True),
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Input(ids.OC_FAILING, "clickData"),
+        State(ids.OC_WINDOW, "value"),
+        prevent_initial_call=True,
+    )
+    def _drill(click: dict[str, Any] | None, window: str | None) -> tuple[Any, Any]:
+        point = ((click or {}).get("points") or [None])[0]
+        if not point or not point.get("y"):
+            return no_update, no_update
+        data = point.get("customdata")
+        error_class = data[1] if isinstance(data, list) and len(data) > 1 else None
+        link = href("attempts", window=window, target=point["y"], error_class=error_class)
+        path, _, query = link.partition("?")
+        return f"?{query}", path
 
     @callback(
         app,

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Dash, Input, Output, ctx, dcc, html
 
 from collector.identity import Need
-from dashboards import figures, ids, trends
+from dashboards import executive, executive_figures, figures, ids, trends
 from dashboards.access import callback
 from dashboards.components import attrs, graph, href, named, pct, section, stat
 from dashboards.markup import unplain
@@ -21,6 +21,7 @@ _NO_TREND = {
     "mismatch": "no comparison in this window",
     "exception_aging": "measured now: no history",
 }
+_PERIOD = {"1h": "hour", "24h": "24 hours", "7d": "7 days", "28d": "28 days"}
 _EVIDENCE = {
     "latency": href("oncall"),
     "first_pass": href("oncall"),
@@ -66,6 +67,22 @@ def layout(params: dict[str, str]) -> html.Div:
                         hint="Click a bar for the list.",
                     ),
                     section(
+                        "Whose error budget: partner, architectural or operational",
+                        html.Div(id=ids.OV_CAUSE_SUMMARY, className="stats"),
+                        graph(ids.OV_CAUSES),
+                        hint="Bad events of the window (failed calls, undelivered updates, dead "
+                        "letters, mismatched records, aged exceptions), each put down to a cause "
+                        "by the configured mapping (budget_causes, docs/slos.md), by system, "
+                        "warehouse and sales channel.",
+                        wide=True,
+                    ),
+                    section(
+                        "Orders affected by an open problem",
+                        html.Div(id=ids.OV_ORDER_LIST),
+                        hint="Each order links to its lineage; its problems to their exceptions.",
+                        wide=True,
+                    ),
+                    section(
                         "How long updates take to reach each system",
                         graph(ids.OV_LATENCY),
                         hint="Time from the change in the source system until the target applied it.",
@@ -86,8 +103,9 @@ def layout(params: dict[str, str]) -> html.Div:
     )
 
 
-def _tile(row: pd.Series, trend: pd.DataFrame, window: str) -> html.Div:
+def _tile(row: pd.Series, trend: pd.DataFrame, window: str, before: float | None) -> html.Div:
     value = None if pd.isna(row["value"]) else float(row["value"])
+    words, direction = executive_figures.change(value, before, _PERIOD[window])
     budget = None if pd.isna(row["budget_remaining"]) else float(row["budget_remaining"])
     status = str(row["status"])
     good, total = row["good"], row["total"]
@@ -111,6 +129,7 @@ def _tile(row: pd.Series, trend: pd.DataFrame, window: str) -> html.Div:
                 className="tile-value",
             ),
             html.Div(detail, className="tile-detail"),
+            html.Div(words, className=f"tile-change {direction}", **attrs(change=direction)),
             html.Div(
                 [
                     html.Span(
@@ -127,7 +146,7 @@ def _tile(row: pd.Series, trend: pd.DataFrame, window: str) -> html.Div:
             ),
             graph(
                 f"{ids.OV_TILES}-{row['name']}",
-                figures.trend_sparkline(
+                executive_figures.value_sparkline(
                     trend,
                     str(row["name"]),
                     float(row["objective"]),
@@ -140,6 +159,48 @@ def _tile(row: pd.Series, trend: pd.DataFrame, window: str) -> html.Div:
         className=f"tile {status}",
         title=str(row["description"]),
         **attrs(slo=str(row["name"])),
+    )
+
+
+def _objective(tiles: pd.DataFrame, sli: str) -> float | None:
+    found = tiles[tiles["sli"] == sli] if not tiles.empty else tiles
+    return None if found.empty else float(found["objective"].iloc[0])
+
+
+def _orders(total: int, orders: list[dict[str, Any]]) -> Any:
+    if not orders:
+        return html.P("No order is affected by an open problem.", className="empty-note")
+    more = f" (the first {len(orders)} by order id)" if total > len(orders) else ""
+    return html.Div(
+        [
+            html.P(f"{total:,} orders affected{more}", **attrs(total=total)),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            dcc.Link(
+                                o["order_id"],
+                                href=href("lineage", order=o["order_id"]),
+                                className="order-id",
+                            ),
+                            html.Span(" \u2014 "),
+                            *[
+                                dcc.Link(
+                                    f"{figures.KIND_LABELS.get(e['kind'], e['kind'])} "
+                                    f"#{e['id']}" + (f" ({e['sku']})" if e["sku"] else ""),
+                                    href=href("exceptions", id=e["id"]),
+                                    className="order-problem",
+                                )
+                                for e in o["exceptions"]
+                            ],
+                        ],
+                        **attrs(order=o["order_id"]),
+                    )
+                    for o in orders
+                ],
+                className="orders",
+            ),
+        ]
     )
 
 
@@ -161,8 +222,12 @@ def register(app: Dash, q: DashboardQueries) -> None:
     def _update(window: str, _n: int | None) -> tuple[Any, ...]:
         window = window if window in WINDOWS else "24h"
         view = q.slo_view(window)
+        before = executive.previous_values(q, list(q.slos() or ()), window)
         tiles: Any = (
-            [_tile(row, view.trend, window) for _, row in view.tiles.iterrows()]
+            [
+                _tile(row, view.trend, window, before.get(str(row["name"])))
+                for _, row in view.tiles.iterrows()
+            ]
             if not view.tiles.empty
             else html.P("No service level objectives are loaded.", className="empty-note")
         )
@@ -173,7 +238,7 @@ def register(app: Dash, q: DashboardQueries) -> None:
                 "orders affected by an open problem",
                 _count(view.slis.get("orders_impacted")),
                 key="orders_impacted",
-                link=href("exceptions", status="unresolved"),
+                link="#" + ids.OV_ORDER_LIST,
             ),
             stat(
                 "open problems",
@@ -197,9 +262,32 @@ def register(app: Dash, q: DashboardQueries) -> None:
         return (
             tiles,
             headline,
-            figures.mismatch_heatmap(mismatch),
+            figures.mismatch_heatmap(mismatch, _objective(view.tiles, "mismatch")),
             figures.backlog_bars(backlog),
         )
+
+    @callback(
+        app,
+        Need.READ,
+        Output(ids.OV_CAUSES, "figure"),
+        Output(ids.OV_CAUSE_SUMMARY, "children"),
+        Output(ids.OV_ORDER_LIST, "children"),
+        Input(ids.OV_WINDOW, "value"),
+        Input(ids.REFRESH, "n_intervals"),
+    )
+    def _causes(window: str, _n: int | None) -> tuple[Any, ...]:
+        frame = executive.budget_by_cause(q, window if window in WINDOWS else "24h")
+        summary = [
+            stat(
+                executive_figures.CAUSE_LABELS[cause],
+                f"{n:,}",
+                key=f"cause_{cause}",
+                unit=f" bad events · {share:.0%}",
+            )
+            for cause, n, share in executive_figures.cause_summary(frame)
+        ]
+        total, orders = executive.impacted(q)
+        return executive_figures.budget_by_cause(frame), summary, _orders(total, orders)
 
     @callback(
         app,

@@ -25,6 +25,7 @@ __all__ = [
     "KINDS",
     "STATUSES",
     "audit",
+    "change_markers",
     "detector_state",
     "event_outbox",
     "event_sinks",
@@ -143,4 +144,23 @@ event_sinks = Table(
     Column("next_attempt_ns", BigInteger, nullable=False),
     Column("last_delivered_ns", BigInteger),
     Column("last_error", Text),
+)
+
+# Change markers on the time charts (docs/dashboards.md, "Change markers"):
+# deploys and notes posted through the API, configuration reloads and SLO
+# edits recorded by synclens at start-up (``digest``: what was loaded).
+change_markers = Table(
+    "annotations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_ns", BigInteger, nullable=False),
+    Column("kind", String(32), nullable=False),  # deploy | note | config_reload | slo_edit
+    Column("title", String(256), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("system", String(128)),
+    Column("digest", String(64)),
+    Column("by", String(256), nullable=False),
+    Column("by_subject", String(256)),
+    Column("created_ns", BigInteger, nullable=False),
+    Index("ix_annotations_at", "at_ns"),
 )

@@ -12,7 +12,14 @@ import pyarrow as pa
 from collector.queries import named
 from collector.snapshots import prune_snapshots
 
-__all__ = ["latest_counts", "mismatch_between", "run_detail", "runs", "store_run"]
+__all__ = [
+    "latest_counts",
+    "latest_counts_by_system",
+    "mismatch_between",
+    "run_detail",
+    "runs",
+    "store_run",
+]
 
 sql = named("metrics.reconciliation")
 
@@ -77,6 +84,14 @@ def run_detail(
 def latest_counts(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int]]:
     """``(warehouse, channel, result, keys)`` of the latest run (for /metrics)."""
     return [(w, c, r, int(k)) for w, c, r, k in cur.execute(sql("recon_latest_counts")).fetchall()]
+
+
+def latest_counts_by_system(
+    cur: duckdb.DuckDBPyConnection,
+) -> list[tuple[str, str, str, str, int]]:
+    """``(system, warehouse, channel, result, keys)`` of the latest run."""
+    found = cur.execute(sql("recon_latest_counts_by_system")).fetchall()
+    return [(s, w, c, r, int(k)) for s, w, c, r, k in found]
 
 
 def store_run(

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,9 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards import ids
-from tests.conftest import Service
+from simulator.runner import simulate
+from synclens.settings import load_settings
+from tests.conftest import LiveServer, Service
 
 __all__ = [
     "BROWSER_TEST",
@@ -30,9 +33,11 @@ __all__ = [
     "acknowledge_the_exception",
     "available",
     "axe_violations",
+    "chaos_demo",
     "chromium",
     "figure_data",
     "row_checkbox",
+    "settled",
     "severe_logs",
     "sign_out",
     "wait_for",
@@ -224,3 +229,34 @@ def axe_violations(driver: WebDriver, impacts: tuple[str, ...] = AXE_IMPACTS) ->
         if v["impact"] in impacts
         for node in v["nodes"]
     ]
+
+
+@contextmanager
+def chaos_demo(root: Path) -> Iterator[Service]:
+    """A live service in ``root`` holding the simulator's short chaos run,
+    reconciled; nothing changes by itself while pages are compared with the API."""
+    settings = load_settings(
+        db=str(root / "synclens.duckdb"),
+        ops_db=f"sqlite:///{root}/ops.sqlite",
+        reconciliation={"interval_s": 86_400},
+        exceptions={"detect_interval_s": 86_400},
+    )
+    with LiveServer(settings) as svc:
+        simulate(svc.url, seed=5, profile="chaos", duration_s=3600, skus=40, warehouses=2)
+        assert svc.post("/api/v1/reconciliations").status_code == 200
+        yield svc
+
+
+def settled(driver: WebDriver, timeout: float = 30.0) -> None:
+    """Wait until Dash has no callback in flight and every graph is drawn."""
+
+    def done(d: WebDriver) -> bool:
+        busy = d.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']")
+        pending = d.execute_script(
+            "return Array.from(document.querySelectorAll('.dash-graph'))"
+            ".filter(g => !g.querySelector('.main-svg')).length"
+        )
+        return not busy and pending == 0
+
+    WebDriverWait(driver, timeout).until(done)
+    time.sleep(0.3)

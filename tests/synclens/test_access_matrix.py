@@ -61,6 +61,10 @@ ROUTES: dict[tuple[str, str], set[Need]] = {
     ("GET", "/api/v1/slos"): {R},
     ("GET", "/api/v1/slos/{name}"): {R},
     ("GET", "/api/v1/report"): {R},
+    ("GET", "/api/v1/slos/{name}/history"): {R},
+    ("GET", "/api/v1/attempts/failed"): {R},
+    ("POST", "/api/v1/annotations"): {R, OP},  # a deploy pipeline's operate token
+    ("GET", "/api/v1/annotations"): {R},
     ("POST", "/api/v1/reconciliations"): {R, OP},
     ("GET", "/api/v1/reconciliations/latest"): {R},
     ("GET", "/api/v1/reconciliations"): {R},
@@ -94,9 +98,14 @@ CALLBACKS: dict[str, Need] = {
     "overview-slo-tiles.children": R,
     "overview-latency.figure": R,
     "overview-months.figure": R,
+    "overview-budget-causes.figure": R,
     "url.pathname": R,
     "oncall-burn-rates.figure": R,
     "oncall-ingest.children": R,
+    "url.search": R,  # a failing-target bar opens its failed attempts
+    "oncall-firing.children": R,
+    "slo-state.children": R,
+    "attempts-table.children": R,
     "lineage-summary.children": R,
     "lineage-trace-id.data": R,
     "lineage-trace-title.children": R,
@@ -230,6 +239,7 @@ def test_every_callback_for_every_caller(
             f"{svc.url}/dashboards/_dash-update-component",
             json=_body(dash, key),
             headers=callers[who],
+            timeout=60.0,  # the first caller let in computes every page cold, on a shared machine
         )
         _expect(who, {Need.READ, need}, response, f"callback {key}")
 

@@ -1,0 +1,150 @@
+"""What on-call asks next: which SLOs fire and since when, their history,
+the failed attempts behind a count, and what changed (annotations).
+
+Functions of a :class:`~dashboards.queries.DashboardQueries`, each reading
+through what the JSON API reads (``GET /slos/{name}/history``,
+``GET /attempts/failed``, ``GET /annotations``), so a page shows the API's numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from dashboards.frames import to_time
+from dashboards.queries import DashboardQueries
+from metrics.slis import parse_window
+from metrics.slis.attempts import AttemptFilter, failed_attempts
+from metrics.slo import SloSpec
+from metrics.slo.history import PART_SLIS, firing_intervals, firing_since, history, instants
+
+__all__ = [
+    "ATTEMPT_COLUMNS",
+    "HISTORY_STEPS",
+    "STRIP_STEPS",
+    "attempts",
+    "firing",
+    "markers",
+    "slo_history",
+    "spec",
+]
+
+HISTORY_STEPS = 24
+STRIP_STEPS = 12  # "since when" on the strip: to within a twelfth of the window
+ATTEMPT_COLUMNS = (
+    "time",
+    "target",
+    "error_class",
+    "http_status",
+    "warehouse",
+    "sku",
+    "event_id",
+    "attempt",
+    "status_message",
+    "trace_id",
+    "location",
+)
+
+
+def spec(q: DashboardQueries, name: str) -> SloSpec | None:
+    return next((s for s in q.slos() or () if s.name == name), None)
+
+
+def slo_history(
+    q: DashboardQueries,
+    slo: SloSpec,
+    window: str,
+    *,
+    steps: int = HISTORY_STEPS,
+    windows: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """``GET /api/v1/slos/{name}/history``'s answer, as the dashboards draw it
+    (``windows``: only those, see :func:`metrics.slo.history.history`); kept
+    for a step (at most the cache's longest age)."""
+    now = q.now()
+    span = parse_window(window)
+    parts = slo.sli in PART_SLIS
+
+    def compute() -> dict[str, Any]:
+        at = instants(now, span, steps)
+        points = history(slo, lambda wanted: q.slis.slis_at(wanted, parts=parts), at, windows)
+        return {
+            "points": points,
+            "intervals": firing_intervals(points),
+            "since_ns": firing_since(points),
+        }
+
+    found: dict[str, Any] = q.cache.get(
+        ("slo-history", slo.name, window, steps, windows),
+        span_ns=int(span // steps / q.cache.fraction),  # fresh for one step
+        now_ns=now,
+        compute=compute,
+    )
+    return found
+
+
+def firing(
+    q: DashboardQueries, evaluated: Sequence[dict[str, Any]], window: str
+) -> list[dict[str, Any]]:
+    """Each SLO firing now: its severity, the burn rate of the alert that
+    fires (long window), since when it fires (within a step of ``window``)."""
+    found = []
+    for state in evaluated:
+        if state["status"] not in ("page", "ticket"):
+            continue
+        slo = spec(q, str(state["name"]))
+        if slo is None:
+            continue
+        alert = next(a for a in state["alerts"] if a["firing"] and a["severity"] == state["status"])
+        # since when the alert that fires has fired: its two windows only
+        pair = (str(alert["long_window"]), str(alert["short_window"]))
+        past = slo_history(q, slo, window, steps=STRIP_STEPS, windows=pair)
+        found.append(
+            {
+                "name": state["name"],
+                "title": state.get("display_name") or state["name"],
+                "severity": state["status"],
+                "burn_rate": alert["long_burn_rate"],
+                "windows": f"{alert['long_window']} / {alert['short_window']}",
+                "factor": alert["factor"],
+                "since_ns": past["since_ns"],
+                "since_start": past["since_ns"] == past["points"][0]["at_ns"],
+            }
+        )
+    return sorted(found, key=lambda f: (f["severity"] != "page", f["name"]))
+
+
+def attempts(q: DashboardQueries, wanted: AttemptFilter) -> tuple[int, pd.DataFrame]:
+    """``GET /api/v1/attempts/failed``: how many match, and a page as a frame."""
+    with q.store.reader() as cur:
+        total, rows = failed_attempts(cur, wanted, now_ns=q.now(), locations=q.locations)
+    frame = pd.DataFrame(rows, columns=[*ATTEMPT_COLUMNS[1:], "end_ns"])
+    frame.insert(
+        0,
+        "time",
+        [to_time(int(ns)).strftime("%Y-%m-%d %H:%M:%S UTC") for ns in frame["end_ns"]],
+    )
+    return total, frame
+
+
+def markers(q: DashboardQueries, window: str) -> pd.DataFrame:
+    """Annotations over ``window`` ending now: time, kind, title, who."""
+    now = q.now()
+    rows = (
+        q.annotations.between(now - parse_window(window), now) if q.annotations is not None else []
+    )
+    return pd.DataFrame(
+        [
+            {
+                "time": to_time(int(r["at_ns"])),
+                "kind": r["kind"],
+                "title": r["title"],
+                "system": r.get("system") or "",
+                "by": r["by"],
+            }
+            for r in rows
+        ],
+        columns=["time", "kind", "title", "system", "by"],
+    )

@@ -1,0 +1,66 @@
+"""The failed delivery attempts behind the on-call counts and bars.
+
+``GET /api/v1/attempts/failed`` and the dashboards' drill-down list read
+:func:`failed_attempts`: one row per failed attempt (target, failure class,
+HTTP status, time, trace), newest first, filtered by target, failure class
+and SKU.  The failure class is the one :func:`failures_by_target` groups by,
+so a bar's count is the drill-down's total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from collector.locations import LocationMap
+from collector.queries import bind, dict_rows
+from metrics.slis.compute import parse_window, sql
+
+__all__ = ["AttemptFilter", "failed_attempts", "failures_by_system"]
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptFilter:
+    """Which failed attempts: over ``window`` ending at the query's ``now``,
+    of ``target``, ``error_class`` and ``sku`` (``None``: any)."""
+
+    window: str = "1h"
+    target: str | None = None
+    error_class: str | None = None
+    sku: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+def failed_attempts(
+    cur: duckdb.DuckDBPyConnection, wanted: AttemptFilter, *, now_ns: int, locations: LocationMap
+) -> tuple[int, list[dict[str, Any]]]:
+    """``(how many match, one page of them)``, newest first."""
+    text = sql("failed_attempts")
+    params = {
+        "from": now_ns - parse_window(wanted.window),
+        "to": now_ns,
+        "target": wanted.target,
+        "error_class": wanted.error_class,
+        "sku": wanted.sku,
+        "limit": wanted.limit,
+        "offset": wanted.offset,
+    }
+    with locations.registered(cur):
+        rows = dict_rows(cur.execute(text, bind(text, params)))
+    total = int(rows[0].pop("total")) if rows else 0
+    for row in rows[1:]:
+        row.pop("total")
+    return total, rows
+
+
+def failures_by_system(
+    cur: duckdb.DuckDBPyConnection, *, window: str, now_ns: int, locations: LocationMap
+) -> list[dict[str, Any]]:
+    """Failed attempts over ``window`` by target, warehouse and failure class."""
+    text = sql("failures_by_system")
+    params = {"from": now_ns - parse_window(window), "to": now_ns}
+    with locations.registered(cur):
+        return dict_rows(cur.execute(text, bind(text, params)))

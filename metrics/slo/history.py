@@ -1,0 +1,99 @@
+"""An SLO's burn rates and error budget over time, and when its alerts fired.
+
+:func:`history` evaluates the SLO (:func:`~metrics.slo.status.evaluate`) at
+evenly spaced instants across a span, each from the SLIs as they were at
+that instant; :func:`firing_intervals` turns the points into the intervals
+an alert fired, and :func:`firing_since` says since when the alert firing
+now has fired (to the resolution of a step).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from metrics.slo.spec import SloSpec
+from metrics.slo.status import evaluate
+
+__all__ = [
+    "PART_SLIS",
+    "SlisAt",
+    "firing_intervals",
+    "firing_since",
+    "history",
+    "instants",
+]
+
+#: SLIs that come from the SLI engine's parts (reconciliation, exceptions):
+#: the history of any other SLO computes without them (much cheaper)
+PART_SLIS = frozenset({"mismatch", "exception_aging"})
+
+#: ``{(window, at_ns): compute_slis(...)["slis"]}`` for every pair asked
+SlisAt = Callable[[Iterable[tuple[str, int]]], Mapping[tuple[str, int], Mapping[str, Any]]]
+
+
+def instants(now_ns: int, span_ns: int, steps: int) -> list[int]:
+    """``steps`` instants ending at ``now_ns``: aligned to multiples of the
+    step (a finished step never moves, so it can be cached), ``now_ns`` last."""
+    step = max(1, span_ns // steps)
+    edge = now_ns // step * step
+    found = [edge - k * step for k in range(steps - 1, -1, -1)]
+    return found + ([now_ns] if now_ns > edge else [])
+
+
+def history(
+    slo: SloSpec, slis_at: SlisAt, at: Sequence[int], windows: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The SLO's state at each instant of ``at``: burn rate per alert window,
+    budget remaining over its own window, the severity firing (or None).
+
+    ``windows`` (default: all the SLO's) limits what is computed: with one
+    alert's long and short window only, ``firing`` says when that alert fired
+    (and the budget, without the SLO window, is None)."""
+    judged = tuple(slo.all_windows if windows is None else windows)
+    table = slis_at([(w, t) for t in at for w in judged])
+    points = []
+    for t in at:
+        state = evaluate(slo, {w: table[(w, t)] for w in judged})
+        points.append(
+            {
+                "at_ns": t,
+                "status": state["status"],
+                "firing": state["status"] if state["status"] in ("page", "ticket") else None,
+                "burn_rates": state["burn_rates"],
+                "error_budget_remaining": state["error_budget_remaining"],
+                "sli_value": state["sli_value"],
+            }
+        )
+    return points
+
+
+def firing_intervals(points: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``[{from_ns, to_ns, severity}]``: each run of points firing one severity
+    (``to_ns`` is the last firing point's instant)."""
+    closed: list[dict[str, Any]] = []
+    run: dict[str, Any] | None = None
+    for p in points:
+        severity = p["firing"]
+        if run is not None and severity == run["severity"]:
+            run["to_ns"] = p["at_ns"]
+            continue
+        if run is not None:
+            closed.append(run)
+            run = None
+        if severity is not None:
+            run = {"from_ns": p["at_ns"], "to_ns": p["at_ns"], "severity": severity}
+    if run is not None:
+        closed.append(run)
+    return closed
+
+
+def firing_since(points: Sequence[Mapping[str, Any]]) -> int | None:
+    """Since when the SLO has fired without a break (any severity), up to the
+    last point; ``None`` when the last point does not fire."""
+    since = None
+    for p in reversed(points):
+        if p["firing"] is None:
+            break
+        since = int(p["at_ns"])
+    return since

@@ -1,0 +1,192 @@
+"""On-call triage and the executive overview in a real headless Chromium,
+against a live synclens fed by the simulator's chaos run: the firing strip
+names the SLOs the API says fire and opens their history; the failed-calls
+count and a failing-target bar land on the failed attempts the API lists;
+an annotation posted through the API is a marker on the history charts;
+the overview's tiles compare with the period before, the budget is split
+by cause and the impacted orders are listed as the API lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboards import ids
+from tests.conftest import Service
+from tests.dashboards.browser import (
+    BROWSER_TEST,
+    chaos_demo,
+    chromium,
+    figure_annotations,
+    figure_data,
+    settled,
+    severe_logs,
+    wait_for,
+)
+
+pytestmark = BROWSER_TEST
+
+_WAIT = 60.0  # the machine is shared: pages settle slowly under load
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    with chaos_demo(tmp_path_factory.mktemp("triage")) as svc:
+        yield svc
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    with chromium() as driver:
+        yield driver
+
+
+def _open(driver: WebDriver, svc: Service, path: str, ready_css: str) -> None:
+    driver.get(f"{svc.url}/dashboards/{path}")
+    wait_for(driver, ready_css, timeout=_WAIT)
+    settled(driver, _WAIT)
+
+
+def _rows(driver: WebDriver) -> list[Any]:
+    return driver.find_elements(By.CSS_SELECTOR, f"#{ids.AT_TABLE} tbody tr")
+
+
+def _row_attrs(driver: WebDriver, name: str) -> list[str]:
+    """``name`` of every row of the attempts table, in one call (not one per row)."""
+    found: list[str] = driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]))"
+        ".map(r => r.getAttribute(arguments[1]))",
+        f"#{ids.AT_TABLE} tbody tr",
+        name,
+    )
+    return found
+
+
+def _shown_total(driver: WebDriver) -> int:
+    found = wait_for(driver, f"#{ids.AT_SUMMARY} [data-total]", timeout=_WAIT)
+    return int(found.get_attribute("data-total") or -1)
+
+
+def test_the_strip_names_each_firing_slo_and_opens_its_history(
+    demo: Service, browser: WebDriver
+) -> None:
+    slos = demo.get("/api/v1/slos").json()["slos"]
+    firing = {s["name"]: s["status"] for s in slos if s["status"] in ("page", "ticket")}
+    assert firing, "the chaos run makes an SLO fire"
+    _open(browser, demo, "oncall?window=1h", f"#{ids.OC_FIRING} [data-firing]")
+    items = browser.find_elements(By.CSS_SELECTOR, f"#{ids.OC_FIRING} [data-slo]")
+    shown = {i.get_attribute("data-slo"): i.get_attribute("data-severity") for i in items}
+    assert shown == firing
+    first = items[0]
+    name = first.get_attribute("data-slo")
+    assert str(firing[name]).upper() in first.text  # the severity in words, not colour alone
+    assert "burning" in first.text and ("since" in first.text or "for over" in first.text)
+    first.find_element(By.CSS_SELECTOR, "a.firing-name").click()
+    WebDriverWait(browser, _WAIT).until(lambda d: "/dashboards/slo?" in d.current_url)
+    assert f"name={name}" in browser.current_url
+    wait_for(browser, f"#{ids.SL_STATE} [data-slo='{name}']", timeout=_WAIT)
+    settled(browser, _WAIT)
+    history = demo.get(f"/api/v1/slos/{name}/history", params={"window": "1h"}).json()
+    assert history["firing"], "the SLO firing now fired in the window"
+    listed = browser.find_elements(By.CSS_SELECTOR, f"#{ids.SL_FIRING} li[data-severity]")
+    assert len(listed) == len(history["firing"])
+    labels = [a["text"] for a in figure_annotations(browser, ids.SL_BURN)]
+    assert sum(t.startswith("firing:") for t in labels) == len(history["firing"])
+    windows = {t["name"] for t in figure_data(browser, ids.SL_BURN)}
+    assert "1h burn rate" in windows
+    assert severe_logs(browser) == []
+
+
+def test_the_failed_calls_count_lands_on_the_failed_attempts(
+    demo: Service, browser: WebDriver
+) -> None:
+    _open(browser, demo, "oncall?window=6h", "[data-stat='failed'] a")
+    count = browser.find_element(By.CSS_SELECTOR, "[data-stat='failed'] .stat-value").text
+    browser.find_element(By.CSS_SELECTOR, "[data-stat='failed'] a").click()
+    WebDriverWait(browser, _WAIT).until(lambda d: "/dashboards/attempts?" in d.current_url)
+    total = _shown_total(browser)
+    api = demo.get("/api/v1/attempts/failed", params={"window": "6h", "limit": 200}).json()
+    assert total == api["total"] == int(count.replace(",", ""))
+    assert _row_attrs(browser, "data-trace") == [a["trace_id"] for a in api["attempts"]]
+    link = _rows(browser)[0].find_element(By.CSS_SELECTOR, "a.trace-link")
+    assert f"trace={api['attempts'][0]['trace_id']}" in (link.get_attribute("href") or "")
+    assert severe_logs(browser) == []
+
+
+def test_a_failing_target_bar_lands_on_its_attempts(demo: Service, browser: WebDriver) -> None:
+    _open(browser, demo, "oncall?window=6h", f"#{ids.OC_FAILING} .main-svg")
+    bars = browser.find_elements(By.CSS_SELECTOR, f"#{ids.OC_FAILING} .barlayer .point path")
+    bar = next(b for b in bars if b.size["width"] > 4)
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", bar)
+    ActionChains(browser).move_to_element(bar).pause(0.3).click().perform()
+    WebDriverWait(browser, _WAIT).until(lambda d: "/dashboards/attempts?" in d.current_url)
+    url = browser.current_url
+    assert "target=" in url
+    params = dict(p.split("=", 1) for p in url.split("?", 1)[1].split("&"))
+    total = _shown_total(browser)
+    wanted = {k: params[k] for k in ("window", "target", "error_class") if k in params}
+    api = demo.get("/api/v1/attempts/failed", params={**wanted, "limit": 200}).json()
+    assert total == api["total"] > 0
+    assert set(_row_attrs(browser, "data-target")) == {params["target"]}
+    if "error_class" in params:
+        assert set(_row_attrs(browser, "data-error-class")) == {params["error_class"]}
+    assert severe_logs(browser) == []
+
+
+def test_an_annotation_posted_through_the_api_is_a_marker(
+    demo: Service, browser: WebDriver
+) -> None:
+    posted = demo.post(
+        "/api/v1/annotations", json={"title": "wms 9.9.9", "system": "wms", "kind": "deploy"}
+    )
+    assert posted.status_code == 200, posted.text
+    listed = demo.get("/api/v1/annotations", params={"window": "1h"}).json()["annotations"]
+    assert any(a["title"] == "wms 9.9.9" for a in listed)
+    slo = demo.get("/api/v1/slos").json()["slos"][0]["name"]
+    _open(browser, demo, f"slo?name={slo}&window=1h", f"#{ids.SL_STATE} [data-slo]")
+    labels = [a["text"] for a in figure_annotations(browser, ids.SL_BURN)]
+    assert "deploy: wms 9.9.9" in labels
+    budget = [a["text"] for a in figure_annotations(browser, ids.SL_BUDGET)]
+    assert "deploy: wms 9.9.9" in budget or not figure_data(browser, ids.SL_BUDGET)
+    items = browser.find_elements(By.CSS_SELECTOR, f"#{ids.SL_MARKERS} [data-marker='deploy']")
+    assert any("wms 9.9.9" in i.text for i in items)
+    # synclens marked its own start: the configuration it loaded
+    assert browser.find_elements(
+        By.CSS_SELECTOR, f"#{ids.SL_MARKERS} [data-marker='config_reload']"
+    )
+    assert severe_logs(browser) == []
+
+
+def test_the_overview_compares_attributes_and_lists_orders(
+    demo: Service, browser: WebDriver
+) -> None:
+    _open(browser, demo, "?window=1h", f"#{ids.OV_ORDER_LIST} [data-total], #{ids.OV_ORDER_LIST} p")
+    for tile in browser.find_elements(By.CSS_SELECTOR, f"#{ids.OV_TILES} [data-slo]"):
+        change = tile.find_element(By.CSS_SELECTOR, ".tile-change")
+        assert change.get_attribute("data-change") in ("better", "worse", "same", "none")
+        assert "previous hour" in change.text
+    causes = figure_data(browser, ids.OV_CAUSES)
+    assert {t["name"].split(" ")[0] for t in causes} <= {"partner", "architectural", "operational"}
+    panels = {t.get("xaxis", "x") for t in causes}  # by system, warehouse, channel
+    assert "x" in panels and panels <= {"x", "x2", "x3"}
+    impacted = demo.get("/api/v1/orders/impacted", params={"limit": 50}).json()
+    if impacted["total"]:
+        shown = browser.find_element(By.CSS_SELECTOR, f"#{ids.OV_ORDER_LIST} [data-total]")
+        assert shown.get_attribute("data-total") == str(impacted["total"])
+        orders = browser.find_elements(By.CSS_SELECTOR, f"#{ids.OV_ORDER_LIST} li[data-order]")
+        assert [o.get_attribute("data-order") for o in orders] == [
+            o["order_id"] for o in impacted["orders"]
+        ]
+    heat = figure_data(browser, ids.OV_MISMATCH)[0]
+    slos = {s["sli"]: s for s in demo.get("/api/v1/slos").json()["slos"]}
+    budget = (1 - slos["mismatch"]["objective"]) * 100
+    assert heat["zmin"] == 0 and heat["zmax"] >= 2 * budget - 1e-9
+    assert any("\u00b7" in x for x in heat["x"])  # the compared system is an axis
+    assert severe_logs(browser) == []
