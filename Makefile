@@ -101,4 +101,4 @@ clean:  ## remove the virtualenv and local data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(addsuffix /node_modules,$(JS_DIRS))
 
 screenshots: $(STAMP) system-deps  ## refresh docs/screenshots/ from the browser tests
-	SYNCLENS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/dashboards/test_browser.py
+	SYNCLENS_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/dashboards/test_browser.py tests/dashboards/test_browser_triage.py

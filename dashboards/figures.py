@@ -316,6 +316,7 @@ def burn_rates(df: pd.DataFrame) -> go.Figure:
                 marker_pattern_shape=["x" if f else "" for f in rows["firing"]],
                 customdata=["alert firing" if f else "not firing" for f in rows["firing"]],
                 text=["no data" if pd.isna(v) else f"{v:.1f}{TIMES}" for v in rows[col]],
+                customdata=list(rows["name"]),  # the SLO: a click opens its history
                 textposition="outside",
                 cliponaxis=False,
                 hovertemplate=shown[title]
@@ -430,6 +431,7 @@ def undelivered_by_target(df: pd.DataFrame) -> go.Figure:
             marker_color=color,
             text=df[col],
             textposition="outside",
+            customdata=[col] * len(df),  # the exception kind: a click's drill-down
             hovertemplate="%{x}: %{y} " + name + "<extra></extra>",
         )
     return base_layout(fig, barmode="group", yaxis={"title": {"text": "(event, target) pairs"}})

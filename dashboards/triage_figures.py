@@ -58,21 +58,29 @@ def _shade(fig: go.Figure, intervals: Sequence[Mapping[str, Any]], step_ns: int)
 
 def add_markers(fig: go.Figure, markers: pd.DataFrame) -> go.Figure:
     """Each annotation (``dashboards.triage.markers``) as a dotted vertical
-    line with its kind and title; ``data-marker`` tests read the annotations."""
-    for _, m in markers.iterrows():
-        label = f"{MARKER_LABELS.get(str(m['kind']), str(m['kind']))}: {plain(m['title'])}"
-        fig.add_vline(x=m["time"], line={"dash": "dot", "color": "#6b7280", "width": 1})
+    line with its kind and title; those recorded at one instant (synclens's
+    own at a start) share one label, and labels step down so that
+    neighbours do not print over each other."""
+    if markers.empty:
+        return fig
+    for i, (when, group) in enumerate(markers.groupby("time", sort=True)):
+        labels = [
+            f"{MARKER_LABELS.get(str(m['kind']), str(m['kind']))}: {plain(m['title'])}"
+            for _, m in group.iterrows()
+        ]
+        text = labels[0] + (f" (+{len(labels) - 1} more)" if len(labels) > 1 else "")
+        fig.add_vline(x=when, line={"dash": "dot", "color": "#6b7280", "width": 1})
         fig.add_annotation(
-            x=m["time"],
-            y=1,
+            x=when,
+            y=1 - 0.3 * (i % 3),
             yref="paper",
-            text=label,
+            text=text,
             showarrow=False,
             textangle=-90,
             xanchor="right",
             yanchor="top",
             font={"size": 10, "color": "#374151"},
-            name=f"marker:{m['kind']}",
+            bgcolor="rgba(255,255,255,0.7)",
         )
     return fig
 
@@ -106,14 +114,14 @@ def burn_history(
             connectgaps=False,
             hovertemplate=f"%{{x|%H:%M}} UTC: {window} burn rate %{{y:.2f}}{TIMES}<extra></extra>",
         )
-    for alert in alerts:
+    for i, alert in enumerate(sorted(alerts, key=lambda a: -float(a["factor"]))):
         factor = float(alert["factor"])
-        fig.add_hline(
+        fig.add_hline(  # labels alternate sides: close thresholds stay readable
             y=factor,
             line={"dash": "dash", "color": "#111827", "width": 1},
             annotation_text=f"{alert['severity']} above {factor:g}{TIMES} "
             f"({alert['long_window']} and {alert['short_window']})",
-            annotation_position="top right",
+            annotation_position="top right" if i % 2 == 0 else "top left",
             annotation_font_size=11,
         )
     _shade(fig, intervals, _step(points))

@@ -75,7 +75,7 @@ def layout(params: dict[str, str]) -> html.Div:
                         ]
                     ),
                 ],
-                className="filters",
+                className="attempt-filters",
             ),
             html.Div(id=ids.AT_SUMMARY, className="summary"),
             html.Div(id=ids.AT_TABLE, className="attempts"),

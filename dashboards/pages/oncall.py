@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from collector.identity import Need
 from collector.timefmt import NS_PER_S
@@ -236,53 +236,42 @@ def register(app: Dash, q: DashboardQueries) -> None:
     @callback(
         app,
         Need.READ,
-        # the shell's location: the failed attempts behind the clicked bar
+        # the shell's location: what the clicked bar counts
         Output(ids.URL, "search", allow_duplicate=True),
         Output(ids.URL, "pathname", allow_duplicate=True),
         Input(ids.OC_FAILING, "clickData"),
+        Input(ids.OC_BURN, "clickData"),
+        Input(ids.OC_UNDELIVERED, "clickData"),
         State(ids.OC_WINDOW, "value"),
         prevent_initial_call=True,
     )
-    def _drill(click: dict[str, Any] | None, window: str | None) -> tuple[Any, Any]:
-        point = ((click or {}).get("points") or [None])[0]
-        if not point or not point.get("y"):
+    def _drill(
+        failing: dict[str, Any] | None,
+        burn: dict[str, Any] | None,
+        undelivered: dict[str, Any] | None,
+        window: str | None,
+    ) -> tuple[Any, Any]:
+        link = drill_link(ctx.triggered_id, failing or burn or undelivered, window)
+        if link is None:
             return no_update, no_update
-        data = point.get("customdata")
-        error_class = data[1] if isinstance(data, list) and len(data) > 1 else None
-        link = href("attempts", window=window, target=point["y"], error_class=error_class)
         path, _, query = link.partition("?")
         return f"?{query}", path
 
-    @callback(
-        app,
-        Need.READ,
-        Output(ids.OC_INGEST, "children"),
-        Output(ids.OC_INGEST_SAMPLE, "data"),
-        Input(ids.REFRESH, "n_intervals"),
-        Input(ids.OC_WINDOW, "value"),
-        State(ids.OC_INGEST_SAMPLE, "data"),
-    )
-    def _ingest(_n: int | None, _w: str, prev: dict[str, Any] | None) -> tuple[Any, ...]:
-        sample = q.ingest()
-        rates = ingest_rates(prev, sample.counts, sample.at_ns)
-        c = sample.counts
-        rejected = c["events_rejected"] + c["spans_rejected"]
-        children = [
-            stat(
-                "events received",
-                f"{c['events']:,.0f}",
-                key="events",
-                unit=f" · {_rate(rates['events'])}",
-            ),
-            stat(
-                "spans received",
-                f"{c['spans']:,.0f}",
-                key="spans",
-                unit=f" · {_rate(rates['spans'])}",
-            ),
-            stat("duplicate events", f"{c['duplicates']:,.0f}", key="duplicates"),
-            stat("rejected (bad data)", f"{rejected:,.0f}", key="rejected"),
-            stat("refused: queue full (429)", f"{c['dropped']:,.0f}", key="dropped"),
-            stat("queue depth", f"{sample.queue_depth:,}", key="queue_depth", unit=" rows"),
-        ]
-        return children, {"at_ns": sample.at_ns, "counts": c}
+
+def drill_link(source: Any, click: dict[str, Any] | None, window: str | None) -> str | None:
+    """Where a click on an on-call chart leads: a failing-target bar to its
+    failed attempts (of its failure class), a burn-rate bar to its SLO's
+    history, an undelivered bar to those exceptions of its target."""
+    point = ((click or {}).get("points") or [None])[0]
+    if not point:
+        return None
+    data = point.get("customdata")
+    if source == ids.OC_BURN:
+        return href("slo", name=data, window=window) if isinstance(data, str) else None
+    if source == ids.OC_UNDELIVERED:
+        kind = data if data in ("undelivered", "dead_lettered") else None
+        return href("exceptions", kind=kind, target=point.get("x"), status="unresolved")
+    if not point.get("y"):
+        return None
+    error_class = data[1] if isinstance(data, list) and len(data) > 1 else None
+    return href("attempts", window=window, target=point["y"], error_class=error_class)

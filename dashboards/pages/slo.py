@@ -73,6 +73,14 @@ def _intervals(intervals: list[dict[str, Any]]) -> Any:
     )
 
 
+def _since(since: int | None, first: int) -> str:
+    if since is None:
+        return ""
+    if since == first:  # fired at every instant of the window
+        return f", firing since before {to_time(since).strftime(_TIME)}"
+    return f", firing since {to_time(since).strftime(_TIME)}"
+
+
 def register(app: Dash, q: DashboardQueries) -> None:
     @callback(
         app,
@@ -115,7 +123,7 @@ def register(app: Dash, q: DashboardQueries) -> None:
                 html.P(slo.description, className="hint"),
                 html.P(
                     f"now: {last['status'].replace('_', ' ')}"
-                    + (f", firing since {to_time(since).strftime(_TIME)}" if since else "")
+                    + _since(since, int(past["points"][0]["at_ns"]))
                     + f" · objective {pct(slo.objective, 2)} over {slo.window}"
                     + f" · budget left {pct(last['error_budget_remaining'], 0)}",
                     **attrs(status=last["status"]),

@@ -37,6 +37,7 @@ __all__ = [
     "chromium",
     "figure_data",
     "row_checkbox",
+    "screenshot",
     "settled",
     "severe_logs",
     "sign_out",
@@ -260,3 +261,15 @@ def settled(driver: WebDriver, timeout: float = 30.0) -> None:
 
     WebDriverWait(driver, timeout).until(done)
     time.sleep(0.3)
+
+
+def screenshot(driver: WebDriver, name: str) -> None:
+    """The page as ``<name>.png``: in ``$SYNCLENS_SCREENSHOTS`` (``make
+    screenshots``: docs/screenshots), else a temporary folder."""
+    shots = Path(
+        os.environ.get("SYNCLENS_SCREENSHOTS")
+        or Path(tempfile.gettempdir()) / "synclens-screenshots"
+    ).resolve()
+    shots.mkdir(parents=True, exist_ok=True)
+    driver.execute_script("window.scrollTo(0, 0)")
+    driver.save_screenshot(str(shots / f"{name}.png"))

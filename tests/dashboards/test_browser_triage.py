@@ -26,6 +26,7 @@ from tests.dashboards.browser import (
     chromium,
     figure_annotations,
     figure_data,
+    screenshot,
     settled,
     severe_logs,
     wait_for,
@@ -102,6 +103,7 @@ def test_the_strip_names_each_firing_slo_and_opens_its_history(
     windows = {t["name"] for t in figure_data(browser, ids.SL_BURN)}
     assert "1h burn rate" in windows
     assert severe_logs(browser) == []
+    screenshot(browser, "slo-history")
 
 
 def test_the_failed_calls_count_lands_on_the_failed_attempts(
@@ -118,6 +120,7 @@ def test_the_failed_calls_count_lands_on_the_failed_attempts(
     link = _rows(browser)[0].find_element(By.CSS_SELECTOR, "a.trace-link")
     assert f"trace={api['attempts'][0]['trace_id']}" in (link.get_attribute("href") or "")
     assert severe_logs(browser) == []
+    screenshot(browser, "failed-attempts")
 
 
 def test_a_failing_target_bar_lands_on_its_attempts(demo: Service, browser: WebDriver) -> None:

@@ -3,14 +3,12 @@ configuration and each SLO added, edited or removed, and nothing else."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from metrics.annotations import Annotation, AnnotationStore
 from metrics.exceptions import ExceptionStore
 
 
-def test_starts_mark_what_changed(tmp_path: Path) -> None:
-    ops = ExceptionStore(f"sqlite:///{tmp_path / 'ops.sqlite'}")
+def test_starts_mark_what_changed(ops_url: str) -> None:
+    ops = ExceptionStore(ops_url)  # SQLite and PostgreSQL
     try:
         store = AnnotationStore(ops.engine, lambda: 0)
         first = store.record_start({"port": 1}, {"a": {"o": 0.99}, "b": {"o": 0.9}}, now_ns=10)

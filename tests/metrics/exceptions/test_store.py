@@ -145,6 +145,7 @@ def test_migrations_are_idempotent(ops_url: str) -> None:
         assert store.sync("sequence_gap", [_cand("g", kind="sequence_gap")], now_ns=5).opened
         with store.engine.connect() as conn:
             version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            assert version == "0003"  # 0002 the events outbox, 0003 the audit's by_subject
+            # 0002 the events outbox, 0003 the audit's by_subject, 0004 annotations
+            assert version == "0004"
     finally:
         store.close()
