@@ -126,7 +126,9 @@ def trend_sparkline(
 
 
 def _column(system: str, channel: str) -> str:
-    return channel if not system else f"{system} \u00b7 {channel}"
+    if not system:
+        return channel
+    return system if channel == "all channels" else f"{system} \u00b7 {channel}"
 
 
 def _anchored_scale(budget_pct: float | None, top: float) -> dict[str, Any]:
@@ -148,8 +150,8 @@ def _anchored_scale(budget_pct: float | None, top: float) -> dict[str, Any]:
         "colorbar": {
             "title": {"text": "% mismatched"},
             "ticksuffix": "%",
-            "tickvals": [0, budget_pct, zmax],
-            "ticktext": ["0%", f"objective {budget_pct:.2g}%", f"{zmax:.2g}%"],
+            "tickvals": [budget_pct, zmax],
+            "ticktext": [f"objective {budget_pct:.2g}%", f"{zmax:.2g}%"],
         },
     }
 

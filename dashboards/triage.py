@@ -73,7 +73,8 @@ def slo_history(
         return {
             "points": points,
             "intervals": firing_intervals(points),
-            "since_ns": firing_since(points),
+            # a PART_SLIS SLI measures now only: since when it fires is unknown
+            "since_ns": None if parts else firing_since(points),
         }
 
     found: dict[str, Any] = q.cache.get(

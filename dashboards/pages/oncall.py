@@ -96,8 +96,10 @@ def firing_strip(firing: list[dict[str, Any]], window: str) -> Any:
     items = []
     for f in firing:
         since = (
-            f"for over {WINDOWS.get(window, window)}"
-            if f["since_start"] or f["since_ns"] is None
+            "since: unknown (measured now, no history)"
+            if f["since_ns"] is None
+            else f"for over {WINDOWS.get(window, window)}"
+            if f["since_start"]
             else f"since {to_time(int(f['since_ns'])).strftime('%H:%M UTC')}"
         )
         burn = "no data" if f["burn_rate"] is None else f"{f['burn_rate']:.1f}\u00d7"

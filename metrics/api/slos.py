@@ -209,7 +209,8 @@ async def get_slo_history(
         )
 
     points = await anyio.to_thread.run_sync(run)
-    since = firing_since(points)
+    # a PART_SLIS SLI measures now only: since when it fires is unknown
+    since = None if chosen.sli in PART_SLIS else firing_since(points)
     return {
         "name": name,
         "window": window,

@@ -49,12 +49,16 @@ def history(
 
     ``windows`` (default: all the SLO's) limits what is computed: with one
     alert's long and short window only, ``firing`` says when that alert fired
-    (and the budget, without the SLO window, is None)."""
+    (and the budget, without the SLO window, is None).  An SLO of a
+    :data:`PART_SLIS` SLI is measured at the last instant only (its SLI is
+    a measurement of now): the earlier points are no data."""
     judged = tuple(slo.all_windows if windows is None else windows)
-    table = slis_at([(w, t) for t in at for w in judged])
+    # the reconciliation and exception SLIs measure the present: no past
+    measured = at[-1:] if slo.sli in PART_SLIS else at
+    table = slis_at([(w, t) for t in measured for w in judged])
     points = []
     for t in at:
-        state = evaluate(slo, {w: table[(w, t)] for w in judged})
+        state = evaluate(slo, {w: table[(w, t)] for w in judged if (w, t) in table})
         points.append(
             {
                 "at_ns": t,

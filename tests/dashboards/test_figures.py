@@ -430,3 +430,22 @@ def test_failing_targets_split_by_failure_class() -> None:
     assert any("3 of 10 calls failed" in a.text for a in fig.layout.annotations)
     plain = figures.failing_targets(targets)
     assert [bar.name for bar in plain.data] == ["failed"]
+
+
+def test_mismatch_heatmap_has_a_system_axis_and_a_scale_anchored_to_the_objective() -> None:
+    df = frames.mismatch_frame(
+        [
+            ("wms", "DC-EAST", "", "match", 996),
+            ("wms", "DC-EAST", "", "mismatch", 4),  # 0.4%: within a 99.5% objective
+            ("commerce", "DC-EAST", "web", "match", 98),
+            ("commerce", "DC-EAST", "web", "mismatch", 2),  # 2%: breaks it
+        ]
+    )
+    heat = figures.mismatch_heatmap(df, objective=0.995).data[0]
+    assert list(heat.x) == ["commerce \u00b7 web", "wms"]
+    assert heat.z[0] == pytest.approx([2.0, 0.4])
+    # green up to the error budget (0.5%), red above: 0.4% is no longer solid red
+    assert heat.zmin == 0 and heat.zmax == pytest.approx(2.0)
+    turn = [stop for stop, _ in heat.colorscale]
+    assert any(stop == pytest.approx(0.5 / 2.0) for stop in turn)
+    assert "objective 0.5%" in heat.colorbar.ticktext

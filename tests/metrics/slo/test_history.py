@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from metrics.slo.causes import CauseMap
-from metrics.slo.history import firing_intervals, firing_since, instants
+from metrics.slo.history import firing_intervals, firing_since, history, instants
+from metrics.slo.spec import load_slos
 
 
 def _points(*firing: str | None) -> list[dict[str, Any]]:
@@ -38,3 +39,18 @@ def test_causes_follow_the_mapping() -> None:
     assert causes.of_failure("commerce", "validation") == "architectural"
     assert causes.of_kind("mismatch") == "architectural"
     assert causes.of_kind("undelivered") == "operational"
+
+
+def test_an_sli_of_now_has_no_past() -> None:
+    mismatch = next(s for s in load_slos() if s.sli == "mismatch")
+    asked: list[tuple[str, int]] = []
+
+    def slis_at(wanted: Any) -> dict[tuple[str, int], Any]:
+        pairs = list(wanted)
+        asked.extend(pairs)
+        return {p: {"mismatch": {"mismatched": 50, "compared": 100}} for p in pairs}
+
+    points = history(mismatch, slis_at, [100, 200, 300])
+    assert {t for _, t in asked} == {300}  # the latest reconciliation is no past
+    assert [p["status"] for p in points[:2]] == ["no_data", "no_data"]
+    assert points[-1]["firing"] == "page"
