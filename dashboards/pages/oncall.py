@@ -259,6 +259,40 @@ def register(app: Dash, q: DashboardQueries) -> None:
         path, _, query = link.partition("?")
         return f"?{query}", path
 
+    @callback(
+        app,
+        Need.READ,
+        Output(ids.OC_INGEST, "children"),
+        Output(ids.OC_INGEST_SAMPLE, "data"),
+        Input(ids.REFRESH, "n_intervals"),
+        Input(ids.OC_WINDOW, "value"),
+        State(ids.OC_INGEST_SAMPLE, "data"),
+    )
+    def _ingest(_n: int | None, _w: str, prev: dict[str, Any] | None) -> tuple[Any, ...]:
+        sample = q.ingest()
+        rates = ingest_rates(prev, sample.counts, sample.at_ns)
+        c = sample.counts
+        rejected = c["events_rejected"] + c["spans_rejected"]
+        children = [
+            stat(
+                "events received",
+                f"{c['events']:,.0f}",
+                key="events",
+                unit=f" · {_rate(rates['events'])}",
+            ),
+            stat(
+                "spans received",
+                f"{c['spans']:,.0f}",
+                key="spans",
+                unit=f" · {_rate(rates['spans'])}",
+            ),
+            stat("duplicate events", f"{c['duplicates']:,.0f}", key="duplicates"),
+            stat("rejected (bad data)", f"{rejected:,.0f}", key="rejected"),
+            stat("refused: queue full (429)", f"{c['dropped']:,.0f}", key="dropped"),
+            stat("queue depth", f"{sample.queue_depth:,}", key="queue_depth", unit=" rows"),
+        ]
+        return children, {"at_ns": sample.at_ns, "counts": c}
+
 
 def drill_link(source: Any, click: dict[str, Any] | None, window: str | None) -> str | None:
     """Where a click on an on-call chart leads: a failing-target bar to its
