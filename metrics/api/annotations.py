@@ -76,7 +76,8 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
     "",
     summary="Mark a deploy or a note on the dashboards' time charts",
     response_model=AnnotationView,
-    responses=refusals(403),
+    # a body FastAPI cannot read (not UTF-8) is its 400, before any validation
+    responses=refusals((400, "the body cannot be read as UTF-8 JSON"), 403),
 )
 def post_annotation(body: NewAnnotation, store: StoreDep, who: Operator) -> dict[str, Any]:
     now = store.clock()
