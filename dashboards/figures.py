@@ -316,15 +316,18 @@ def burn_rates(df: pd.DataFrame) -> go.Figure:
                 # firing: red and hatched, and said in words on hover (never colour alone)
                 marker_color=["#e45756" if f else color for f in rows["firing"]],
                 marker_pattern_shape=["x" if f else "" for f in rows["firing"]],
-                customdata=["alert firing" if f else "not firing" for f in rows["firing"]],
+                # in words on hover; and the SLO: a click opens its history
+                customdata=[
+                    ["alert firing" if f else "not firing", n]
+                    for f, n in zip(rows["firing"], rows["name"], strict=True)
+                ],
                 text=["no data" if pd.isna(v) else f"{v:.1f}{TIMES}" for v in rows[col]],
-                customdata=list(rows["name"]),  # the SLO: a click opens its history
                 textposition="outside",
                 cliponaxis=False,
                 hovertemplate=shown[title]
                 + " %{x}: "
                 + name
-                + " burn rate %{text}, %{customdata}<extra></extra>",
+                + " burn rate %{text}, %{customdata[0]}<extra></extra>",
                 row=r,
                 col=c,
             )

@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, dcc, html
 from collector.identity import Need
 from dashboards import ids, triage
 from dashboards.access import callback
-from dashboards.components import attrs, href
+from dashboards.components import attrs, href, named
 from dashboards.pages.oncall import WINDOWS
 from dashboards.queries import DashboardQueries
 from metrics.slis.attempts import AttemptFilter
@@ -29,12 +29,15 @@ def layout(params: dict[str, str]) -> html.Div:
             html.Div(
                 [
                     html.H1("Failed delivery attempts"),
-                    dcc.RadioItems(
-                        id=ids.AT_WINDOW,
-                        options=[{"label": v, "value": k} for k, v in WINDOWS.items()],
-                        value=window if window in WINDOWS else "1h",
-                        inline=True,
-                        className="window-picker",
+                    named(
+                        "attempts window",
+                        dcc.RadioItems(
+                            id=ids.AT_WINDOW,
+                            options=[{"label": v, "value": k} for k, v in WINDOWS.items()],
+                            value=window if window in WINDOWS else "1h",
+                            inline=True,
+                            className="window-picker",
+                        ),
                     ),
                 ],
                 className="page-head",

@@ -302,8 +302,9 @@ def drill_link(source: Any, click: dict[str, Any] | None, window: str | None) ->
     if not point:
         return None
     data = point.get("customdata")
-    if source == ids.OC_BURN:
-        return href("slo", name=data, window=window) if isinstance(data, str) else None
+    if source == ids.OC_BURN:  # [firing in words, the SLO's name]
+        name = data[1] if isinstance(data, list) and len(data) > 1 else None
+        return href("slo", name=name, window=window) if isinstance(name, str) else None
     if source == ids.OC_UNDELIVERED:
         kind = data if data in ("undelivered", "dead_lettered") else None
         return href("exceptions", kind=kind, target=point.get("x"), status="unresolved")

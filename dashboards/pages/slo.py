@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, State, dcc, html
 from collector.identity import Need
 from dashboards import ids, triage, triage_figures
 from dashboards.access import callback
-from dashboards.components import attrs, graph, href, pct, section
+from dashboards.components import attrs, graph, href, named, pct, section
 from dashboards.frames import to_time
 from dashboards.pages.oncall import WINDOWS
 from dashboards.queries import DashboardQueries
@@ -28,12 +28,15 @@ def layout(params: dict[str, str]) -> html.Div:
             html.Div(
                 [
                     html.H1("SLO history"),
-                    dcc.RadioItems(
-                        id=ids.SL_WINDOW,
-                        options=[{"label": v, "value": k} for k, v in WINDOWS.items()],
-                        value=window if window in WINDOWS else "6h",
-                        inline=True,
-                        className="window-picker",
+                    named(
+                        "history window",
+                        dcc.RadioItems(
+                            id=ids.SL_WINDOW,
+                            options=[{"label": v, "value": k} for k, v in WINDOWS.items()],
+                            value=window if window in WINDOWS else "6h",
+                            inline=True,
+                            className="window-picker",
+                        ),
                     ),
                 ],
                 className="page-head",

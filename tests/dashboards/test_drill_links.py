@@ -24,9 +24,9 @@ def test_a_failing_target_bar_opens_its_failed_attempts_of_its_class() -> None:
 
 
 def test_a_burn_bar_opens_its_slo_and_an_undelivered_bar_its_exceptions() -> None:
-    assert drill_link(ids.OC_BURN, _click(x="1h / 5m (page)", customdata="first-pass"), "1h") == (
-        "/dashboards/slo?name=first-pass&window=1h"
-    )
+    assert drill_link(
+        ids.OC_BURN, _click(x="1h / 5m (page)", customdata=["alert firing", "first-pass"]), "1h"
+    ) == ("/dashboards/slo?name=first-pass&window=1h")
     assert drill_link(ids.OC_BURN, _click(x="1h / 5m (page)"), "1h") is None  # a threshold
     assert drill_link(ids.OC_UNDELIVERED, _click(x="erp", customdata="dead_lettered"), "1h") == (
         "/dashboards/exceptions?kind=dead_lettered&target=erp&status=unresolved"
