@@ -185,7 +185,7 @@ def _compute(
     params = {"from": now_ns - span, "to": now_ns, "now": now_ns, "excluding": excluding}
     overall_pairs = _rows(cur, "slis_pairs", {**params, "by": None})
     with locations.registered(cur):
-        overall_attempts = _rows(cur, "slis_attempts", {**params, "by": None})
+        overall_attempts = _rows(cur, _attempts_sql(None, excluding), {**params, "by": None})
     dup_text = sql("slis_duplicates")
     dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
     slis: dict[str, Any] = {
@@ -210,7 +210,9 @@ def _compute(
             raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}")
         pairs = {r["grp"]: r for r in _rows(cur, "slis_pairs", {**params, "by": by})}
         attempts_sql = (
-            "slis_attempts" if by in ("target", "warehouse") else "slis_attempts_by_event"
+            _attempts_sql(by, excluding)
+            if by in ("target", "warehouse")
+            else "slis_attempts_by_event"
         )
         with locations.registered(cur):
             attempts = {r["grp"]: r for r in _rows(cur, attempts_sql, {**params, "by": by})}
@@ -225,6 +227,12 @@ def _compute(
             for key in sorted(keys, key=str)
         }
     return result
+
+
+def _attempts_sql(by: Dimension | None, excluding: bool) -> str:
+    """The attempt query: through the location map only where an attempt's
+    warehouse is needed (grouping by it, or maintenance scoped by it)."""
+    return "slis_attempts" if excluding or by == "warehouse" else "slis_attempts_unmapped"
 
 
 def failures_by_target(
