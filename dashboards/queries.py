@@ -38,7 +38,7 @@ from metrics.slis import Dimension, failures_by_target, parse_window
 from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
 from metrics.slo.causes import CauseMap
-from metrics.slo.maintenance import Maintenance
+from metrics.slo.maintenance import DEADLINE_HORIZON_NS, Exclusion, Maintenance, exclusions
 from metrics.slo.status import sli_counts
 
 __all__ = ["WINDOWS", "DashboardQueries", "IngestSample", "SloView"]
@@ -108,18 +108,31 @@ class DashboardQueries:
     # -- SLIs and SLOs ------------------------------------------------------------
 
     def _compute(
-        self, window: str, now_ns: int, by: Dimension | None, *, parts: bool = True
+        self,
+        window: str,
+        now_ns: int,
+        by: Dimension | None,
+        *,
+        parts: bool = True,
+        excluded: tuple[Exclusion, ...] = (),
     ) -> dict[str, Any]:
-        return self.slis.slis(window, by=by, now_ns=now_ns, parts=parts)
+        return self.slis.slis(window, by=by, now_ns=now_ns, parts=parts, excluded=excluded)
 
-    def _slis(self, window: str, now_ns: int, by: Dimension | None = None) -> dict[str, Any]:
-        """``compute_slis`` over ``window`` ending ``now_ns``, reused while fresh
+    def _slis(
+        self,
+        window: str,
+        now_ns: int,
+        by: Dimension | None = None,
+        excluded: tuple[Exclusion, ...] = (),
+    ) -> dict[str, Any]:
+        """``compute_slis`` over ``window`` ending ``now_ns`` (``excluded``:
+        maintenance left out, as for SLOs), reused while fresh
         (:class:`~dashboards.cache.FreshnessCache`)."""
         result: dict[str, Any] = self.cache.get(
-            ("slis", window, by),
+            ("slis", window, by, excluded),
             span_ns=parse_window(window),
             now_ns=now_ns,
-            compute=lambda: self._compute(window, now_ns, by),
+            compute=lambda: self._compute(window, now_ns, by, excluded=excluded),
         )
         return result
 
@@ -166,7 +179,15 @@ class DashboardQueries:
         now = self.now()
         specs = list(self.slos() or ())
         windows = sorted({w for s in specs for w in s.all_windows} | {window})
-        by_window = {w: self._slis(w, now)["slis"] for w in windows}
+        # maintenance left out, as GET /slos does (docs/slos.md)
+        excluded = tuple(
+            exclusions(
+                list(self.maintenance() or ()),
+                now - max(parse_window(w) for w in windows),
+                now + DEADLINE_HORIZON_NS,
+            )
+        )
+        by_window = {w: self._slis(w, now, excluded=excluded)["slis"] for w in windows}
         evaluated = [evaluate(s, by_window) for s in specs]
         points = self._trend(window, now) if trend and specs else []
         return SloView(
@@ -177,7 +198,7 @@ class DashboardQueries:
             trend=frames.trend_frame(points, evaluated),
             burn=frames.burn_frame(evaluated),
             evaluated=evaluated,
-            slis=by_window[window],
+            slis=self._slis(window, now)["slis"],  # the counts as GET /slis: all of them
         )
 
     def monthly(self) -> tuple[pd.DataFrame, dict[str, float]]:

@@ -19,13 +19,10 @@ from metrics.slo import SloSpec
 from metrics.slo.calendar import period_at
 from metrics.slo.groups import dimension, evaluate_slo
 from metrics.slo.history import PART_SLIS, firing_intervals, firing_since, history, instants
-from metrics.slo.maintenance import Maintenance, exclusions
+from metrics.slo.maintenance import DEADLINE_HORIZON_NS, Maintenance, exclusions
 from metrics.slo.period import calendar_state
 
 __all__ = ["MaintenanceDep", "SlosDep", "maintenance_now", "report", "router"]
-
-#: a pair is left out when its delivery period overlaps maintenance: look this far past now
-_DEADLINE_HORIZON_NS = parse_window("7d")
 
 
 def _slos(request: Request) -> list[SloSpec]:
@@ -71,7 +68,7 @@ def report(
         if s.calendar
     }
     oldest = min([oldest, *(p.start_ns for p in periods.values())])
-    excluded = exclusions(maintenance, oldest, now + _DEADLINE_HORIZON_NS)
+    excluded = exclusions(maintenance, oldest, now + DEADLINE_HORIZON_NS)
 
     def slis(window: str, from_ns: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
         by_label: dict[str, Any]
@@ -108,7 +105,7 @@ def maintenance_now(windows: Sequence[Maintenance], now_ns: int) -> list[dict[st
     within a week."""
     out = []
     for window in windows:
-        upcoming = next(iter(window.occurrences(now_ns, now_ns + _DEADLINE_HORIZON_NS)), None)
+        upcoming = next(iter(window.occurrences(now_ns, now_ns + DEADLINE_HORIZON_NS)), None)
         out.append(
             {
                 "name": window.name,
@@ -201,7 +198,7 @@ async def get_slo_history(
         parts = chosen.sli in PART_SLIS
         longest = max(parse_window(w) for w in chosen.all_windows)
         # maintenance left out as GET /slos leaves it out (docs/slos.md)
-        excluded = exclusions(maintenance, at[0] - longest, now + _DEADLINE_HORIZON_NS)
+        excluded = exclusions(maintenance, at[0] - longest, now + DEADLINE_HORIZON_NS)
         return history(
             chosen,
             lambda wanted: engine.slis_at(wanted, parts=parts, excluded=excluded),

@@ -39,6 +39,7 @@ from metrics.slo.documents import (
 from metrics.slo.spec import SHIPPED_SLO_DIR, duration_s
 
 __all__ = [
+    "DEADLINE_HORIZON_NS",
     "WEEKDAYS",
     "Exclusion",
     "Maintenance",
@@ -50,6 +51,10 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEK_S = 7 * 86_400
 _AT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+#: a pair is left out when its delivery period overlaps maintenance: the
+#: occurrences to look for run this far past now (a route's deadline is shorter)
+DEADLINE_HORIZON_NS = _WEEK_S * NS_PER_S
 
 #: ``(target or None, warehouse or None, start_ns, end_ns)``: one occurrence of one scope
 Exclusion = tuple[str | None, str | None, int, int]

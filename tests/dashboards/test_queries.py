@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import pytest
 
 from dashboards import trends
 from dashboards.queries import DashboardQueries
+from metrics.slo.maintenance import load_maintenance
 from metrics.slo.spec import COUNTER_SLIS
 from metrics.slo.status import sli_counts
 from simulator.runner import simulate
@@ -135,3 +137,36 @@ def test_month_bounds_are_calendar_months_in_utc() -> None:
         bounds[-2][2] == bounds[-1][1] == int(datetime(2026, 2, 1, tzinfo=UTC).timestamp()) * 10**9
     )
     assert all(a[2] == b[1] for a, b in itertools.pairwise(bounds))
+
+
+def test_slo_tiles_leave_out_maintenance_as_the_api_does(
+    fed: tuple[Service, DashboardQueries], tmp_path: Path
+) -> None:
+    svc, q = fed
+    raw = {s["name"]: s["total"] for s in q.slo_view("28d", trend=False).evaluated}
+    now = q.now()
+    day = 86_400 * 10**9
+    (tmp_path / "maintenance.yaml").write_text(
+        "apiVersion: synclens/v1\nkind: Maintenance\nmetadata: {name: erp-upgrade}\n"
+        f"spec:\n  targets: [erp]\n  start: {_iso(now - 30 * day)}\n  end: {_iso(now + day)}\n"
+    )
+    svc.app.state.maintenance = load_maintenance(tmp_path)
+    q = dataclasses.replace(q, maintenance=lambda: svc.app.state.maintenance)
+
+    api_slos = {s["name"]: s for s in svc.get("/api/v1/slos").json()["slos"]}
+    view = q.slo_view("28d", trend=False)
+    for slo in view.evaluated:
+        want = api_slos[slo["name"]]
+        assert (slo["good"], slo["total"]) == (want["good"], want["total"])
+        assert slo["sli_value"] == pytest.approx(want["sli_value"])
+        assert slo["status"] == want["status"]
+    assert any(raw[s["name"]] != s["total"] for s in view.evaluated)  # erp's pairs left out
+    # the counts stay all of them, as GET /slis
+    assert (
+        view.slis["undelivered"]
+        == svc.get("/api/v1/slis", params={"window": "28d"}).json()["slis"]["undelivered"]
+    )
+
+
+def _iso(ns: int) -> str:
+    return datetime.fromtimestamp(ns // 10**9, UTC).isoformat()
