@@ -248,8 +248,9 @@ def chaos_demo(root: Path) -> Iterator[Service]:
         yield svc
 
 
-def settled(driver: WebDriver, timeout: float = 30.0) -> None:
-    """Wait until Dash has no callback in flight and every graph is drawn."""
+def settled(driver: WebDriver, timeout: float = 30.0, pause: float = 0.3) -> None:
+    """Wait until Dash has no callback in flight and every graph is drawn,
+    then ``pause`` seconds for the browser to paint."""
 
     def done(d: WebDriver) -> bool:
         busy = d.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']")
@@ -260,7 +261,7 @@ def settled(driver: WebDriver, timeout: float = 30.0) -> None:
         return not busy and pending == 0
 
     WebDriverWait(driver, timeout).until(done)
-    time.sleep(0.3)
+    time.sleep(pause)
 
 
 def screenshot(driver: WebDriver, name: str) -> None:

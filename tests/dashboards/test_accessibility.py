@@ -6,7 +6,6 @@ acknowledged with the keyboard alone (Tab, Enter, Space)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,6 +25,7 @@ from tests.dashboards.browser import (
     axe_violations,
     chromium,
     row_checkbox,
+    settled,
     severe_logs,
     wait_for,
     wait_text,
@@ -55,19 +55,6 @@ def browser() -> Iterator[WebDriver]:
         yield driver
 
 
-def _settled(driver: WebDriver, timeout: float = 30.0) -> None:
-    def done(d: WebDriver) -> bool:
-        busy = d.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']")
-        pending = d.execute_script(
-            "return Array.from(document.querySelectorAll('.dash-graph'))"
-            ".filter(g => !g.querySelector('.main-svg')).length"
-        )
-        return not busy and pending == 0
-
-    WebDriverWait(driver, timeout).until(done)
-    time.sleep(0.5)
-
-
 def _sku(svc: Service) -> str:
     for exc in svc.get("/api/v1/exceptions", params={"limit": 50}).json()["exceptions"]:
         if exc["sku"]:
@@ -93,7 +80,7 @@ def test_no_serious_violations_on_any_page(demo: Service, browser: WebDriver) ->
     for path, ready in _pages(demo).items():
         browser.get(f"{demo.url}/dashboards/{path}")
         wait_for(browser, ready)
-        _settled(browser)
+        settled(browser, pause=0.5)
         found[path or "overview"] = axe_violations(browser)
         _charts_are_named_and_tabled(browser)
     assert found == {p: [] for p in found}, "\n".join(
@@ -138,7 +125,7 @@ def test_acknowledge_with_the_keyboard_alone(demo: Service, browser: WebDriver) 
     Tab to Acknowledge, Enter: no mouse, no arrow keys."""
     browser.get(f"{demo.url}/dashboards/exceptions")
     wait_for(browser, f"#{ids.EX_TABLE} .ag-row[row-index='0']")
-    _settled(browser)
+    settled(browser, pause=0.5)
     newest = demo.get("/api/v1/exceptions", params={"status": "unresolved", "limit": 1}).json()
     wanted = newest["exceptions"][0]["id"]
 
@@ -170,7 +157,7 @@ def test_bulk_resolve(demo: Service, browser: WebDriver) -> None:
     audited on its own; one that cannot move (already resolved) is named."""
     browser.get(f"{demo.url}/dashboards/exceptions?status=open")
     wait_for(browser, f"#{ids.EX_TABLE} .ag-row[row-index='2']")
-    _settled(browser)
+    settled(browser, pause=0.5)
     shown = browser.find_elements(
         By.CSS_SELECTOR, f"#{ids.EX_TABLE} .ag-center-cols-container .ag-row"
     )
@@ -218,7 +205,7 @@ def test_no_serious_violations_with_nothing_to_show(make_service: Any, browser: 
         for path, ready in pages.items():
             browser.get(f"{svc.url}/dashboards/{path}")
             wait_for(browser, ready)
-            _settled(browser)
+            settled(browser, pause=0.5)
             found[path or "overview"] = axe_violations(browser)
         assert found == {p: [] for p in found}, "\n".join(
             f"{p}: {line}" for p, lines in found.items() for line in lines

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from tests.dashboards.browser import (
     figure_annotations,
     figure_data,
     row_checkbox,
+    settled,
     severe_logs,
     wait_for,
     wait_text,
@@ -68,25 +68,10 @@ def browser() -> Iterator[WebDriver]:
         yield driver
 
 
-def _settled(driver: WebDriver, timeout: float = 20.0) -> None:
-    """Wait until Dash has no callback in flight and every graph is drawn."""
-
-    def done(d: WebDriver) -> bool:
-        busy = d.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']")
-        pending = d.execute_script(
-            "return Array.from(document.querySelectorAll('.dash-graph'))"
-            ".filter(g => !g.querySelector('.main-svg')).length"
-        )
-        return not busy and pending == 0
-
-    WebDriverWait(driver, timeout).until(done)
-    time.sleep(0.3)
-
-
 def _open(driver: WebDriver, svc: Service, path: str, ready_css: str) -> None:
     driver.get(f"{svc.url}/dashboards/{path}")
     wait_for(driver, ready_css, timeout=20)
-    _settled(driver)
+    settled(driver)
 
 
 def _shot(driver: WebDriver, name: str) -> None:
@@ -144,7 +129,7 @@ def test_overview_matches_the_api(demo: Service, browser: WebDriver) -> None:
     # the screenshot: the last hour, where the run's trend shows in 5-minute steps
     browser.find_element(By.CSS_SELECTOR, f"#{ids.OV_WINDOW} input[value='1h']").click()
     wait_text(browser, f"#{ids.OV_TILES} .tile-detail", lambda t: "last hour" in t)
-    _settled(browser)
+    settled(browser)
     _no_console_errors(browser)
     _shot(browser, "overview")
     # a heat map cell is one click away from its mismatch exceptions
@@ -256,7 +241,7 @@ def test_lineage_deep_link_and_trace(demo: Service, browser: WebDriver) -> None:
     assert trace_id in traces[index]["customdata"][0][0] or any(
         trace_id == c[0] for c in traces[index]["customdata"]
     )
-    _settled(browser)
+    settled(browser)
     spans = demo.get(f"/api/v1/traces/{trace_id}").json()["spans"]
     assert re.match(rf"trace {trace_id}: {spans} spans?\b", title.text)
     assert len(figure_data(browser, ids.LN_TRACE)[0]["y"]) >= spans
@@ -285,7 +270,7 @@ def test_acknowledge_in_the_ui_lands_in_the_audit_log(demo: Service, browser: We
         "looking into the ERP timeouts",
     )
     wait_text(browser, f"#{ids.EX_AUDIT}", lambda t: "by anonymous" in t)
-    _settled(browser)
+    settled(browser)
     _no_console_errors(browser)
     _shot(browser, "exceptions")
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,20 @@ import pytest
 from pypdf import PdfReader
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards import ids
 from metrics.report import period_at
 from simulator.runner import simulate
 from synclens.settings import IngestSettings, load_settings
 from tests.conftest import LiveServer, Service
-from tests.dashboards.browser import BROWSER_TEST, chromium, figure_data, severe_logs, wait_for
+from tests.dashboards.browser import (
+    BROWSER_TEST,
+    chromium,
+    figure_data,
+    settled,
+    severe_logs,
+    wait_for,
+)
 from tests.dashboards.test_browser import SHOTS
 
 pytestmark = BROWSER_TEST
@@ -55,19 +60,6 @@ def _label(svc: Service, kind: Any = "month") -> str:
     return period_at(kind, svc.app.state.slis.clock()).label
 
 
-def _settled(driver: WebDriver, timeout: float = 60.0) -> None:
-    def done(d: WebDriver) -> bool:
-        busy = d.find_elements(By.CSS_SELECTOR, "[data-dash-is-loading='true']")
-        pending = d.execute_script(
-            "return Array.from(document.querySelectorAll('.dash-graph'))"
-            ".filter(g => !g.querySelector('.main-svg')).length"
-        )
-        return not busy and pending == 0
-
-    WebDriverWait(driver, timeout).until(done)
-    time.sleep(0.3)
-
-
 def _pct(value: float | None, digits: int) -> str:
     return "no data" if value is None else f"{value * 100:.{digits}f}%"
 
@@ -81,7 +73,7 @@ def test_report_page_matches_the_api(fed: Service, browser: WebDriver, kind: str
     label = _label(fed, kind)
     browser.get(f"{fed.url}/dashboards/report?period={label}")
     wait_for(browser, f"[data-report='{label}']", timeout=90)
-    _settled(browser)
+    settled(browser, timeout=60.0)
     api = fed.get("/api/v1/report", params={"period": label}).json()
     assert api["period"]["label"] == label
     for slo in api["slos"]:
