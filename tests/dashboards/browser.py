@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -100,8 +101,13 @@ def chromium(*extra_args: str) -> Iterator[WebDriver]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+# Dash replaces elements when a callback re-renders them: an element found a
+# moment ago may be gone when its text is read. The wait then looks again.
+_RERENDERED = (StaleElementReferenceException,)
+
+
 def wait_for(driver: WebDriver, css: str, timeout: float = 30.0) -> WebElement:
-    el: WebElement = WebDriverWait(driver, timeout).until(
+    el: WebElement = WebDriverWait(driver, timeout, ignored_exceptions=_RERENDERED).until(
         lambda d: d.find_element(By.CSS_SELECTOR, css)
     )
     return el
@@ -119,7 +125,7 @@ def wait_text(
                 return text
         return False
 
-    found: str = WebDriverWait(driver, timeout).until(check)
+    found: str = WebDriverWait(driver, timeout, ignored_exceptions=_RERENDERED).until(check)
     return found
 
 
