@@ -133,6 +133,11 @@ def test_overview_matches_the_api(demo: Service, browser: WebDriver) -> None:
     _no_console_errors(browser)
     _shot(browser, "overview")
     # a heat map cell is one click away from its mismatch exceptions
+    # live refresh paused first, as a user reading the page would: a refresh
+    # between the pointer's move and its click may move the page under it
+    browser.find_element(By.ID, ids.PAUSE).click()
+    wait_text(browser, f"#{ids.REFRESH_STATE}", lambda t: t == "paused")
+    settled(browser)
     # click the middle of the first cell, not of the plot: the plot's middle
     # falls in the gap between cells when their number is even
     grid = figure_data(browser, ids.OV_MISMATCH)[0]
