@@ -5,8 +5,8 @@ pyiceberg's ``Table.append`` filters the whole chunk once per partition and
 writes every column with the same Parquet options.  Here the chunk (in the
 table's sort order, ``tables.SORTED_BY``) is ordered by partition with one
 stable sort, so each partition is a zero-copy slice still in sort order;
-integer columns (nanosecond times, sequence numbers: mostly increasing
-within a SKU) are written ``DELTA_BINARY_PACKED`` and the columns whose
+integer and timestamp columns (times, sequence numbers: increasing within
+a SKU) are written ``DELTA_BINARY_PACKED`` and the columns whose
 values rarely repeat (:data:`PLAIN`) without a dictionary; the other
 strings keep Parquet's dictionary.  Files are written in parallel on
 pyiceberg's executor, described with the same statistics pyiceberg
@@ -74,7 +74,7 @@ def _partitions(table: Table, rows: pa.Table) -> Iterator[tuple[PartitionKey, pa
 def _writer_options(table: Table, name: str, arrow: pa.Schema) -> dict[str, Any]:
     kwargs = _get_parquet_writer_kwargs(table.properties)
     plain = PLAIN.get(name, frozenset())
-    delta = [f.name for f in arrow if pa.types.is_integer(f.type)]
+    delta = [f.name for f in arrow if pa.types.is_integer(f.type) or pa.types.is_timestamp(f.type)]
     dictionary = [
         f.name
         for f in arrow
