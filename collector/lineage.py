@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from collector.locations import LocationMap
-from collector.queries import dict_rows, sql
+from collector.queries import Reader, dict_rows, sql
 from collector.routing import RouteTable
 from collector.timefmt import NS_PER_S, iso
 
@@ -89,10 +89,14 @@ def _attempts(
 
 
 def _known_events(
-    cur: duckdb.DuckDBPyConnection, keys: Iterable[tuple[str, str]], skus: Iterable[str]
+    cur: duckdb.DuckDBPyConnection,
+    keys: Iterable[tuple[str, str]],
+    skus: Iterable[str],
+    everywhere: Reader | None,
 ) -> set[tuple[str, str]]:
     """Which of ``keys`` are stored events: first among the events of
-    ``skus`` (a row group or two per block), then, for any left, everywhere."""
+    ``skus`` (a row group or two per block), then, for any left, everywhere
+    (on a reader of its own when ``cur`` sees only some SKUs' rows)."""
     left = set(keys)
     known: set[tuple[str, str]] = set()
     for sku in sorted(set(skus)):
@@ -103,7 +107,10 @@ def _known_events(
         found = {(r[0], r[1]) for r in rows} & left
         known |= found
         left -= found
-    if left:
+    if left and everywhere is not None:
+        with everywhere() as wide, _wanted(wide, left):
+            known |= {(r[0], r[1]) for r in wide.execute(sql("events_known")).fetchall()}
+    elif left:
         with _wanted(cur, left):
             known |= {(r[0], r[1]) for r in cur.execute(sql("events_known")).fetchall()}
     return known
@@ -128,6 +135,7 @@ def _lineage(
     locations: LocationMap,
     now_ns: int,
     extras: Sequence[LineageExtra],
+    everywhere: Reader | None = None,
 ) -> dict[str, Any]:
     events, nearby = _page(cur, kind, params)
     listed = {(e["source"], e["id"]) for e in events}
@@ -143,7 +151,7 @@ def _lineage(
     # orphans are kept when they started inside the window
     skus = [params["sku"]] if kind == "sku" else [e["sku"] for e in events]
     unlisted = {_event_key(a) for a in attempts} - listed
-    elsewhere = (unlisted & nearby) | _known_events(cur, unlisted - nearby, skus)
+    elsewhere = (unlisted & nearby) | _known_events(cur, unlisted - nearby, skus, everywhere)
     until = params["until"]
     attempts = [
         a
@@ -222,11 +230,14 @@ def sku_lineage(
     locations: LocationMap,
     now_ns: int,
     extras: Sequence[LineageExtra] = (),
+    everywhere: Reader | None = None,
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /lineage``: one SKU's history, newest ``limit`` events,
-    with what the systems' snapshots said and the exceptions (``extras``)."""
+    with what the systems' snapshots said and the exceptions (``extras``).
+    ``cur`` may see only the SKU's rows (``TwoTier.for_sku``): ``everywhere``
+    then reads the rest (which attempts' events exist elsewhere)."""
     params = {**query.params(), "sku": sku, "location": location}
-    result = _lineage(cur, "sku", params, routes, locations, now_ns, extras)
+    result = _lineage(cur, "sku", params, routes, locations, now_ns, extras, everywhere)
     if location is not None:
         result["orphan_attempts"] = [
             o for o in result["orphan_attempts"] if o["location"] in (None, location)

@@ -153,6 +153,7 @@ def create_app(
             labels=labels,
             lineage_extras=(lineage_exceptions(exceptions, facts.derivation.locations),),
             history=engine.read if lake is not None else None,
+            sku_history=lake.tiers.for_sku if lake is not None else None,
         )
         app.state.dash = create_dash(
             DashboardQueries(

@@ -190,9 +190,7 @@ def sli_engine(
     )
     if lake is None:
         return SliEngine(store, facts, clock, parts)
-    from collector.lake.tiers import TwoTier  # pyiceberg: only when the lake is on
-
-    return SliEngine(store, facts, clock, parts, history=TwoTier(lake).reader)
+    return SliEngine(store, facts, clock, parts, history=lake.tiers.reader)
 
 
 def lake_service(settings: Settings, store: Store) -> LakeService:

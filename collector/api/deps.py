@@ -3,6 +3,7 @@ app factory and handed to routes as ``Annotated`` dependencies."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -37,10 +38,17 @@ class CollectorState:
     labels: LabelBounds = field(default_factory=lambda: LabelBounds({}))
     lineage_extras: tuple[LineageExtra, ...] = ()
     history: Reader | None = None  # both tiers with a lake (collector/lake/tiers.py)
+    #: both tiers, the lake's side narrowed to one SKU's rows (``TwoTier.for_sku``)
+    sku_history: Callable[[str], Reader] | None = None
 
     def read(self) -> Reader:
         """The reader of lineage and traces: both tiers, or the hot store."""
         return self.history or self.store.reader
+
+    def read_sku(self, sku: str) -> Reader:
+        """The reader of one SKU's lineage: both tiers (the lake's files of
+        that SKU only), or the hot store."""
+        return self.sku_history(sku) if self.sku_history else self.read()
 
 
 def _collector(request: Request) -> CollectorState:

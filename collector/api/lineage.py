@@ -48,7 +48,7 @@ def get_sku_lineage(
     until: Until = None,
     limit: Limit = 200,
 ) -> dict[str, Any]:
-    with state.read()() as cur:
+    with state.read_sku(sku)() as cur:
         return sku_lineage(
             cur,
             sku,
@@ -58,6 +58,7 @@ def get_sku_lineage(
             locations=state.locations,
             now_ns=state.clock(),
             extras=state.lineage_extras,
+            everywhere=state.history,
         )
 
 

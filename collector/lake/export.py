@@ -4,7 +4,8 @@ Each lake table is fed from the hot store by a monotonic key: the group
 commit ``seq`` (spans, events), the snapshot id (snapshots and their rows),
 the reconciliation run id, or for pair facts the event time once it is
 ``settle_ns`` behind now (late attempts no longer change them).  Rows with a
-key in ``(lo, hi]`` are appended in one Iceberg commit whose snapshot summary
+key in ``(lo, hi]`` are appended in one Iceberg commit (``writer.py``: one
+Parquet file per partition, in the table's sort order) whose snapshot summary
 carries ``synclens.watermark = hi``; the next export starts from the
 watermark of the table's current snapshot.  The Iceberg commit is atomic (one
 row in the catalog), so a crash before it leaves the watermark and the table
@@ -25,6 +26,7 @@ import pyarrow as pa
 from collector.lake.marks import RESTATED, WATERMARK, Exported, carried, conform, watermark
 from collector.lake.restate import export_pair_facts
 from collector.lake.tables import TABLES, LakeTables
+from collector.lake.writer import append_rows
 from collector.queries import Reader, named
 
 __all__ = [
@@ -122,9 +124,8 @@ def export_feed(
             break
         hi, more, found = chunk
         if found.num_rows:
-            table.append(
-                conform(found, _SPECS[feed.table]), snapshot_properties={WATERMARK: str(hi)}
-            )
+            rows_in = conform(found, _SPECS[feed.table])
+            append_rows(table, feed.table, rows_in, {WATERMARK: str(hi)})
             rows += found.num_rows
             commits += 1
             lo = hi

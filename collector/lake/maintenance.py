@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pyiceberg.table import Table
 
 from collector.lake.marks import carried
-from collector.lake.tables import LakeTables
+from collector.lake.tables import SORTED_BY, LakeTables
 
 __all__ = ["Maintained", "compact_table", "maintain"]
 
@@ -66,7 +66,8 @@ def compact_table(
                 rows.num_rows,
             )
             continue
-        rows = rows.sort_by("sku") if "sku" in rows.column_names else rows
+        if "sku" in rows.column_names:  # the sort order (tables.SORTED_BY)
+            rows = rows.sort_by([(column, "ascending") for column in SORTED_BY])
         table.overwrite(rows, overwrite_filter=within, snapshot_properties=carried(table))
         done += 1
     return done

@@ -23,7 +23,7 @@ import pyarrow as pa
 from pyiceberg.expressions import And, BooleanExpression, In, LessThanOrEqual
 
 from collector.lake.marks import RESTATED, WATERMARK, Exported, conform, watermark
-from collector.lake.tables import TABLES, LakeTables
+from collector.lake.tables import SORTED_BY, TABLES, LakeTables
 from collector.queries import Reader, named
 
 __all__ = ["export_pair_facts"]
@@ -71,6 +71,7 @@ def export_pair_facts(reader: Reader, lake: LakeTables, *, now_ns: int, settle_n
         again = con.sql(sql("restate_keep")).to_arrow_table()
         con.close()
         rows = pa.concat_tables([rows, conform(changed, _SPEC), conform(again, _SPEC)])
+        rows = rows.sort_by([(column, "ascending") for column in SORTED_BY])
         with table.transaction() as tx:
             tx.delete(where, snapshot_properties=marks)
             tx.append(rows, snapshot_properties=marks)

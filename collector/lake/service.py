@@ -11,6 +11,7 @@ from collector.lake.catalog import LakeConfig, open_catalog
 from collector.lake.export import Exported, export_all, watermark
 from collector.lake.maintenance import Maintained, maintain
 from collector.lake.tables import LakeTables, ensure_tables
+from collector.lake.tiers import TwoTier
 from collector.retention import HotHorizon
 from collector.store import Store
 
@@ -45,6 +46,7 @@ class LakeService:
         self.hot_days = hot_days
         self._lock = threading.Lock()  # export and upkeep never commit at once
         self._tables: LakeTables | None = None
+        self._tiers: TwoTier | None = None
 
     @property
     def tables(self) -> LakeTables:
@@ -54,6 +56,13 @@ class LakeService:
                 catalog, self.config.namespace, sku_buckets=self.config.sku_buckets
             )
         return self._tables
+
+    @property
+    def tiers(self) -> TwoTier:
+        """The readers of both tiers (one per service: it caches the lake's plans)."""
+        if self._tiers is None:
+            self._tiers = TwoTier(self)
+        return self._tiers
 
     def export(self, *, now_ns: int) -> list[Exported]:
         """Move every settled row not yet in the lake there."""

@@ -1,6 +1,15 @@
 """The lake's tables: Arrow schemas, partitioning by day and SKU bucket,
-creation and schema evolution (new columns are added through Iceberg,
-never by rewriting data)."""
+sort order, creation and schema evolution (new columns are added through
+Iceberg, never by rewriting data).
+
+Tables bucketed by SKU are sorted by ``(sku, ts)`` (the Iceberg sort order,
+and the order export and compaction write in), so that a SKU's rows are a
+few Parquet row groups whose statistics let a reader skip the others.  A
+lake made before the sort order gains it on open: files written from then
+on are sorted; older files stay as they are (still read, only without the
+row-group pruning) until compaction rewrites their day.  The Parquet
+properties synclens manages (:data:`PROPERTIES`) are set on open too, and
+likewise apply to files written from then on."""
 
 from __future__ import annotations
 
@@ -12,9 +21,9 @@ import pyarrow as pa
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NamespaceAlreadyExistsError, NoSuchTableError
 from pyiceberg.table import Table
-from pyiceberg.transforms import BucketTransform, DayTransform
+from pyiceberg.transforms import BucketTransform, DayTransform, IdentityTransform
 
-__all__ = ["TABLES", "TS", "LakeTable", "LakeTables", "ensure_tables"]
+__all__ = ["PROPERTIES", "SORTED_BY", "TABLES", "TS", "LakeTable", "LakeTables", "ensure_tables"]
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +117,15 @@ TABLES: tuple[LakeTable, ...] = (
     ),
 )
 
-_PROPERTIES = {
-    "format-version": "2",
+#: the table properties synclens sets (on creation, and on open when they differ)
+PROPERTIES = {
     "write.parquet.compression-codec": "zstd",
     "write.target-file-size-bytes": str(256 * 1024 * 1024),
+    # row groups small enough that a SKU's rows skip most of a day's file
+    "write.parquet.row-group-limit": str(64 * 1024),
 }
+#: the sort order of the tables bucketed by SKU (export and compaction write in it)
+SORTED_BY = ("sku", "ts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,19 +165,38 @@ def ensure_tables(
             with table.update_schema() as update:
                 update.union_by_name(spec.schema)
             log.info("lake: %s gained column(s) %s", identifier, ", ".join(missing))
+        _upgrade(table, spec)
         opened[spec.name] = table
     return LakeTables(catalog, namespace, opened)
 
 
+def _upgrade(table: Table, spec: LakeTable) -> None:
+    """Bring a table made by an older synclens to today's properties and
+    sort order (both apply to the files written from now on)."""
+    changed = {k: v for k, v in PROPERTIES.items() if table.properties.get(k) != v}
+    if changed:
+        with table.transaction() as txn:
+            txn.set_properties(changed)
+        log.info("lake: %s properties set: %s", table.name(), changed)
+    if spec.by_sku and table.sort_order().is_unsorted:
+        with table.update_sort_order() as order:
+            for column in SORTED_BY:
+                order.asc(column, IdentityTransform())
+        log.info("lake: %s sorted by %s from now on", table.name(), ", ".join(SORTED_BY))
+
+
 def _create(catalog: Catalog, identifier: str, spec: LakeTable, sku_buckets: int) -> Table:
-    with (
-        catalog.create_table_transaction(
-            identifier, schema=spec.schema, properties=_PROPERTIES
-        ) as txn,
-        txn.update_spec() as update,
-    ):
-        update.add_field("ts", DayTransform(), "ts_day")
+    properties = {"format-version": "2", **PROPERTIES}
+    with catalog.create_table_transaction(
+        identifier, schema=spec.schema, properties=properties
+    ) as txn:
+        with txn.update_spec() as update:
+            update.add_field("ts", DayTransform(), "ts_day")
+            if spec.by_sku:
+                update.add_field("sku", BucketTransform(sku_buckets), "sku_bucket")
         if spec.by_sku:
-            update.add_field("sku", BucketTransform(sku_buckets), "sku_bucket")
+            with txn.update_sort_order() as order:
+                for column in SORTED_BY:
+                    order.asc(column, IdentityTransform())
     log.info("lake: created %s", identifier)
     return catalog.load_table(identifier)
