@@ -18,7 +18,14 @@ from dashboards.queries import DashboardQueries
 from metrics.slis import parse_window
 from metrics.slis.attempts import AttemptFilter, failed_attempts
 from metrics.slo import SloSpec
-from metrics.slo.history import PART_SLIS, firing_intervals, firing_since, history, instants
+from metrics.slo.history import (
+    PART_SLIS,
+    firing_intervals,
+    firing_since,
+    history,
+    history_exclusions,
+    instants,
+)
 
 __all__ = [
     "ATTEMPT_COLUMNS",
@@ -67,9 +74,17 @@ def slo_history(
     span = parse_window(window)
     parts = slo.sli in PART_SLIS
 
+    at = instants(now, span, steps)
+    # maintenance left out, as GET /slos and GET /slos/{name}/history leave it out
+    excluded = tuple(history_exclusions(slo, list(q.maintenance() or ()), at, now))
+
     def compute() -> dict[str, Any]:
-        at = instants(now, span, steps)
-        points = history(slo, lambda wanted: q.slis.slis_at(wanted, parts=parts), at, windows)
+        points = history(
+            slo,
+            lambda wanted: q.slis.slis_at(wanted, parts=parts, excluded=excluded),
+            at,
+            windows,
+        )
         return {
             "points": points,
             "intervals": firing_intervals(points),
@@ -78,7 +93,7 @@ def slo_history(
         }
 
     found: dict[str, Any] = q.cache.get(
-        ("slo-history", slo.name, window, steps, windows),
+        ("slo-history", slo.name, window, steps, windows, excluded),
         span_ns=int(span // steps / q.cache.fraction),  # fresh for one step
         now_ns=now,
         compute=compute,
