@@ -132,17 +132,21 @@ def firing(
     return sorted(found, key=lambda f: (f["severity"] != "page", f["name"]))
 
 
-def attempts(q: DashboardQueries, wanted: AttemptFilter) -> tuple[int, pd.DataFrame]:
-    """``GET /api/v1/attempts/failed``: how many match, and a page as a frame."""
+def attempts(
+    q: DashboardQueries, wanted: AttemptFilter
+) -> tuple[int, pd.DataFrame, tuple[int, int]]:
+    """``GET /api/v1/attempts/failed``: how many match, a page as a frame, and
+    the time range searched (``[from, to)`` ns)."""
+    now = q.now()
     with q.store.reader() as cur:
-        total, rows = failed_attempts(cur, wanted, now_ns=q.now(), locations=q.locations)
+        total, rows = failed_attempts(cur, wanted, now_ns=now, locations=q.locations)
     frame = pd.DataFrame(rows, columns=[*ATTEMPT_COLUMNS[1:], "end_ns"])
     frame.insert(
         0,
         "time",
         [to_time(int(ns)).strftime("%Y-%m-%d %H:%M:%S UTC") for ns in frame["end_ns"]],
     )
-    return total, frame
+    return total, frame, wanted.span(now)
 
 
 def markers(q: DashboardQueries, window: str) -> pd.DataFrame:
