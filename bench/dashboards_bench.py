@@ -6,10 +6,19 @@ and the shipped SLOs, the pair facts derived once (timed apart), then every
 query a page's callbacks make, through :class:`dashboards.queries.DashboardQueries`
 exactly as the pages call it, ``--runs`` times:
 
-- overview (window 24h and 28d): SLO view with its 12-point trend, backlog,
-  SLIs, mismatch matrix; apart, latency by target (its own callback, which
-  Dash runs alongside);
-- on-call: SLO view (burn rates), SLIs by target, newest exceptions, ingest;
+- overview (window 24h and 28d): SLO view with its 12-point trend, the
+  period before, the change markers on the trends, backlog, SLIs, mismatch
+  matrix and the links under the charts; apart (callbacks of their own,
+  which Dash runs alongside): latency by target, budget by cause with the
+  impacted orders, the last 13 months;
+- on-call: SLO view (burn rates), SLIs by target, failures by class,
+  newest exceptions, ingest, the links under the charts; apart: the firing
+  strip with the change markers, the SLOs over the window;
+- SLO history (the first-pass SLO, 6 h and 24 h): 24 instants, each SLO
+  window's SLIs then, firing intervals, markers;
+- failed attempts: the window's first page (1 h and 24 h), a target's
+  second page;
+- report: the month in progress (``GET /api/v1/report``'s);
 - lineage: one random SKU's history (newest 200 events); apart, the trace
   a click on one of its attempts opens;
 - exceptions: the filtered list, the filter facets, one audit trail.
@@ -36,18 +45,31 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from prometheus_client import CollectorRegistry
 
-from bench.dataset import T_END, build_store
+from bench.dataset import DAY_NS, T_END, build_store
 from bench.report import percentile, write_result
 from collector.locations import LocationMap
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.telemetry import IngestMetrics
 from collector.timefmt import NS_PER_S
-from dashboards import figures, lineage_figures
+from dashboards import (
+    drills,
+    executive,
+    executive_figures,
+    figures,
+    lineage_figures,
+    trends,
+    triage,
+    triage_figures,
+)
+from dashboards.pages import attempts
+from dashboards.pages import report as report_page
 from dashboards.queries import DashboardQueries
 from metrics import STORE_MIGRATIONS
+from metrics.annotations import Annotation, AnnotationStore
 from metrics.exceptions import ExceptionStore
 from metrics.facts import Derivation, Refresher
+from metrics.report import period_at
 from metrics.slis.engine import SliEngine
 from metrics.slo import load_slos
 from synclens.settings import load_settings
@@ -56,28 +78,101 @@ _TARGET_S = 2.0
 
 
 def _pages(q: DashboardQueries, sku: str) -> dict[str, Callable[[], Any]]:
+    slos = list(q.slos() or ())
+
     def overview(window: str) -> Callable[[], Any]:
         def run() -> None:
             view = q.slo_view(window)
-            for name in view.tiles["name"]:
-                figures.trend_sparkline(view.trend, str(name), 0.99)
+            executive.previous_values(q, slos, window)
+            markers = triage.markers(q, window)
+            for name, objective in zip(view.tiles["name"], view.tiles["objective"], strict=True):
+                fig = executive_figures.value_sparkline(
+                    view.trend, str(name), float(objective), none="none"
+                )
+                triage_figures.add_markers(fig, markers, compact=True)
             q.sli_summary(window)
-            figures.mismatch_heatmap(q.mismatch())
-            figures.backlog_bars(q.backlog())
+            mismatch, backlog = q.mismatch(), q.backlog()
+            figures.mismatch_heatmap(mismatch)
+            figures.backlog_bars(backlog)
+            drills.mismatch_drills(mismatch)
+            drills.backlog_drills(backlog)
+            triage_figures.marker_list(markers)
 
         return run
 
     def latency(window: str) -> Callable[[], Any]:
         return lambda: figures.latency_by_target(q.by_target(window))
 
+    def causes(window: str) -> Callable[[], Any]:
+        def run() -> None:
+            frame = executive.budget_by_cause(q, window)
+            executive_figures.budget_by_cause(frame)
+            executive_figures.cause_summary(frame)
+            executive.impacted(q)
+
+        return run
+
+    def months() -> None:
+        frame, objectives = q.monthly()
+        trends.monthly_figure(frame, objectives)
+        triage.markers(q, "400d")
+
     def oncall() -> None:
         view = q.slo_view("1h", trend=False)
         figures.burn_rates(view.burn)
         targets = q.by_target("1h")
-        figures.failing_targets(targets)
+        failures = q.failures("1h")
+        figures.failing_targets(targets, failures)
         figures.undelivered_by_target(targets)
         q.exception_list(status="unresolved", limit=10)
-        q.ingest()
+        drills.burn_drills(view.burn, "1h")
+        drills.failing_drills(targets, failures, "1h")
+        drills.undelivered_drills(targets)
+
+    def firing() -> None:  # the strip at the top, and "What changed"
+        view = q.slo_view("1h", trend=False)
+        triage.firing(q, view.evaluated, "1h")
+        triage_figures.marker_list(triage.markers(q, "1h"))
+
+    def oncall_trend() -> None:
+        view = q.slo_view("1h")
+        titles = dict(zip(view.tiles["name"], view.tiles["title"], strict=True))
+        triage_figures.slo_trend(view.trend, titles, triage.markers(q, "1h"))
+
+    def history(window: str) -> Callable[[], Any]:
+        slo = next(s for s in slos if s.name == "first-pass")
+
+        def run() -> None:
+            past = triage.slo_history(q, slo, window)
+            markers = triage.markers(q, window)
+            alerts = [
+                {"severity": w.severity, "factor": w.factor, "long_window": w.long,
+                 "short_window": w.short}
+                for w in slo.windows
+            ]  # fmt: skip
+            triage_figures.burn_history(past["points"], alerts, past["intervals"], markers)
+            triage_figures.budget_history(past["points"], past["intervals"], markers, slo.window)
+
+        return run
+
+    def failed(window: str, *, target: bool = False) -> Callable[[], Any]:
+        def run() -> None:
+            chosen = None
+            if target:
+                found = q.by_target(window)
+                found = found[found["failed"] > 0]
+                chosen = str(found["target"].iloc[0]) if not found.empty else None
+            page = 2 if target else 1
+            wanted = attempts.wanted({"window": window, "target": chosen}, page)
+            assert not isinstance(wanted, str)
+            _, frame, _ = triage.attempts(q, wanted)
+            attempts.table(frame)
+
+        return run
+
+    def report() -> None:
+        label = period_at("month", q.now()).label
+        report_page.body(q.report(label))
 
     _, first = q.sku_lineage(sku)
     trace_ids = [t for t in first.attempts["trace_id"] if t]
@@ -99,13 +194,35 @@ def _pages(q: DashboardQueries, sku: str) -> dict[str, Callable[[], Any]]:
     return {
         "overview 24h": overview("24h"),
         "  latency 24h": latency("24h"),
+        "  causes+orders 24h": causes("24h"),
+        "  13 months": months,
         "overview 28d": overview("28d"),
         "  latency 28d": latency("28d"),
+        "  causes+orders 28d": causes("28d"),
         "on-call": oncall,
+        "  firing strip": firing,
+        "  SLOs over 1h": oncall_trend,
+        "SLO history 6h": history("6h"),
+        "SLO history 24h": history("24h"),
+        "failed attempts 1h": failed("1h"),
+        "failed att. 24h p2": failed("24h", target=True),
+        "report (month)": report,
         "lineage": lineage,
         "  trace click": trace,
         "exceptions": exceptions,
     }
+
+
+def _annotations(ops: ExceptionStore, now_ns: int) -> AnnotationStore:
+    found = AnnotationStore(ops.engine, lambda: now_ns)
+    found.record_start({"bench": 1}, {s.name: s.name for s in load_slos()}, now_ns=now_ns - DAY_NS)
+    found.add(
+        Annotation("deploy", "wms 4.2.1", now_ns - DAY_NS // 2),
+        by="bench",
+        subject=None,
+        now_ns=now_ns,
+    )
+    return found
 
 
 def main() -> None:
@@ -150,6 +267,8 @@ def main() -> None:
                 exceptions=exceptions,
                 registry=registry,
                 slos=lambda: slos,
+                # synclens's own markers of a start, and a deploy a day before the end
+                annotations=_annotations(exceptions, clock[0]),
             )
             with store.reader() as cur:
                 row = cur.execute("SELECT sku FROM events USING SAMPLE 1 ROWS").fetchone()
@@ -157,7 +276,7 @@ def main() -> None:
             results: dict[str, Any] = {}
             print(f"{events:,} events, {spans:,} spans; pair facts derived in {refresh_s:.1f} s")
             print(
-                f"{'page':<14} {'cold s':>8} {'refresh p50':>12} {'refresh max':>12}  < {_TARGET_S} s"
+                f"{'page':<20} {'cold s':>8} {'refresh p50':>12} {'refresh max':>12}  < {_TARGET_S} s"
             )
             for name, fn in _pages(q, sku).items():
                 q.cache.clear()
@@ -179,7 +298,7 @@ def main() -> None:
                     "met": met,
                 }
                 print(
-                    f"{name:<14} {cold:>8.3f} {p50:>12.3f} {worst:>12.3f}  {'yes' if met else 'NO'}"
+                    f"{name:<20} {cold:>8.3f} {p50:>12.3f} {worst:>12.3f}  {'yes' if met else 'NO'}"
                 )
         finally:
             exceptions.close()

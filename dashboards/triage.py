@@ -18,7 +18,14 @@ from dashboards.queries import DashboardQueries
 from metrics.slis import parse_window
 from metrics.slis.attempts import AttemptFilter, failed_attempts
 from metrics.slo import SloSpec
-from metrics.slo.history import PART_SLIS, firing_intervals, firing_since, history, instants
+from metrics.slo.history import (
+    PART_SLIS,
+    firing_intervals,
+    firing_since,
+    history,
+    history_exclusions,
+    instants,
+)
 
 __all__ = [
     "ATTEMPT_COLUMNS",
@@ -67,9 +74,17 @@ def slo_history(
     span = parse_window(window)
     parts = slo.sli in PART_SLIS
 
+    at = instants(now, span, steps)
+    # maintenance left out, as GET /slos and GET /slos/{name}/history leave it out
+    excluded = tuple(history_exclusions(slo, list(q.maintenance() or ()), at, now))
+
     def compute() -> dict[str, Any]:
-        at = instants(now, span, steps)
-        points = history(slo, lambda wanted: q.slis.slis_at(wanted, parts=parts), at, windows)
+        points = history(
+            slo,
+            lambda wanted: q.slis.slis_at(wanted, parts=parts, excluded=excluded),
+            at,
+            windows,
+        )
         return {
             "points": points,
             "intervals": firing_intervals(points),
@@ -78,7 +93,7 @@ def slo_history(
         }
 
     found: dict[str, Any] = q.cache.get(
-        ("slo-history", slo.name, window, steps, windows),
+        ("slo-history", slo.name, window, steps, windows, excluded),
         span_ns=int(span // steps / q.cache.fraction),  # fresh for one step
         now_ns=now,
         compute=compute,
@@ -117,17 +132,21 @@ def firing(
     return sorted(found, key=lambda f: (f["severity"] != "page", f["name"]))
 
 
-def attempts(q: DashboardQueries, wanted: AttemptFilter) -> tuple[int, pd.DataFrame]:
-    """``GET /api/v1/attempts/failed``: how many match, and a page as a frame."""
+def attempts(
+    q: DashboardQueries, wanted: AttemptFilter
+) -> tuple[int, pd.DataFrame, tuple[int, int]]:
+    """``GET /api/v1/attempts/failed``: how many match, a page as a frame, and
+    the time range searched (``[from, to)`` ns)."""
+    now = q.now()
     with q.store.reader() as cur:
-        total, rows = failed_attempts(cur, wanted, now_ns=q.now(), locations=q.locations)
+        total, rows = failed_attempts(cur, wanted, now_ns=now, locations=q.locations)
     frame = pd.DataFrame(rows, columns=[*ATTEMPT_COLUMNS[1:], "end_ns"])
     frame.insert(
         0,
         "time",
         [to_time(int(ns)).strftime("%Y-%m-%d %H:%M:%S UTC") for ns in frame["end_ns"]],
     )
-    return total, frame
+    return total, frame, wanted.span(now)
 
 
 def markers(q: DashboardQueries, window: str) -> pd.DataFrame:

@@ -24,6 +24,7 @@ __all__ = [
     "budget_history",
     "burn_history",
     "marker_list",
+    "slo_trend",
 ]
 
 _TIME = "%Y-%m-%d %H:%M UTC"
@@ -56,11 +57,13 @@ def _shade(fig: go.Figure, intervals: Sequence[Mapping[str, Any]], step_ns: int)
         )
 
 
-def add_markers(fig: go.Figure, markers: pd.DataFrame) -> go.Figure:
+def add_markers(fig: go.Figure, markers: pd.DataFrame, *, compact: bool = False) -> go.Figure:
     """Each annotation (``dashboards.triage.markers``) as a dotted vertical
     line with its kind and title; those recorded at one instant (synclens's
     own at a start) share one label, and labels step down so that
-    neighbours do not print over each other."""
+    neighbours do not print over each other.  ``compact`` (a sparkline, a
+    month): a small mark at the top of the line instead, the words on hover
+    (``hovertext``), every change of the group listed."""
     if markers.empty:
         return fig
     for i, (when, group) in enumerate(markers.groupby("time", sort=True)):
@@ -68,8 +71,21 @@ def add_markers(fig: go.Figure, markers: pd.DataFrame) -> go.Figure:
             f"{MARKER_LABELS.get(str(m['kind']), str(m['kind']))}: {plain(m['title'])}"
             for _, m in group.iterrows()
         ]
-        text = labels[0] + (f" (+{len(labels) - 1} more)" if len(labels) > 1 else "")
         fig.add_vline(x=when, line={"dash": "dot", "color": "#6b7280", "width": 1})
+        if compact:
+            fig.add_annotation(
+                x=when,
+                y=1,
+                yref="paper",
+                text="\u25bc",
+                hovertext="<br>".join(labels[:12])
+                + (f"<br>(+{len(labels) - 12} more)" if len(labels) > 12 else ""),
+                showarrow=False,
+                yanchor="bottom",
+                font={"size": 8, "color": "#374151"},
+            )
+            continue
+        text = labels[0] + (f" (+{len(labels) - 1} more)" if len(labels) > 1 else "")
         fig.add_annotation(
             x=when,
             y=1 - 0.3 * (i % 3),
@@ -83,6 +99,33 @@ def add_markers(fig: go.Figure, markers: pd.DataFrame) -> go.Figure:
             bgcolor="rgba(255,255,255,0.7)",
         )
     return fig
+
+
+def slo_trend(trend: pd.DataFrame, titles: Mapping[str, str], markers: pd.DataFrame) -> go.Figure:
+    """Each SLO's share of good events in steps across the window (``trend``:
+    :func:`dashboards.frames.trend_frame`), what changed marked on it."""
+    rows = trend.dropna(subset=["value"]) if not trend.empty else trend
+    if rows.empty:
+        return empty("No traffic in this window: no SLO to draw over time.")
+    fig = go.Figure()
+    for i, (name, part) in enumerate(rows.groupby("name", sort=True)):
+        title = plain(titles.get(str(name), str(name)))
+        fig.add_scatter(
+            x=part["time"],
+            y=part["value"] * 100,
+            mode="lines+markers",
+            name=title,
+            line={"color": _LINE_COLORS[i % len(_LINE_COLORS)], "width": 2},
+            marker={"size": 4},
+            hovertemplate=f"%{{x|%H:%M}} UTC: {title} %{{y:.2f}}% good<extra></extra>",
+        )
+    add_markers(fig, markers)
+    return base_layout(
+        fig,
+        height=320,
+        yaxis={"title": {"text": "% good"}, "ticksuffix": "%"},
+        xaxis={"title": {"text": "time (UTC)"}},
+    )
 
 
 def _step(points: Sequence[Mapping[str, Any]]) -> int:

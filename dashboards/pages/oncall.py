@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from collector.identity import Need
 from collector.timefmt import NS_PER_S
-from dashboards import figures, ids, triage, triage_figures
+from dashboards import drills, figures, ids, triage, triage_figures
 from dashboards.access import callback
 from dashboards.components import attrs, graph, href, named, section, stat
 from dashboards.frames import to_time
@@ -48,17 +48,31 @@ def layout(params: dict[str, str]) -> html.Div:
                     section(
                         "Burn rate per SLO and alert window",
                         graph(ids.OC_BURN),
+                        html.Div(id=ids.OC_BURN_LINKS),
                         hint="How fast each SLO spends its error budget (1\u00d7 = exactly on budget). "
-                        "An alert fires when both the long and the short window exceed the threshold.",
+                        "An alert fires when both the long and the short window exceed the threshold. "
+                        "Click a bar (or follow a link below) for the SLO's history.",
+                        wide=True,
+                    ),
+                    section(
+                        "Each SLO over the window",
+                        graph(ids.OC_TREND),
+                        hint="Share of good events per step. Dotted lines: deploys, configuration "
+                        "reloads and SLO edits (listed under \u201cWhat changed\u201d).",
                         wide=True,
                     ),
                     section(
                         "Failing targets",
                         graph(ids.OC_FAILING),
+                        html.Div(id=ids.OC_FAILING_LINKS),
                         hint="Delivery calls that failed (API errors, 429s, timeouts, dead letters). "
-                        "Click a bar for the failed attempts.",
+                        "Click a bar (or follow a link below) for the failed attempts.",
                     ),
-                    section("Undelivered and dead letters by target", graph(ids.OC_UNDELIVERED)),
+                    section(
+                        "Undelivered and dead letters by target",
+                        graph(ids.OC_UNDELIVERED),
+                        html.Div(id=ids.OC_UNDELIVERED_LINKS),
+                    ),
                     section(
                         "Ingest health",
                         html.Div(id=ids.OC_INGEST, className="stats"),
@@ -69,7 +83,7 @@ def layout(params: dict[str, str]) -> html.Div:
                         "What changed",
                         html.Div(id=ids.OC_MARKERS),
                         hint="Deploys and notes posted to /api/v1/annotations, configuration "
-                        "reloads and SLO edits; each is a dotted line on the SLO history charts.",
+                        "reloads and SLO edits; each is a dotted line on the time charts.",
                     ),
                 ],
                 className="grid",
@@ -169,6 +183,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
         Output(ids.OC_UNDELIVERED, "figure"),
         Output(ids.OC_STATUS, "children"),
         Output(ids.OC_NEWEST, "children"),
+        Output(ids.OC_BURN_LINKS, "children"),
+        Output(ids.OC_FAILING_LINKS, "children"),
+        Output(ids.OC_UNDELIVERED_LINKS, "children"),
         Input(ids.OC_WINDOW, "value"),
         Input(ids.REFRESH, "n_intervals"),
     )
@@ -209,13 +226,38 @@ def register(app: Dash, q: DashboardQueries) -> None:
                 link=href("exceptions", status="unresolved"),
             ),
         ]
+        failures = q.failures(window)
         return (
             figures.burn_rates(view.burn),
-            figures.failing_targets(targets, q.failures(window)),
+            figures.failing_targets(targets, failures),
             figures.undelivered_by_target(targets),
             status,
             _newest(cast(list[dict[str, Any]], newest.to_dict("records"))),
+            drills.drill_list(
+                ids.OC_BURN, drills.burn_drills(view.burn, window), what="Burn-rate history of"
+            ),
+            drills.drill_list(
+                ids.OC_FAILING,
+                drills.failing_drills(targets, failures, window),
+                what="Failed attempts of",
+            ),
+            drills.drill_list(ids.OC_UNDELIVERED, drills.undelivered_drills(targets), what="Open"),
         )
+
+    @callback(
+        app,
+        Need.READ,
+        Output(ids.OC_TREND, "figure"),
+        Input(ids.OC_WINDOW, "value"),
+        Input(ids.REFRESH, "n_intervals"),
+    )
+    def _trend(window: str, _n: int | None) -> Any:
+        # its own callback: the steps across the window are computed once
+        # each and reused (q.slo_view), but a first view need not wait for them
+        window = window if window in WINDOWS else "1h"
+        view = q.slo_view(window)
+        titles = dict(zip(view.tiles["name"], view.tiles["title"], strict=True))
+        return triage_figures.slo_trend(view.trend, titles, triage.markers(q, window))
 
     @callback(
         app,

@@ -8,7 +8,17 @@ import pandas as pd
 from dash import Dash, Input, Output, ctx, dcc, html
 
 from collector.identity import Need
-from dashboards import executive, executive_figures, figures, ids, trends
+from collector.timefmt import NS_PER_S
+from dashboards import (
+    drills,
+    executive,
+    executive_figures,
+    figures,
+    ids,
+    trends,
+    triage,
+    triage_figures,
+)
 from dashboards.access import callback
 from dashboards.components import attrs, graph, href, named, pct, section, stat
 from dashboards.markup import unplain
@@ -58,13 +68,16 @@ def layout(params: dict[str, str]) -> html.Div:
                     section(
                         "Where stock records disagree",
                         graph(ids.OV_MISMATCH),
+                        html.Div(id=ids.OV_MISMATCH_LINKS),
                         hint="Share of stock records that differ between a system and the system "
-                        "of record, in the latest comparison. Click a cell for the list.",
+                        "of record, in the latest comparison. Click a cell (or follow a link "
+                        "below the chart) for the list.",
                     ),
                     section(
                         "Open problems, by how long they have been open",
                         graph(ids.OV_BACKLOG),
-                        hint="Click a bar for the list.",
+                        html.Div(id=ids.OV_BACKLOG_LINKS),
+                        hint="Click a bar (or follow a link below the chart) for the list.",
                     ),
                     section(
                         "Whose error budget: partner, architectural or operational",
@@ -93,7 +106,14 @@ def layout(params: dict[str, str]) -> html.Div:
                         graph(ids.OV_MONTHS),
                         hint="Each objective's share of good updates per calendar month (UTC; "
                         "dashed: the target) and the share of compared stock records that "
-                        "differed (bars, right axis).",
+                        "differed (bars, right axis). \u25bc: a month with changes (on hover).",
+                        wide=True,
+                    ),
+                    section(
+                        "What changed in this window",
+                        html.Div(id=ids.OV_CHANGES),
+                        hint="Deploys and notes posted to /api/v1/annotations, configuration "
+                        "reloads and SLO edits: the \u25bc marks on the tiles' trends.",
                         wide=True,
                     ),
                 ],
@@ -103,7 +123,20 @@ def layout(params: dict[str, str]) -> html.Div:
     )
 
 
-def _tile(row: pd.Series, trend: pd.DataFrame, window: str, before: float | None) -> html.Div:
+def _sparkline(row: pd.Series, trend: pd.DataFrame, markers: pd.DataFrame) -> Any:
+    fig = executive_figures.value_sparkline(
+        trend,
+        str(row["name"]),
+        float(row["objective"]),
+        none=_NO_TREND.get(str(row["sli"]), "no traffic in this window"),
+    )
+    # what changed, a small mark each (the words on hover and under "What changed")
+    return triage_figures.add_markers(fig, markers, compact=True) if fig.data else fig
+
+
+def _tile(
+    row: pd.Series, trend: pd.DataFrame, window: str, before: float | None, markers: pd.DataFrame
+) -> html.Div:
     value = None if pd.isna(row["value"]) else float(row["value"])
     words, direction = executive_figures.change(value, before, _PERIOD[window])
     budget = None if pd.isna(row["budget_remaining"]) else float(row["budget_remaining"])
@@ -146,12 +179,7 @@ def _tile(row: pd.Series, trend: pd.DataFrame, window: str, before: float | None
             ),
             graph(
                 f"{ids.OV_TILES}-{row['name']}",
-                executive_figures.value_sparkline(
-                    trend,
-                    str(row["name"]),
-                    float(row["objective"]),
-                    none=_NO_TREND.get(str(row["sli"]), "no traffic in this window"),
-                ),
+                _sparkline(row, trend, markers),
                 className="sparkline",
                 config={"displayModeBar": False, "staticPlot": False},
             ),
@@ -216,6 +244,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
         Output(ids.OV_HEADLINE, "children"),
         Output(ids.OV_MISMATCH, "figure"),
         Output(ids.OV_BACKLOG, "figure"),
+        Output(ids.OV_MISMATCH_LINKS, "children"),
+        Output(ids.OV_BACKLOG_LINKS, "children"),
+        Output(ids.OV_CHANGES, "children"),
         Input(ids.OV_WINDOW, "value"),
         Input(ids.REFRESH, "n_intervals"),
     )
@@ -223,9 +254,10 @@ def register(app: Dash, q: DashboardQueries) -> None:
         window = window if window in WINDOWS else "24h"
         view = q.slo_view(window)
         before = executive.previous_values(q, list(q.slos() or ()), window)
+        markers = triage.markers(q, window)
         tiles: Any = (
             [
-                _tile(row, view.trend, window, before.get(str(row["name"])))
+                _tile(row, view.trend, window, before.get(str(row["name"])), markers)
                 for _, row in view.tiles.iterrows()
             ]
             if not view.tiles.empty
@@ -264,6 +296,11 @@ def register(app: Dash, q: DashboardQueries) -> None:
             headline,
             figures.mismatch_heatmap(mismatch, _objective(view.tiles, "mismatch")),
             figures.backlog_bars(backlog),
+            drills.drill_list(
+                ids.OV_MISMATCH, drills.mismatch_drills(mismatch), what="Mismatches in"
+            ),
+            drills.drill_list(ids.OV_BACKLOG, drills.backlog_drills(backlog), what="Open"),
+            triage_figures.marker_list(markers),
         )
 
     @callback(
@@ -310,7 +347,16 @@ def register(app: Dash, q: DashboardQueries) -> None:
     def _months(_n: int | None) -> Any:
         # its own callback: 13 months of SLIs, reused while fresh (q.monthly)
         frame, objectives = q.monthly()
-        return trends.monthly_figure(frame, objectives)
+        fig = trends.monthly_figure(frame, objectives)
+        if frame.empty:
+            return fig
+        # what changed, by month (a month's mark lists its changes on hover)
+        first = trends.month_bounds(q.now())[0][1]
+        changes = triage.markers(q, f"{(q.now() - first) // NS_PER_S + 1}s")
+        if changes.empty:
+            return fig
+        by_month = changes.assign(time=changes["time"].dt.strftime("%Y-%m"))
+        return triage_figures.add_markers(fig, by_month, compact=True)
 
     @callback(
         app,

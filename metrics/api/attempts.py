@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 
 from collector.api.deps import ReaderAuth
 from collector.api.responses import Model, invalid, refusals
-from collector.timefmt import iso
+from collector.timefmt import iso, parse_rfc3339_ns
 from metrics.api.slis import EngineDep
 from metrics.slis import parse_window
 from metrics.slis.attempts import AttemptFilter, failed_attempts
@@ -48,14 +48,24 @@ class FailedAttempt(Model):
 
 
 class FailedAttempts(Model):
-    """A page of failed attempts, newest first, and how many match."""
+    """A page of failed attempts, newest first, and how many match; ``since``
+    and ``until``: the time range searched."""
 
     window: str
     computed_at: str
+    since: str
+    until: str
     total: int
     limit: int
     offset: int
     attempts: list[FailedAttempt]
+
+
+def _time(name: str, text: str | None) -> int | None:
+    try:
+        return None if text is None else parse_rfc3339_ns(text)
+    except ValueError as exc:
+        raise invalid(("query", name), str(exc)) from exc
 
 
 @router.get(
@@ -72,6 +82,16 @@ async def get_failed(
         Query(pattern=_NAME, description="error.type (timeout, 429, ...), else the HTTP status"),
     ] = None,
     sku: Annotated[str | None, Query(pattern=_NAME)] = None,
+    http_status: Annotated[
+        int | None, Query(ge=100, le=599, description="the HTTP status the target answered")
+    ] = None,
+    since: Annotated[
+        str | None, Query(description="RFC 3339; attempts that ended at or after this time")
+    ] = None,
+    until: Annotated[
+        str | None,
+        Query(description="RFC 3339; attempts that ended before this time (default: now)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> dict[str, Any]:
@@ -79,8 +99,14 @@ async def get_failed(
         parse_window(window)
     except ValueError as exc:
         raise invalid(("query", "window"), str(exc)) from exc
-    wanted = AttemptFilter(window, target, error_class, sku, limit, offset)
+    since_ns, until_ns = _time("since", since), _time("until", until)
+    if since_ns is not None and until_ns is not None and since_ns >= until_ns:
+        raise invalid(("query", "until"), "until must come after since")
+    wanted = AttemptFilter(
+        window, target, error_class, sku, limit, offset, http_status, since_ns, until_ns
+    )
     now = engine.clock()
+    start, end = wanted.span(now)
 
     def run() -> tuple[int, list[dict[str, Any]]]:
         with engine.store.reader() as cur:
@@ -92,6 +118,8 @@ async def get_failed(
     return {
         "window": window,
         "computed_at": iso(now),
+        "since": iso(start),
+        "until": iso(end),
         "total": total,
         "limit": limit,
         "offset": offset,

@@ -18,7 +18,14 @@ from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec
 from metrics.slo.calendar import period_at
 from metrics.slo.groups import dimension, evaluate_slo
-from metrics.slo.history import PART_SLIS, firing_intervals, firing_since, history, instants
+from metrics.slo.history import (
+    PART_SLIS,
+    firing_intervals,
+    firing_since,
+    history,
+    history_exclusions,
+    instants,
+)
 from metrics.slo.maintenance import DEADLINE_HORIZON_NS, Maintenance, exclusions
 from metrics.slo.period import calendar_state
 
@@ -196,9 +203,8 @@ async def get_slo_history(
         now = engine.clock()
         at = instants(now, span, steps)
         parts = chosen.sli in PART_SLIS
-        longest = max(parse_window(w) for w in chosen.all_windows)
         # maintenance left out as GET /slos leaves it out (docs/slos.md)
-        excluded = exclusions(maintenance, at[0] - longest, now + DEADLINE_HORIZON_NS)
+        excluded = history_exclusions(chosen, maintenance, at, now)
         return history(
             chosen,
             lambda wanted: engine.slis_at(wanted, parts=parts, excluded=excluded),

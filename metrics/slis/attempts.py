@@ -2,9 +2,10 @@
 
 ``GET /api/v1/attempts/failed`` and the dashboards' drill-down list read
 :func:`failed_attempts`: one row per failed attempt (target, failure class,
-HTTP status, time, trace), newest first, filtered by target, failure class
-and SKU.  The failure class is the one :func:`failures_by_target` groups by,
-so a bar's count is the drill-down's total.
+HTTP status, time, trace), newest first, filtered by target, failure class,
+HTTP status, SKU and time range.  The failure class is the one
+:func:`failures_by_target` groups by, so a bar's count is the drill-down's
+total.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ __all__ = ["AttemptFilter", "failed_attempts", "failures_by_system"]
 
 @dataclass(frozen=True, slots=True)
 class AttemptFilter:
-    """Which failed attempts: over ``window`` ending at the query's ``now``,
-    of ``target``, ``error_class`` and ``sku`` (``None``: any)."""
+    """Which failed attempts: ended in ``[since_ns, until_ns)`` (``until_ns``
+    None: the query's ``now``; ``since_ns`` None: ``window`` before the end),
+    of ``target``, ``error_class``, ``http_status`` and ``sku`` (``None``: any)."""
 
     window: str = "1h"
     target: str | None = None
@@ -32,6 +34,15 @@ class AttemptFilter:
     sku: str | None = None
     limit: int = 100
     offset: int = 0
+    http_status: int | None = None
+    since_ns: int | None = None
+    until_ns: int | None = None
+
+    def span(self, now_ns: int) -> tuple[int, int]:
+        """``[from, to)`` in nanoseconds, with the query's ``now_ns``."""
+        end = now_ns if self.until_ns is None else self.until_ns
+        start = end - parse_window(self.window) if self.since_ns is None else self.since_ns
+        return start, end
 
 
 def failed_attempts(
@@ -39,17 +50,22 @@ def failed_attempts(
 ) -> tuple[int, list[dict[str, Any]]]:
     """``(how many match, one page of them)``, newest first."""
     text = sql("failed_attempts")
+    start, end = wanted.span(now_ns)
     params = {
-        "from": now_ns - parse_window(wanted.window),
-        "to": now_ns,
+        "from": start,
+        "to": end,
         "target": wanted.target,
         "error_class": wanted.error_class,
+        "http_status": wanted.http_status,
         "sku": wanted.sku,
         "limit": wanted.limit,
         "offset": wanted.offset,
     }
     with locations.registered(cur):
         rows = dict_rows(cur.execute(text, bind(text, params)))
+        if not rows and wanted.offset:  # a page past the end: how many there are, still
+            first = dict_rows(cur.execute(text, bind(text, {**params, "limit": 1, "offset": 0})))
+            return (int(first[0]["total"]) if first else 0), []
     total = int(rows[0].pop("total")) if rows else 0
     for row in rows[1:]:
         row.pop("total")

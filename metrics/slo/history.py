@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from metrics.slo.spec import SloSpec
+from collector.timefmt import NS_PER_S
+from metrics.slo.maintenance import DEADLINE_HORIZON_NS, Exclusion, Maintenance, exclusions
+from metrics.slo.spec import SloSpec, duration_s
 from metrics.slo.status import evaluate
 
 __all__ = [
@@ -21,6 +23,7 @@ __all__ = [
     "firing_intervals",
     "firing_since",
     "history",
+    "history_exclusions",
     "instants",
 ]
 
@@ -39,6 +42,18 @@ def instants(now_ns: int, span_ns: int, steps: int) -> list[int]:
     edge = now_ns // step * step
     found = [edge - k * step for k in range(steps - 1, -1, -1)]
     return found + ([now_ns] if now_ns > edge else [])
+
+
+def history_exclusions(
+    slo: SloSpec, windows: Sequence[Maintenance], at: Sequence[int], now_ns: int
+) -> list[Exclusion]:
+    """What maintenance leaves out of the SLO's history at the instants
+    ``at``, as ``GET /slos`` leaves it out of the state now: every occurrence
+    from the first instant less the SLO's longest window up to a delivery
+    deadline past now (``GET /slos/{name}/history`` and the dashboards'
+    history page both read this)."""
+    longest_ns = max(duration_s(w) for w in slo.all_windows) * NS_PER_S
+    return exclusions(windows, at[0] - longest_ns, now_ns + DEADLINE_HORIZON_NS)
 
 
 def history(

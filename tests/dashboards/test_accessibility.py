@@ -2,12 +2,14 @@
 tests/dashboards/axe) finds no serious or critical violation on any page,
 in the states people use them in (a SKU's history with a trace open, an
 exception selected, signed out at the sign-in form); and an exception is
-acknowledged with the keyboard alone (Tab, Enter, Space)."""
+acknowledged with the keyboard alone (Tab, Enter, Space), and the charts'
+drill-downs open from the keyboard too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -17,6 +19,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards import ids
+from dashboards.pages.attempts import PAGE_ROWS
 from simulator.runner import simulate
 from synclens.settings import load_settings
 from tests.conftest import LiveServer, Service
@@ -149,6 +152,100 @@ def test_acknowledge_with_the_keyboard_alone(demo: Service, browser: WebDriver) 
     wait_text(browser, f"#{ids.EX_MESSAGE}", lambda t: f"#{wanted} is now acknowledged" in t)
     last = demo.get(f"/api/v1/exceptions/{wanted}/audit").json()["audit"][-1]
     assert (last["action"], last["note"]) == ("acknowledged", "keyboard only")
+    assert severe_logs(browser) == []
+
+
+def _in(driver: WebDriver, css: str) -> Callable[[Any], bool]:
+    """Whether the focused element is a link inside ``css``."""
+
+    def found(el: Any) -> bool:
+        return bool(
+            driver.execute_script(
+                "return arguments[0].tagName === 'A' && !!arguments[0].closest(arguments[1])",
+                el,
+                css,
+            )
+        )
+
+    return found
+
+
+def _grid_ids(driver: WebDriver) -> list[int]:
+    found: list[str] = driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(c => c.textContent)",
+        f"#{ids.EX_TABLE} .ag-center-cols-container .ag-row [col-id='id']",
+    )
+    return [int(x) for x in found]
+
+
+def _open_paused(driver: WebDriver, url: str, ready: str) -> None:
+    """Open ``url`` and, with Tab and Enter, pause the live refresh (it would
+    redraw the links while Tab walks to them)."""
+    driver.get(url)
+    wait_for(driver, ready)
+    settled(driver, pause=0.5)
+    _tab_until(driver, lambda el: el.get_attribute("id") == ids.PAUSE, limit=30)
+    _press(driver, Keys.ENTER)
+    wait_text(driver, f"#{ids.PAUSE}", lambda t: t == "Resume")
+
+
+def test_drill_down_with_the_keyboard_alone(demo: Service, browser: WebDriver) -> None:
+    """The overview's heat map and backlog bars and on-call's failing-target
+    bars open their lists from the keyboard (Tab to the link under the
+    chart, Enter) and land on the rows the API lists."""
+    _open_paused(
+        browser, f"{demo.url}/dashboards/?window=28d", f"[data-drill='{ids.OV_MISMATCH}'] a"
+    )
+    _tab_until(browser, _in(browser, f"[data-drill='{ids.OV_MISMATCH}']"), limit=120)
+    _press(browser, Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: "/dashboards/exceptions?" in d.current_url)
+    assert "kind=mismatch" in browser.current_url
+    warehouse = unquote_plus(browser.current_url.split("warehouse=")[1].split("&")[0])
+    wanted = {"kind": "mismatch", "warehouse": warehouse, "status": "unresolved", "limit": 15}
+    api = demo.get("/api/v1/exceptions", params=wanted).json()
+    shown = wait_for(browser, f"#{ids.EX_SUMMARY} [data-total]").get_attribute("data-total")
+    assert shown == str(api["total"]) and api["total"] > 0
+    WebDriverWait(browser, 30).until(lambda d: _grid_ids(d) == [x["id"] for x in api["exceptions"]])
+
+    _open_paused(
+        browser, f"{demo.url}/dashboards/?window=28d", f"[data-drill='{ids.OV_BACKLOG}'] a"
+    )
+    _tab_until(browser, _in(browser, f"[data-drill='{ids.OV_BACKLOG}']"), limit=150)
+    _press(browser, Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: "/dashboards/exceptions?" in d.current_url)
+    kind = browser.current_url.split("kind=")[1].split("&")[0]
+    api = demo.get(
+        "/api/v1/exceptions", params={"kind": kind, "status": "unresolved", "limit": 15}
+    ).json()
+    WebDriverWait(browser, 30).until(lambda d: _grid_ids(d) == [x["id"] for x in api["exceptions"]])
+    shown = wait_for(browser, f"#{ids.EX_SUMMARY} [data-total]").get_attribute("data-total")
+    assert shown == str(api["total"])
+
+    _open_paused(
+        browser, f"{demo.url}/dashboards/oncall?window=6h", f"[data-drill='{ids.OC_FAILING}'] a"
+    )
+    # a link of one failure class of one target
+    _tab_until(
+        browser,
+        lambda el: (
+            _in(browser, f"[data-drill='{ids.OC_FAILING}']")(el)
+            and "error_class=" in (el.get_attribute("href") or "")
+        ),
+        limit=150,
+    )
+    _press(browser, Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: "/dashboards/attempts?" in d.current_url)
+    params = dict(parse_qsl(browser.current_url.split("?", 1)[1]))
+    assert set(params) >= {"window", "target", "error_class"}
+    api = demo.get("/api/v1/attempts/failed", params={**params, "limit": PAGE_ROWS}).json()
+    found = wait_for(browser, f"#{ids.AT_SUMMARY} [data-total]")
+    assert found.get_attribute("data-total") == str(api["total"]) and api["total"] > 0
+    traces = browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]))"
+        ".map(r => r.getAttribute('data-trace'))",
+        f"#{ids.AT_TABLE} tbody tr",
+    )
+    assert traces == [a["trace_id"] for a in api["attempts"]]
     assert severe_logs(browser) == []
 
 

@@ -2,14 +2,18 @@
 against a live synclens fed by the simulator's chaos run: the firing strip
 names the SLOs the API says fire and opens their history; the failed-calls
 count and a failing-target bar land on the failed attempts the API lists;
-an annotation posted through the API is a marker on the history charts;
+an annotation posted through the API is a marker on the history charts,
+on-call's SLOs over time and the overview's trends; a link with the failed
+attempts' filters and page shows exactly the API's rows;
 the overview's tiles compare with the period before, the budget is split
 by cause and the impacted orders are listed as the API lists them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -17,7 +21,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from collector.timefmt import iso
 from dashboards import ids
+from dashboards.pages.attempts import PAGE_ROWS
 from tests.conftest import Service
 from tests.dashboards.browser import (
     BROWSER_TEST,
@@ -109,7 +115,7 @@ def test_the_failed_calls_count_lands_on_the_failed_attempts(
     browser.find_element(By.CSS_SELECTOR, "[data-stat='failed'] a").click()
     WebDriverWait(browser, _WAIT).until(lambda d: "/dashboards/attempts?" in d.current_url)
     total = _shown_total(browser)
-    api = demo.get("/api/v1/attempts/failed", params={"window": "6h", "limit": 200}).json()
+    api = demo.get("/api/v1/attempts/failed", params={"window": "6h", "limit": PAGE_ROWS}).json()
     assert total == api["total"] == int(count.replace(",", ""))
     assert _row_attrs(browser, "data-trace") == [a["trace_id"] for a in api["attempts"]]
     # read in one call: the table is drawn again at every refresh
@@ -163,6 +169,75 @@ def test_an_annotation_posted_through_the_api_is_a_marker(
     assert browser.find_elements(
         By.CSS_SELECTOR, f"#{ids.SL_MARKERS} [data-marker='config_reload']"
     )
+    assert severe_logs(browser) == []
+
+    # on-call's time chart: the SLOs over the window, the deploy marked and named
+    _open(browser, demo, "oncall?window=1h", f"#{ids.OC_TREND} .main-svg")
+    assert figure_data(browser, ids.OC_TREND), "the SLOs drawn over the window"
+    assert "deploy: wms 9.9.9" in [a["text"] for a in figure_annotations(browser, ids.OC_TREND)]
+    # the overview's: each tile's trend marks it (its words on hover), and the list names it
+    _open(browser, demo, "?window=1h", f"#{ids.OV_CHANGES} [data-marker='deploy']")
+    sparklines = [
+        g.get_attribute("id")
+        for g in browser.find_elements(By.CSS_SELECTOR, f"#{ids.OV_TILES} .dash-graph")
+    ]
+    marked = [
+        g
+        for g in sparklines
+        if figure_data(browser, g)
+        and any(
+            "deploy: wms 9.9.9" in (a.get("hovertext") or "")
+            for a in figure_annotations(browser, g)
+        )
+    ]
+    assert marked and len(marked) == sum(1 for g in sparklines if figure_data(browser, g))
+    months = figure_annotations(browser, ids.OV_MONTHS)
+    assert any("deploy: wms 9.9.9" in (a.get("hovertext") or "") for a in months)
+    changes = browser.find_elements(By.CSS_SELECTOR, f"#{ids.OV_CHANGES} [data-marker='deploy']")
+    assert any("wms 9.9.9" in c.text for c in changes)
+    assert severe_logs(browser) == []
+
+
+def test_a_link_with_filters_shows_exactly_the_apis_rows(demo: Service, browser: WebDriver) -> None:
+    """Target, HTTP status and a time range in the address: the page lists
+    exactly the API's rows for them; a page of the list is a link too."""
+    every = demo.get("/api/v1/attempts/failed", params={"window": "6h", "limit": 1000}).json()
+    answered = [a for a in every["attempts"] if a["http_status"]]
+    assert answered, "the chaos run has HTTP failures"
+    pair = Counter((a["target"], a["http_status"]) for a in answered).most_common(1)[0][0]
+    times = sorted(a["end_ns"] for a in answered if (a["target"], a["http_status"]) == pair)
+    filters = {
+        "window": "6h",
+        "target": pair[0],
+        "http_status": str(pair[1]),
+        "since": iso(times[len(times) // 2]),  # the newer half of them
+        "until": iso(times[-1] + 1),
+    }
+    api = demo.get("/api/v1/attempts/failed", params={**filters, "limit": PAGE_ROWS}).json()
+    assert api["total"] > 0
+    _open(browser, demo, f"attempts?{urlencode(filters)}", f"#{ids.AT_SUMMARY} [data-total]")
+    assert _shown_total(browser) == api["total"]
+    assert _row_attrs(browser, "data-trace") == [a["trace_id"] for a in api["attempts"]]
+    assert {a["http_status"] for a in api["attempts"]} == {pair[1]}
+    assert browser.find_element(By.ID, ids.AT_STATUS).get_attribute("value") == str(pair[1])
+
+    # the window's second page, from its link; then the next one, in the address too
+    if every["total"] <= 2 * PAGE_ROWS:
+        pytest.skip(f"{every['total']} failed attempts: no third page")
+    _open(browser, demo, "attempts?window=6h&page=2", f"#{ids.AT_SUMMARY} [data-page='2']")
+    second = demo.get(
+        "/api/v1/attempts/failed", params={"window": "6h", "limit": PAGE_ROWS, "offset": PAGE_ROWS}
+    ).json()
+    assert _row_attrs(browser, "data-trace") == [a["trace_id"] for a in second["attempts"]]
+    browser.find_element(By.ID, ids.AT_NEXT).click()
+    wait_for(browser, f"#{ids.AT_SUMMARY} [data-page='3']", timeout=_WAIT)
+    WebDriverWait(browser, _WAIT).until(lambda d: "page=3" in d.current_url)
+    third = demo.get(
+        "/api/v1/attempts/failed",
+        params={"window": "6h", "limit": PAGE_ROWS, "offset": 2 * PAGE_ROWS},
+    ).json()
+    settled(browser, _WAIT)
+    assert _row_attrs(browser, "data-trace") == [a["trace_id"] for a in third["attempts"]]
     assert severe_logs(browser) == []
 
 

@@ -1,9 +1,14 @@
-"""Where a click on an on-call chart leads, and the overview's words for change."""
+"""Where a click on an on-call chart leads, the links under the charts that go
+there from the keyboard, the failed attempts' filters in the address, and
+the overview's words for change."""
 
 from __future__ import annotations
 
-from dashboards import ids
+import pandas as pd
+
+from dashboards import drills, frames, ids
 from dashboards.executive_figures import change
+from dashboards.pages import attempts
 from dashboards.pages.oncall import drill_link
 
 
@@ -42,3 +47,91 @@ def test_change_says_better_or_worse_in_words() -> None:
     assert change(0.97, 0.98, "hour")[1] == "worse"
     assert change(0.98, 0.98, "hour")[1] == "same"
     assert change(0.98, None, "hour") == ("no value for the previous hour to compare", "none")
+
+
+def test_the_links_under_the_charts_go_where_a_click_goes() -> None:
+    mismatch = frames.mismatch_frame(
+        [
+            ("wms", "DC-EAST", "", "match", 98),
+            ("wms", "DC-EAST", "", "mismatch", 2),
+            ("wms", "DC-WEST", "", "match", 50),
+        ]
+    )
+    assert drills.mismatch_drills(mismatch) == [
+        (
+            "DC-EAST: 2 of 100 records disagree (2.00%)",
+            "/dashboards/exceptions?kind=mismatch&warehouse=DC-EAST",
+        )
+    ]  # DC-WEST: nothing to open
+    backlog = frames.backlog_frame(
+        [("mismatch", 0), ("mismatch", 10**9 * 3600 * 29), ("undelivered", 0)],
+        now_ns=10**9 * 3600 * 31,
+    )
+    assert drills.backlog_drills(backlog) == [
+        (
+            "stock mismatch: 2 open, 1 over a day",
+            "/dashboards/exceptions?status=unresolved&kind=mismatch",
+        ),
+        (
+            "not delivered: 1 open, 1 over a day",
+            "/dashboards/exceptions?status=unresolved&kind=undelivered",
+        ),
+    ]
+    targets = frames.target_frame(
+        {
+            "wms": {"api_failure": {"total": 40, "failed": 3}, "undelivered": 2},
+            "erp": {"api_failure": {"total": 10, "failed": 0}},
+        }
+    )
+    failures = pd.DataFrame(
+        [("wms", "timeout", 2), ("wms", "503", 1)], columns=["target", "error_type", "failed"]
+    )
+    found = drills.failing_drills(targets, failures, "6h")
+    assert [words for words, _ in found] == [
+        "wms: 3 of 40 calls failed",
+        "wms, timeout: 2",
+        "wms, 503: 1",
+    ]
+    assert [link for _, link in found] == [
+        drill_link(ids.OC_FAILING, _click(y="wms"), "6h"),
+        drill_link(ids.OC_FAILING, _click(y="wms", customdata=[2, "timeout"]), "6h"),
+        drill_link(ids.OC_FAILING, _click(y="wms", customdata=[1, "503"]), "6h"),
+    ]
+    assert drills.undelivered_drills(targets) == [
+        (
+            "wms: 2 undelivered",
+            drill_link(ids.OC_UNDELIVERED, _click(x="wms", customdata="undelivered"), "6h"),
+        )
+    ]
+    assert drills.failing_drills(targets.iloc[0:0], None, "1h") == []
+    assert drills.mismatch_drills(frames.mismatch_frame([])) == []
+
+
+def test_the_attempts_filters_round_trip_through_the_address() -> None:
+    values = {
+        "window": "6h",
+        "target": " wms ",
+        "error_class": "",
+        "http_status": 503,
+        "sku": None,
+        "since": "2026-12-03T14:00:00Z",
+        "until": "",
+    }
+    found = attempts.wanted(values, 3)
+    assert not isinstance(found, str)
+    assert (found.target, found.error_class, found.http_status, found.sku) == (
+        "wms",
+        None,
+        503,
+        None,
+    )
+    assert (found.limit, found.offset) == (attempts.PAGE_ROWS, 2 * attempts.PAGE_ROWS)
+    assert found.since_ns == 1_796_306_400 * 10**9 and found.until_ns is None
+    assert attempts.search(values, 3) == (
+        "?window=6h&target=wms&http_status=503&since=2026-12-03T14%3A00%3A00Z&page=3"
+    )
+    assert attempts.search({"window": "1h"}, 1) == "?window=1h"
+    assert "not a status code" in str(attempts.wanted({**values, "http_status": "abc"}, 1))
+    assert str(attempts.wanted({**values, "since": "yesterday"}, 1)).startswith("from")
+    later = {**values, "until": "2026-12-03T13:00:00Z"}
+    assert "must come after" in str(attempts.wanted(later, 1))

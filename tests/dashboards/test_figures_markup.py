@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards import figures, frames
+from dashboards import figures, frames, triage_figures
 from dashboards.markup import plain, unplain
 
 LINK = '<a href="https://attacker.example/">DC-9</a>'
@@ -85,3 +85,17 @@ def test_hostile_names_are_escaped_in_every_overview_and_oncall_figure() -> None
         ],
     }
     _assert_text_only(figures.burn_rates(frames.burn_frame([slo])), LINK, IMG)
+
+
+def test_hostile_titles_are_escaped_on_the_time_charts_and_their_markers() -> None:
+    times = frames.to_time([10**18, 10**18 + 60 * 10**9])
+    trend = pd.DataFrame({"time": times, "name": ["fp", "fp"], "value": [0.99, 0.98]})
+    markers = pd.DataFrame(
+        {"time": times[:1], "kind": ["deploy"], "title": [IMG], "system": [""], "by": ["x"]}
+    )
+    _assert_text_only(triage_figures.slo_trend(trend, {"fp": LINK}, markers), LINK, IMG)
+    compact = triage_figures.add_markers(
+        go.Figure(go.Scatter(x=times, y=[1, 2])), markers, compact=True
+    )
+    _assert_text_only(compact, IMG)
+    assert [a.hovertext for a in compact.layout.annotations] == [f"deploy: {plain(IMG)}"]

@@ -2,8 +2,8 @@
 -- what the on-call drill-down shows: target, failure class (error.type as
 -- sent, else the HTTP status, else dead_letter or error, as
 -- failures_by_target.sql), HTTP status, time, trace; filtered by target,
--- failure class and SKU (NULL: any); a page of $limit from $offset and the
--- total matching (every row carries it).
+-- failure class, HTTP status and SKU (NULL: any); a page of $limit from
+-- $offset and the total matching (every row carries it).
 WITH failed AS (
     SELECT s.trace_id,
            s.span_id,
@@ -27,6 +27,7 @@ WITH failed AS (
       AND s.end_ns >= $from AND s.end_ns < $to
       AND (s.status_code = 2 OR s.dead_lettered)
       AND ($target IS NULL OR s.target = $target)
+      AND ($http_status IS NULL OR s.http_status = $http_status)
       AND ($sku IS NULL OR s.sku = $sku)
 )
 SELECT *, count(*) OVER () AS total

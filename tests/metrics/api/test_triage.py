@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from collector.timefmt import iso
 from simulator.runner import simulate
 from tests.metrics.api.test_slos import _service
 
@@ -56,6 +57,36 @@ def test_history_attempts_and_markers(make_service: Any, tmp_path: Path) -> None
         assert {a["error_class"] for a in one_class["attempts"]} == {first["error_class"]}
         assert svc.get("/api/v1/attempts/failed", params={"window": "0h"}).status_code == 422
         assert svc.get("/api/v1/attempts/failed", params={"limit": 0}).status_code == 422
+        # by HTTP status and time range; a page past the end still says how many
+        answered = [a for a in page["attempts"] if a["http_status"]]
+        if answered:
+            status = answered[0]["http_status"]
+            times = sorted(a["end_ns"] for a in answered if a["http_status"] == status)
+            ranged = {
+                "window": "1h",
+                "target": target,
+                "http_status": status,
+                "since": iso(times[0]),
+                "until": iso(times[-1]),  # before: the newest one is left out
+                "limit": 1000,
+            }
+            got = svc.get("/api/v1/attempts/failed", params=ranged).json()
+            assert [a["span_id"] for a in got["attempts"]] == [
+                a["span_id"]
+                for a in page["attempts"]
+                if a["http_status"] == status and times[0] <= a["end_ns"] < times[-1]
+            ]
+            assert (got["since"], got["until"]) == (ranged["since"], ranged["until"])
+        past = svc.get(
+            "/api/v1/attempts/failed", params={"window": "1h", "offset": every["total"] + 5}
+        ).json()
+        assert (past["total"], past["attempts"]) == (every["total"], [])
+        for bad in (
+            {"http_status": 42},
+            {"since": "yesterday"},
+            {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
+        ):
+            assert svc.get("/api/v1/attempts/failed", params=bad).status_code == 422, bad
 
         started = svc.get("/api/v1/annotations").json()["annotations"]
         kinds = [a["kind"] for a in started]
