@@ -1,4 +1,4 @@
-"""``python -m bench.run [ingest|grpc|events|lineage|slis|all] [--quick]``: the benchmark suite.
+"""``python -m bench.run [ingest|grpc|events|lineage|slis|rollups|all] [--quick]``: the benchmark suite.
 
 Each part prints a table and writes ``<results-dir>/<part>.json``.  ``all``
 runs every part in a process of its own, so each part's peak RSS is its own.
@@ -20,7 +20,7 @@ from bench.options import Options
 
 __all__ = ["PARTS", "main"]
 
-PARTS = ("ingest", "grpc", "events", "lineage", "slis")
+PARTS = ("ingest", "grpc", "events", "lineage", "slis", "rollups")
 _REPO = Path(__file__).resolve().parent.parent
 
 
@@ -42,6 +42,10 @@ def _part(name: str) -> Callable[[Options], dict[str, Any]]:
         from bench.lineage import run_lineage
 
         return run_lineage
+    if name == "rollups":
+        from bench.rollups_bench import run_rollups
+
+        return run_rollups
     from bench.slis import run_slis
 
     return run_slis

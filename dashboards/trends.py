@@ -3,8 +3,9 @@ monthly mismatch rate (``DashboardQueries.monthly``), as a frame and a figure.
 
 A month is a calendar month in UTC; the current one ends now.  An SLO's
 attainment in a month is its SLI's good ratio over the month (the SLIs of
-``GET /api/v1/slis`` over that span, both tiers with the lake on), shown
-against its objective; the mismatch rate is the month's mismatched keys over
+``GET /api/v1/slis`` over that span: a month is longer than two days, so
+they come from the per-minute rollups, raw rows only at its edges; exact
+counts, ``metrics/slis/rollups.py``), shown against its objective; the mismatch rate is the month's mismatched keys over
 the keys compared by the reconciliation runs in it.
 """
 

@@ -86,7 +86,15 @@ def apply_retention(
             spans_upto_seq=spans_upto,
         )
     ).result()
-    return deleted + facts.prune(before_ns=events_before, exported_ns=facts_exported)
+    rollups_before = None
+    if hot is not None:  # the lake's retention, by whole days as the lake's maintenance
+        rollups_before = (now_ns // _DAY_NS - hot.duplicates_days) * _DAY_NS
+    return deleted + facts.prune(
+        before_ns=events_before,
+        exported_ns=facts_exported,
+        spans_before_ns=spans_before,
+        rollups_before_ns=rollups_before,
+    )
 
 
 def start_scheduler(

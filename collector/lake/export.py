@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from collector.lake.marks import RESTATED, WATERMARK, Exported, carried, conform, watermark
 from collector.lake.restate import export_pair_facts
+from collector.lake.rollups import ROLLUPS, export_rollup
 from collector.lake.tables import TABLES, LakeTables
 from collector.lake.writer import append_rows
 from collector.queries import Reader, named
@@ -50,10 +51,12 @@ sql = named(__package__)
 class Feed:
     """How a lake table is fed: named SQL ``export_<table>`` for the rows with
     keys in ``(lo, hi]`` and, unless the key is a settled time, ``…_keys``
-    for the rows per key after ``lo`` (to cut chunks of whole keys)."""
+    for the rows per key after ``lo`` (to cut chunks of whole keys); a
+    ``rollup`` goes by settled minutes (``rollups.py``)."""
 
     table: str
     by_time: bool = False
+    rollup: bool = False
 
 
 FEEDS: tuple[Feed, ...] = (
@@ -63,6 +66,7 @@ FEEDS: tuple[Feed, ...] = (
     Feed("snapshot_rows"),
     Feed("reconciliation_runs"),
     Feed("reconciliation_results"),
+    *(Feed(name, rollup=True) for name in ROLLUPS),
     Feed("pair_facts", by_time=True),
 )
 
@@ -111,6 +115,8 @@ def export_feed(
     on a cursor of its own, let go before the (slower) Iceberg commit, so
     that a shutdown (``Store.stop_reads``) never waits for the lake.  Pair
     facts (by settled time) go with their restatement (``restate.py``)."""
+    if feed.rollup:
+        return export_rollup(reader, lake, feed.table, now_ns=now_ns, settle_ns=settle_ns)
     if feed.by_time:
         return export_pair_facts(reader, lake, now_ns=now_ns, settle_ns=settle_ns)
     started = time.perf_counter()

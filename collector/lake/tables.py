@@ -80,6 +80,29 @@ TABLES: tuple[LakeTable, ...] = (
         ),
         "time_ns",
     ),
+    # per-minute rollups (metrics/facts/rollups.py), by the minute's start
+    LakeTable(
+        "pair_minutes",
+        _schema(
+            "minute_ns:l target:s warehouse:s channel:s type:s deadline_ns:l objective_ns:l "
+            "pairs:l applied:l latency_good:l first_pass_total:l first_pass_good:l "
+            "not_applied:l dead_lettered:l double_applies:l"
+        ),
+        "minute_ns",
+        by_sku=False,
+    ),
+    LakeTable(
+        "latency_minutes",
+        _schema("minute_ns:l target:s warehouse:s channel:s type:s deadline_ns:l bucket:i n:l"),
+        "minute_ns",
+        by_sku=False,
+    ),
+    LakeTable(
+        "attempt_minutes",
+        _schema("minute_ns:l target:s warehouse:s channel:s type:s attempts:l failed:l replays:l"),
+        "minute_ns",
+        by_sku=False,
+    ),
     LakeTable(
         "snapshots",
         _schema(

@@ -29,6 +29,14 @@ from collector.queries import sql as _sql
 from collector.routing import RouteTable
 from collector.store import Store
 from collector.timefmt import NS_PER_S
+from metrics.facts.rollups import (
+    add_attempts,
+    add_pairs,
+    fold,
+    prune_rollups,
+    run_statements,
+    start,
+)
 
 sql = named("metrics.facts")
 
@@ -95,23 +103,28 @@ class RefreshResult:
 def refresh(cur: duckdb.DuckDBPyConnection, derivation: Derivation) -> RefreshResult:
     """Bring the derived tables up to the store's newest group commit."""
     fingerprint = derivation.fingerprint
-    state = cur.execute(sql("derivation_state_get"), {"name": "pair_facts"}).fetchone()
-    row = cur.execute(_sql("last_seq")).fetchone()
-    hi = int(row[0]) if row else 0
-    rebuilt = state is None or state[1] != fingerprint
-    lo = 0 if rebuilt else int(state[0]) if state else 0
-    if hi == lo and not rebuilt:
-        return RefreshResult(lo, hi, 0, False)
+    # one snapshot from the start: every row it sees is of a group commit <= hi
     cur.begin()
     try:
+        state = cur.execute(sql("derivation_state_get"), {"name": "pair_facts"}).fetchone()
+        row = cur.execute(_sql("last_seq")).fetchone()
+        hi = int(row[0]) if row else 0
+        rebuilt = state is None or state[1] != fingerprint
+        lo = 0 if rebuilt else int(state[0]) if state else 0
+        if hi == lo and not rebuilt:
+            cur.rollback()
+            return RefreshResult(lo, hi, 0, False)
         if rebuilt:
             cur.execute(sql("derived_clear"))
         params = {"lo": lo, "hi": hi}
         cur.execute(sql("changed_pairs"), params)
         _find_changed_events(cur, params)
         oldest = cur.execute(sql("changed_since")).fetchall()[0][0]
+        start(cur)
         if oldest is not None:
             _recompute_pairs(cur, derivation, int(oldest), hi)
+        _roll_attempts(cur, derivation, params)
+        fold(cur)
         cur.execute(sql("attempt_totals_add"), params)
         cur.execute(sql("attempt_totals_compact"))
         counted = cur.execute("SELECT count(*) FROM changed").fetchone()
@@ -153,20 +166,45 @@ class Refresher:
         with self._lock, self.store.reader() as cur:
             return refresh(cur, self.derivation)
 
-    def prune(self, *, before_ns: int, exported_ns: int | None = None) -> int:
+    def prune(
+        self,
+        *,
+        before_ns: int,
+        exported_ns: int | None = None,
+        spans_before_ns: int | None = None,
+        rollups_before_ns: int | None = None,
+    ) -> int:
         """:func:`prune_facts` under the same lock (retention)."""
-        with self._lock, self.store.reader() as cur:
-            return prune_facts(cur, before_ns=before_ns, exported_ns=exported_ns)
+        with self._lock, self.store.reader() as cur, self.derivation.locations.registered(cur):
+            return prune_facts(
+                cur,
+                before_ns=before_ns,
+                exported_ns=exported_ns,
+                spans_before_ns=spans_before_ns,
+                rollups_before_ns=rollups_before_ns,
+            )
 
 
 def prune_facts(
-    cur: duckdb.DuckDBPyConnection, *, before_ns: int, exported_ns: int | None = None
+    cur: duckdb.DuckDBPyConnection,
+    *,
+    before_ns: int,
+    exported_ns: int | None = None,
+    spans_before_ns: int | None = None,
+    rollups_before_ns: int | None = None,
 ) -> int:
     """Delete the facts of pairs whose event happened before ``before_ns`` (the
     events' retention); the running totals keep counting them, as counters do.
     With a lake (``exported_ns``: its pair facts watermark), only the facts it
     holds and whose event the hot store no longer holds go, and the pair
-    facts' hot horizon moves (``hot_horizon``: two-tier reads)."""
+    facts' hot horizon moves (``hot_horizon``: two-tier reads).
+
+    The per-minute rollups follow the raw rows they count: without a lake,
+    pair rollups before ``before_ns`` and attempt rollups before
+    ``spans_before_ns`` (the spans' retention, when given) go, and the minute
+    each falls in is counted again; with a lake they stay until
+    ``rollups_before_ns`` (the lake's retention), as the lake keeps the rows.
+    The location map must be registered on ``cur``."""
     cur.begin()
     deleted = 0
     facts = "prune_facts" if exported_ns is None else "prune_facts_held"
@@ -178,6 +216,15 @@ def prune_facts(
     if exported_ns is not None:
         horizon = min(before_ns, exported_ns + 1)
         cur.execute(_sql("hot_horizon_set"), {"name": "pair_facts", "before": horizon})
+    state = cur.execute(sql("derivation_state_get"), {"name": "pair_facts"}).fetchone()
+    lake = exported_ns is not None
+    prune_rollups(
+        cur,
+        pairs_before_ns=rollups_before_ns if lake else before_ns,
+        attempts_before_ns=rollups_before_ns if lake else spans_before_ns,
+        recount=not lake,
+        hi=int(state[0]) if state else 0,
+    )
     cur.commit()
     return deleted
 
@@ -202,10 +249,25 @@ def _recompute_pairs(
     bounds = {"bounds": [int(b * NS_PER_S) for b in LATENCY_BOUNDS_S], "since": since}
     window = {"since": since}
     cur.execute(sql("pair_totals_retract"), bounds)
+    add_pairs(cur, "rollup_pairs_changed", {"since": since, "hi": hi}, sign=-1)
     cur.execute(sql("pair_facts_delete"), window)
     cur.execute(sql("open_pairs_delete"), window)
     with derivation.locations.registered(cur):
         cur.execute(sql("pair_facts_insert"), {"since": since, "slack": ATTEMPT_SLACK_NS, "hi": hi})
+    add_pairs(cur, "rollup_pairs_changed", {"since": since, "hi": hi}, sign=1)
     cur.execute(sql("open_pairs_insert"), window)
     cur.execute(sql("pair_totals_add"), bounds)
     cur.execute(sql("pair_totals_compact"))
+
+
+def _roll_attempts(
+    cur: duckdb.DuckDBPyConnection, derivation: Derivation, params: dict[str, int]
+) -> None:
+    """The attempt rollups' deltas: attempts new in ``(lo, hi]``, and the
+    orphans (counted under ``(unknown)``) whose event came in it, moved to
+    its channel and type; then the orphans kept up to date."""
+    with derivation.locations.registered(cur):
+        add_attempts(cur, "rollup_attempts_new", params)
+        add_attempts(cur, "rollup_attempts_moved", params)
+        add_attempts(cur, "rollup_attempts_moved", params, sign=-1, unknown=True)
+        run_statements(cur, "rollup_orphans", params)

@@ -17,7 +17,8 @@ import duckdb
 
 from collector.locations import LocationMap
 from collector.queries import bind, dict_rows
-from metrics.slis.compute import parse_window, sql
+from metrics.slis.compute import parse_window
+from metrics.slis.statements import sql
 
 __all__ = ["AttemptFilter", "failed_attempts", "failures_by_system"]
 

@@ -23,10 +23,10 @@ import duckdb
 import pyarrow as pa
 
 from collector.locations import LocationMap
-from collector.queries import bind, dict_rows, named
+from collector.queries import bind
 from collector.timefmt import NS_PER_S, iso
-
-sql = named("metrics.slis")
+from metrics.slis.rollups import ROLLUP_AFTER_NS, rollup_rows
+from metrics.slis.statements import rows, sql
 
 __all__ = [
     "DIMENSIONS",
@@ -99,21 +99,6 @@ def ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-_MAINTENANCE_JOIN = re.compile(r"^-- maintenance:.*?^-- :maintenance\n", re.M | re.S)
-
-
-def _rows(
-    cur: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """A named query's rows; with no maintenance (``params["excluding"]``
-    false) its join on the ``maintenance`` table is left out, as it costs
-    ~1.5x even against an empty table."""
-    text = sql(name)
-    if not params.get("excluding"):
-        text = _MAINTENANCE_JOIN.sub("", text)
-    return dict_rows(cur.execute(text, bind(text, params)))
-
-
 def _pair_slis(row: dict[str, Any] | None) -> dict[str, Any]:
     row = row or {}
     q = row.get("latency_q") or [None, None, None]
@@ -157,6 +142,7 @@ def compute_slis(
     parts: Sequence[SliPart] = (),
     from_ns: int | None = None,
     excluded: Sequence[Excluded] = (),
+    rollups_after_ns: int | None = ROLLUP_AFTER_NS,
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /slis``: every SLI over ``[now - window, now)``, or over
     ``[from_ns, now)`` when given (a calendar period; ``window`` names it).
@@ -165,11 +151,14 @@ def compute_slis(
     dimension (an attempt's warehouse by ``locations``, as the pairs' is
     derived).  ``excluded``: maintenance occurrences whose pairs and attempts
     are left out of the pair and attempt SLIs (docs/slos.md).  Call
-    :func:`metrics.facts.refresh` first for exact results.
+    :func:`metrics.facts.refresh` first for exact results.  A window longer
+    than ``rollups_after_ns`` (``None``: never) reads the per-minute rollups
+    (:mod:`metrics.slis.rollups`): the same counts, percentiles within 1 %.
     """
     span = parse_window(window) if from_ns is None else now_ns - from_ns
+    rolled = rollups_after_ns is not None and span > rollups_after_ns
     with maintenance_registered(cur, excluded):
-        return _compute(cur, window, now_ns, span, by, parts, locations, bool(excluded))
+        return _compute(cur, window, now_ns, span, by, parts, locations, (bool(excluded), rolled))
 
 
 def _compute(
@@ -180,12 +169,11 @@ def _compute(
     by: Dimension | None,
     parts: Sequence[SliPart],
     locations: LocationMap,
-    excluding: bool,
+    how: tuple[bool, bool],
 ) -> dict[str, Any]:
+    excluding, rolled = how
     params = {"from": now_ns - span, "to": now_ns, "now": now_ns, "excluding": excluding}
-    overall_pairs = _rows(cur, "slis_pairs", {**params, "by": None})
-    with locations.registered(cur):
-        overall_attempts = _rows(cur, _attempts_sql(None, excluding), {**params, "by": None})
+    overall_pairs, overall_attempts = _measure(cur, params, None, locations, rolled)
     dup_text = sql("slis_duplicates")
     dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
     slis: dict[str, Any] = {
@@ -208,14 +196,9 @@ def _compute(
     if by is not None:
         if by not in DIMENSIONS:
             raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}")
-        pairs = {r["grp"]: r for r in _rows(cur, "slis_pairs", {**params, "by": by})}
-        attempts_sql = (
-            _attempts_sql(by, excluding)
-            if by in ("target", "warehouse")
-            else "slis_attempts_by_event"
-        )
-        with locations.registered(cur):
-            attempts = {r["grp"]: r for r in _rows(cur, attempts_sql, {**params, "by": by})}
+        found_pairs, found_attempts = _measure(cur, params, by, locations, rolled)
+        pairs = {r["grp"]: r for r in found_pairs}
+        attempts = {r["grp"]: r for r in found_attempts}
         result["by"] = by
         keys = set(pairs) | set(attempts) | set(extra_groups)
         result["groups"] = {
@@ -229,9 +212,29 @@ def _compute(
     return result
 
 
+def _measure(
+    cur: duckdb.DuckDBPyConnection,
+    params: dict[str, Any],
+    by: Dimension | None,
+    locations: LocationMap,
+    rolled: bool,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The pair and attempt rows (by ``grp``) over the window of ``params``:
+    from raw rows, or ``rolled``, from the rollups (and raw rows at the edges)."""
+    given = {**params, "by": by}
+    attempts_query = _attempts_sql(by, bool(params["excluding"]))
+    with locations.registered(cur):
+        if rolled:
+            return rollup_rows(cur, given, attempts_query=attempts_query)
+        return rows(cur, "slis_pairs", given), rows(cur, attempts_query, given)
+
+
 def _attempts_sql(by: Dimension | None, excluding: bool) -> str:
-    """The attempt query: through the location map only where an attempt's
-    warehouse is needed (grouping by it, or maintenance scoped by it)."""
+    """The attempt query: by the event's channel or type through the events;
+    through the location map only where an attempt's warehouse is needed
+    (grouping by it, or maintenance scoped by it)."""
+    if by in ("channel", "event_type"):
+        return "slis_attempts_by_event"
     return "slis_attempts" if excluding or by == "warehouse" else "slis_attempts_unmapped"
 
 
@@ -241,4 +244,4 @@ def failures_by_target(
     """Failed attempts ending in ``[now - window, now)`` by target and failure
     class (``error.type``: timeout, 429, ...): what is failing, not only how much."""
     span = parse_window(window)
-    return _rows(cur, "failures_by_target", {"from": now_ns - span, "to": now_ns})
+    return rows(cur, "failures_by_target", {"from": now_ns - span, "to": now_ns})

@@ -26,6 +26,7 @@ EXPECTED = {
         "scrape",
         "peak_rss_mib",
     },
+    "rollups": {"machine", "rows", "counts_equal", "timings", "peak_rss_mib"},
 }
 
 
@@ -66,3 +67,6 @@ def test_bench_all_quick(tmp_path: Path) -> None:
         ("28d", "target"),
     }
     assert slis["scrape"]["series"] > 0
+    rollups = json.loads((tmp_path / "rollups.json").read_text())
+    assert rollups["counts_equal"], "long windows from rollups differ from raw rows"
+    assert 0 < rollups["rows"]["pair_minutes"] < rollups["rows"]["pair_facts"]

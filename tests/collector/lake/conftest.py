@@ -41,6 +41,9 @@ KEYS = {
     "snapshot_rows": "snapshot_id, sku, location, stock_status",
     "reconciliation_runs": "run_id",
     "reconciliation_results": "run_id, system, instance, sku, location, stock_status",
+    "pair_minutes": "minute_ns, target, warehouse, channel, type, deadline_ns, objective_ns",
+    "latency_minutes": "minute_ns, target, warehouse, channel, type, deadline_ns, bucket",
+    "attempt_minutes": "minute_ns, target, warehouse, channel, type",
 }
 
 

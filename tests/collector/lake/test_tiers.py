@@ -33,7 +33,7 @@ DAY = 86_400 * NS
 START = 1_780_000_000 * NS  # 2026-05-28, a fixed simulated past
 END = START + 4 * DAY
 NOW = END + 3600 * NS
-WINDOWS = ("1h", "24h", "2d", "3d", "5d", "28d")
+WINDOWS = ("1h", "24h", "2d", "3d", "5d", "28d", "400d")  # > 2d: from the rollups
 DIMENSIONS = (None, "target", "warehouse", "channel", "event_type")
 
 
