@@ -76,12 +76,22 @@ def _keep_mask(
     """Which incoming rows to store: not already stored, not earlier in the
     group.  The common case (nothing stored, all keys distinct) is decided
     by Arrow without a Python loop over the rows."""
-    if not existing:
-        joined = pc.binary_join_element_wise(incoming[first], incoming[second], "\x00")
-        if pc.count_distinct(joined).as_py() == incoming.num_rows:
-            return None
+    if not existing and _all_distinct(incoming, first, second):
+        return None
     keys = zip(incoming[first].to_pylist(), incoming[second].to_pylist(), strict=True)
     return _first_unseen(keys, {(row[0], row[1]) for row in existing})
+
+
+def _all_distinct(incoming: pa.Table, first: str, second: str) -> bool:
+    """No key twice in the group.  Decided on the second column alone when its
+    values are all distinct (random span ids, CloudEvent ids: the usual
+    case; 0.08 us of CPU per row against 0.14-0.31 for joining the two
+    columns first), else on both."""
+    n = incoming.num_rows
+    if pc.count_distinct(incoming[second]).as_py() == n:
+        return True
+    joined = pc.binary_join_element_wise(incoming[first], incoming[second], "\x00")
+    return bool(pc.count_distinct(joined).as_py() == n)
 
 
 def _first_unseen(keys: Iterator[tuple[str, str]], seen: set[tuple[str, str]]) -> list[bool] | None:

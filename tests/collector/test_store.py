@@ -9,9 +9,10 @@ import pyarrow as pa
 import pytest
 
 from collector.cloudevents import decode_batch
-from collector.schema import EVENT_SCHEMA
+from collector.otlp import decode_protobuf
+from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store, StoreClosed
-from collector.testing.wire import batch_body, cloudevent
+from collector.testing.wire import attempt_span, batch_body, cloudevent, request
 
 
 def test_a_task_that_leaves_a_result_unread_does_not_break_the_next(tmp_path: Path) -> None:
@@ -70,5 +71,26 @@ def test_repeats_inside_one_group_are_stored_once(tmp_path: Path) -> None:
         assert store.submit("events", fresh_table).result().duplicates == 0
         with store.reader() as cur:
             assert cur.execute("SELECT count(*) FROM events").fetchall() == [(4,)]
+    finally:
+        store.close()
+
+
+def test_a_span_id_reused_under_another_trace_is_not_a_repeat(tmp_path: Path) -> None:
+    """The group's fast check looks at span ids alone first; a span id seen
+    twice under two trace ids must still store both, a true repeat one."""
+    span_id = bytes(range(8))
+    spans = [
+        attempt_span(trace_id=bytes([1] * 16), span_id=span_id, event_id="e-1"),
+        attempt_span(trace_id=bytes([2] * 16), span_id=span_id, event_id="e-2"),
+        attempt_span(trace_id=bytes([1] * 16), span_id=span_id, event_id="e-1"),
+    ]
+    batch = decode_protobuf(request(*spans).SerializeToString(), received_ns=1)
+    table = pa.Table.from_pydict(batch.columns, schema=SPAN_SCHEMA)
+    store = Store(tmp_path / "i.duckdb")
+    try:
+        result = store.submit("spans", table).result()
+        assert (result.stored, result.duplicates, result.duplicate_rows) == (2, 1, (2,))
+        with store.reader() as cur:
+            assert cur.execute("SELECT count(DISTINCT trace_id) FROM spans").fetchall() == [(2,)]
     finally:
         store.close()
