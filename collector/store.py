@@ -366,7 +366,7 @@ class Store:
         with self._beside_lock, self.reader() as cur:
             return task(cur)
 
-    def stop_reads(self, timeout_s: float = 10.0) -> int:
+    def stop_reads(self, timeout_s: float = 10.0, grace_s: float = 0.0) -> int:
         """For a prompt shutdown, once requests are answered: interrupt what
         runs on reader cursors (a compaction block, a derivation, a
         reconciliation: each rolls back and raises
@@ -374,19 +374,19 @@ class Store:
         the next start) until they let go (at most ``timeout_s``), and refuse
         new reads and :meth:`beside` tasks (:class:`StoreClosed`).  Writes
         are untouched: :meth:`close` still writes everything queued.
-        Returns the number of reads interrupted."""
-        deadline = time.monotonic() + timeout_s
+        Returns the number of reads interrupted; ``grace_s``: let them finish first."""
+        deadline, patient = time.monotonic() + timeout_s, time.monotonic() + grace_s
         interrupted: set[int] = set()
         with self._conn_lock:
             self._reads_stopped = True
         while time.monotonic() < deadline:
             # under the lock: a reader closes its cursor under it (reader())
             with self._conn_lock:
-                for cur in self._readers:  # again while it lets go: it may be between queries
-                    cur.interrupt()
-                    interrupted.add(id(cur))
                 if not self._readers:
                     break
+                for cur in self._readers if time.monotonic() >= patient else ():
+                    cur.interrupt()  # again while it lets go: it may be between queries
+                    interrupted.add(id(cur))
             time.sleep(0.02)
         if interrupted:
             log.info("store: %d running read(s) interrupted for shutdown", len(interrupted))
@@ -419,13 +419,14 @@ class Store:
     # -- life cycle ---------------------------------------------------------
 
     def close(self) -> None:
-        """Write what is queued, stop the writer, checkpoint and close."""
+        """Write what is queued, stop the writer and the reads, checkpoint, close."""
         with self._cond:
             if self._closing:
                 return
             self._closing = True
             self._cond.notify_all()
         self._writer.join()
+        self.stop_reads(grace_s=5.0)  # running reads end first (else: connection busy)
         with self._conn_lock:
             self._conn_closed = True
             try:
