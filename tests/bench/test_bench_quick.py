@@ -69,4 +69,6 @@ def test_bench_all_quick(tmp_path: Path) -> None:
     assert slis["scrape"]["series"] > 0
     rollups = json.loads((tmp_path / "rollups.json").read_text())
     assert rollups["counts_equal"], "long windows from rollups differ from raw rows"
-    assert 0 < rollups["rows"]["pair_minutes"] < rollups["rows"]["pair_facts"]
+    # a minute holds one pair or more: fewer rows only where minutes hold
+    # several (at 10 M events; the quick store has about one pair a minute)
+    assert 0 < rollups["rows"]["pair_minutes"] <= rollups["rows"]["pair_facts"]

@@ -104,8 +104,10 @@ CALLBACKS: dict[str, Need] = {
     "oncall-ingest.children": R,
     "url.search": R,  # a failing-target bar opens its failed attempts
     "oncall-firing.children": R,
+    "oncall-slo-trend.figure": R,  # each SLO over the window, with change markers
     "slo-state.children": R,
     "attempts-table.children": R,
+    "attempts-page.data": R,  # Newer / Older: the page number, kept in the URL
     "lineage-summary.children": R,
     "lineage-trace-id.data": R,
     "lineage-trace-title.children": R,
