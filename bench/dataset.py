@@ -20,7 +20,11 @@ copy).
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -109,3 +113,25 @@ def build_store(cache_dir: Path, events: int, spans: int) -> tuple[Path, float |
         con.close()
     tmp.rename(path)
     return path, time.perf_counter() - started
+
+
+@contextmanager
+def opened_copy(path: Path, settings: StoreSettings, name: str) -> Iterator[tuple[Store, float]]:
+    """A copy of the generated store ``path`` in a temporary folder, opened as
+    ``synclens serve`` opens it (its memory limit and checkpointing), and the
+    seconds the copy took; closed and removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix=f"synclens-bench-{name}-") as tmp:
+        work = Path(tmp) / f"{name}.duckdb"
+        started = time.perf_counter()
+        shutil.copyfile(path, work)
+        copy_s = time.perf_counter() - started
+        store = Store(
+            work,
+            extra_migrations=STORE_MIGRATIONS,
+            memory_limit=settings.memory_limit,
+            checkpoint_threshold=settings.checkpoint_threshold,
+        )
+        try:
+            yield store, copy_s
+        finally:
+            store.close()

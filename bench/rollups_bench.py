@@ -12,14 +12,11 @@ counts must be equal.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from bench.dataset import T_END, build_store, step_ns
+from bench.dataset import T_END, build_store, opened_copy, step_ns
 from bench.options import Options
 from bench.report import Table, machine, peak_rss_mib, summary_ms, write_result
 from collector.locations import LocationMap
@@ -27,7 +24,6 @@ from collector.routing import RouteTable
 from collector.store import Store
 from collector.timefmt import NS_PER_S
 from dashboards.trends import month_bounds
-from metrics import STORE_MIGRATIONS
 from metrics.facts import Derivation, refresh
 from metrics.slis import compute_slis
 from metrics.slis.rollups import ROLLUP_AFTER_NS
@@ -59,19 +55,8 @@ def run_rollups(opts: Options) -> dict[str, Any]:
     path, _ = build_store(opts.results_dir, opts.events, opts.spans)
     settings = load_settings()
     derivation = Derivation(RouteTable(settings.routes), LocationMap())
-    with tempfile.TemporaryDirectory(prefix="synclens-bench-rollups-") as tmp:
-        work = Path(tmp) / "rollups.duckdb"
-        shutil.copyfile(path, work)
-        store = Store(
-            work,
-            extra_migrations=STORE_MIGRATIONS,
-            memory_limit=settings.store.memory_limit,
-            checkpoint_threshold=settings.store.checkpoint_threshold,
-        )
-        try:
-            result = _measure(store, derivation, opts)
-        finally:
-            store.close()
+    with opened_copy(path, settings.store, "rollups") as (store, _):
+        result = _measure(store, derivation, opts)
     result = {"machine": info, "events": opts.events, "spans": opts.spans, **result}
     result["peak_rss_mib"] = peak_rss_mib()
     _print(result, opts)

@@ -18,18 +18,15 @@ touches in ``pair_facts`` and ``spans``; for (4) the scrape's SQL alone.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 from prometheus_client import CollectorRegistry, generate_latest
 
-from bench.dataset import T_END, T_START, build_store, dataset_sql, step_ns
+from bench.dataset import T_END, T_START, build_store, dataset_sql, opened_copy, step_ns
 from bench.options import Options
 from bench.report import Table, machine, peak_rss_mib, percentile, summary_ms, write_result
 from collector.locations import LocationMap
@@ -38,7 +35,6 @@ from collector.routing import RouteTable
 from collector.schema import EVENT_SCHEMA, SPAN_SCHEMA
 from collector.store import Store
 from collector.timefmt import NS_PER_S
-from metrics import STORE_MIGRATIONS
 from metrics.exposition import SyncMetrics
 from metrics.facts import Derivation, refresh
 from metrics.slis import compute_slis, parse_window
@@ -155,22 +151,8 @@ def run_slis(opts: Options) -> dict[str, Any]:
     path, build_s = build_store(opts.results_dir, opts.events, opts.spans)
     settings = load_settings()
     derivation = Derivation(RouteTable(settings.routes), LocationMap())
-    with tempfile.TemporaryDirectory(prefix="synclens-bench-slis-") as tmp:
-        work = Path(tmp) / "slis.duckdb"
-        started = time.perf_counter()
-        shutil.copyfile(path, work)
-        copy_s = time.perf_counter() - started
-        # as `synclens serve` opens it: the same memory limit and checkpointing
-        store = Store(
-            work,
-            extra_migrations=STORE_MIGRATIONS,
-            memory_limit=settings.store.memory_limit,
-            checkpoint_threshold=settings.store.checkpoint_threshold,
-        )
-        try:
-            result = _measure(store, derivation, opts)
-        finally:
-            store.close()
+    with opened_copy(path, settings.store, "slis") as (store, copy_s):
+        result = _measure(store, derivation, opts)
     result = {
         "machine": info,
         "store": {
