@@ -28,9 +28,12 @@ TARGET = '<a href="https://attacker.example/">erp</a>'
 
 
 def _ticks(browser: Any, graph: str) -> list[str]:
-    return [
-        t.text for t in browser.find_elements(By.CSS_SELECTOR, f"#{graph} .xtick, #{graph} .ytick")
-    ]
+    # one read in the page: a re-render between finding and reading cannot stale it
+    texts: list[str] = browser.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent)",
+        f"#{graph} .xtick, #{graph} .ytick",
+    )
+    return texts
 
 
 def test_hostile_names_are_text_on_the_overview_and_oncall_pages(tmp_path: Path) -> None:
