@@ -92,8 +92,10 @@ def slo_history(
             "since_ns": None if parts else firing_since(points),
         }
 
+    # keyed by the first instant too: a kept answer never outlives its step's
+    # instants (after a step's edge, GET /slos/{name}/history has new ones)
     found: dict[str, Any] = q.cache.get(
-        ("slo-history", slo.name, window, steps, windows, excluded),
+        ("slo-history", slo.name, window, steps, windows, excluded, at[0]),
         span_ns=int(span // steps / q.cache.fraction),  # fresh for one step
         now_ns=now,
         compute=compute,
