@@ -18,6 +18,8 @@ Reader = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 hot store and the lake together, ``collector/lake/tiers.py``)."""
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+# what is not SQL to run: a comment to the end of its line, a string literal
+_NOT_CODE = re.compile(r"--[^\n]*|'(?:[^']|'')*'")
 
 
 @cache
@@ -54,8 +56,9 @@ def migrations(package: str = "collector") -> list[tuple[int, str, str]]:
 
 def bind(text: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The subset of ``params`` that ``text`` names as ``$name`` (DuckDB
-    refuses extra named parameters); KeyError for one it names but lacks."""
-    names = set(_PARAM.findall(text))
+    refuses extra named parameters); KeyError for one it names but lacks.
+    A ``$name`` in a comment or a string literal is not a parameter."""
+    names = set(_PARAM.findall(_NOT_CODE.sub(" ", text)))
     missing = names - set(params)
     if missing:
         raise KeyError(f"query needs parameter(s) {', '.join(sorted(missing))}")
