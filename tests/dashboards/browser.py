@@ -239,17 +239,23 @@ def axe_violations(driver: WebDriver, impacts: tuple[str, ...] = AXE_IMPACTS) ->
 
 
 @contextmanager
-def chaos_demo(root: Path) -> Iterator[Service]:
-    """A live service in ``root`` holding the simulator's short chaos run,
-    reconciled; nothing changes by itself while pages are compared with the API."""
-    settings = load_settings(
+def chaos_demo(
+    root: Path, *, seed: int = 5, duration_s: int = 3600, skus: int = 40, **settings: Any
+) -> Iterator[Service]:
+    """A live service in ``root`` holding the simulator's chaos run (``seed``,
+    ``duration_s``, ``skus`` over two warehouses), reconciled; nothing changes
+    by itself while pages are compared with the API (``settings``: more)."""
+    found = load_settings(
         db=str(root / "synclens.duckdb"),
         ops_db=f"sqlite:///{root}/ops.sqlite",
         reconciliation={"interval_s": 86_400},
         exceptions={"detect_interval_s": 86_400},
+        **settings,
     )
-    with LiveServer(settings) as svc:
-        simulate(svc.url, seed=5, profile="chaos", duration_s=3600, skus=40, warehouses=2)
+    with LiveServer(found) as svc:
+        simulate(
+            svc.url, seed=seed, profile="chaos", duration_s=duration_s, skus=skus, warehouses=2
+        )
         assert svc.post("/api/v1/reconciliations").status_code == 200
         yield svc
 

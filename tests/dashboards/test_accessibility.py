@@ -20,13 +20,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards import ids
 from dashboards.pages.attempts import PAGE_ROWS
-from simulator.runner import simulate
-from synclens.settings import load_settings
-from tests.conftest import LiveServer, Service
+from tests.conftest import Service
 from tests.dashboards.browser import (
     BROWSER_TEST,
     axe_violations,
-    chromium,
+    chaos_demo,
     row_checkbox,
     settled,
     severe_logs,
@@ -39,23 +37,8 @@ pytestmark = BROWSER_TEST
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    root = tmp_path_factory.mktemp("a11y")
-    settings = load_settings(
-        db=str(root / "synclens.duckdb"),
-        ops_db=f"sqlite:///{root}/ops.sqlite",
-        reconciliation={"interval_s": 86_400},
-        exceptions={"detect_interval_s": 86_400},
-    )
-    with LiveServer(settings) as svc:
-        simulate(svc.url, seed=7, profile="chaos", duration_s=1800, skus=20, warehouses=2)
-        assert svc.post("/api/v1/reconciliations").status_code == 200
+    with chaos_demo(tmp_path_factory.mktemp("a11y"), seed=7, duration_s=1800, skus=20) as svc:
         yield svc
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    with chromium() as driver:
-        yield driver
 
 
 def _sku(svc: Service) -> str:

@@ -21,12 +21,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboards import ids
-from simulator.runner import simulate
-from synclens.settings import load_settings
-from tests.conftest import LiveServer, Service
+from tests.conftest import Service
 from tests.dashboards.browser import (
     BROWSER_TEST,
-    chromium,
+    chaos_demo,
     figure_annotations,
     figure_data,
     row_checkbox,
@@ -48,24 +46,8 @@ SHOTS = Path(
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """A live service holding a short chaos run, reconciled."""
-    root = tmp_path_factory.mktemp("dash")
-    settings = load_settings(
-        db=str(root / "synclens.duckdb"),
-        ops_db=f"sqlite:///{root}/ops.sqlite",
-        # nothing changes by itself while the pages are compared with the API
-        reconciliation={"interval_s": 86_400},
-        exceptions={"detect_interval_s": 86_400},
-    )
-    with LiveServer(settings) as svc:
-        simulate(svc.url, seed=5, profile="chaos", duration_s=3600, skus=40, warehouses=2)
-        assert svc.post("/api/v1/reconciliations").status_code == 200
+    with chaos_demo(tmp_path_factory.mktemp("dash")) as svc:
         yield svc
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    with chromium() as driver:
-        yield driver
 
 
 def _open(driver: WebDriver, svc: Service, path: str, ready_css: str) -> None:

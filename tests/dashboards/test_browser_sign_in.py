@@ -19,7 +19,6 @@ from tests.dashboards.browser import (
     BROWSER_TEST,
     acknowledge_the_exception,
     axe_violations,
-    chromium,
     severe_logs,
     sign_out,
     wait_for,
@@ -62,12 +61,6 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
         snapshot(service, "erp/s4", 2, {("A", "DC-EAST/1", "on_hand"): 4}, headers=OPS)
         assert service.post("/api/v1/reconciliations", headers=OPS).status_code == 200
         yield service
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    with chromium() as driver:
-        yield driver
 
 
 def _sign_in(driver: WebDriver, svc: Service, login: str) -> None:

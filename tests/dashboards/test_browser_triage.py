@@ -28,7 +28,6 @@ from tests.conftest import Service
 from tests.dashboards.browser import (
     BROWSER_TEST,
     chaos_demo,
-    chromium,
     figure_annotations,
     figure_data,
     screenshot,
@@ -46,12 +45,6 @@ _WAIT = 60.0  # the machine is shared: pages settle slowly under load
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     with chaos_demo(tmp_path_factory.mktemp("triage")) as svc:
         yield svc
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    with chromium() as driver:
-        yield driver
 
 
 def _open(driver: WebDriver, svc: Service, path: str, ready_css: str) -> None:

@@ -25,7 +25,7 @@ from dashboards.components import PREFIX
 from simulator.runner import simulate
 from synclens.settings import load_settings
 from tests.conftest import LiveServer, Service
-from tests.dashboards.browser import available, chromium, severe_logs, wait_for, wait_text
+from tests.dashboards.browser import available, severe_logs, wait_for, wait_text
 
 pytestmark = [
     pytest.mark.slow,
@@ -49,12 +49,6 @@ def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     with LiveServer(settings) as service:
         simulate(service.url, seed=7, profile="chaos", duration_s=4 * 3600, skus=3, warehouses=1)
         yield service
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    with chromium() as driver:
-        yield driver
 
 
 def _busiest(svc: Service) -> tuple[str, dict[str, Any]]:

@@ -18,12 +18,11 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from dashboards import ids
 from metrics.report import period_at
-from simulator.runner import simulate
-from synclens.settings import IngestSettings, load_settings
-from tests.conftest import LiveServer, Service
+from synclens.settings import IngestSettings
+from tests.conftest import Service
 from tests.dashboards.browser import (
     BROWSER_TEST,
-    chromium,
+    chaos_demo,
     figure_data,
     settled,
     severe_logs,
@@ -37,23 +36,8 @@ pytestmark = BROWSER_TEST
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     root = tmp_path_factory.mktemp("report-page")
-    settings = load_settings(
-        db=str(root / "synclens.duckdb"),
-        ops_db=f"sqlite:///{root}/ops.sqlite",
-        ingest=IngestSettings(decode_workers=0),
-        reconciliation={"interval_s": 86_400},
-        exceptions={"detect_interval_s": 86_400},
-    )
-    with LiveServer(settings) as svc:
-        simulate(svc.url, seed=5, profile="chaos", duration_s=3600, skus=40, warehouses=2)
-        assert svc.post("/api/v1/reconciliations").status_code == 200
+    with chaos_demo(root, ingest=IngestSettings(decode_workers=0)) as svc:
         yield svc
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    with chromium() as driver:
-        yield driver
 
 
 def _label(svc: Service, kind: Any = "month") -> str:
