@@ -12,6 +12,9 @@ store: a protobuf library parse plus a Python flatten into an Arrow table
 the issue's reference and the one its ratio target is checked against; and
 the service's own decode (``collector.decoding.decode_spans`` /
 ``decode_events``: the native OTLP decoder, the CloudEvents fast path).
+``grpc`` also sends the same bodies over HTTP right after (a fresh server,
+the same options) and reports gRPC / HTTP: on a shared machine the two
+transports' absolute rates move together with the cores left free.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +249,12 @@ def _run(kind: str, part: str, opts: Options, *, grpc: bool = False) -> dict[str
     lib = reference(templates, _parse_flatten_spans if kind == "spans" else _parse_flatten_events)
     with tempfile.TemporaryDirectory(prefix=f"synclens-bench-{part}-") as tmp:
         http, profile = _over_the_wire(kind, part, templates, opts, Path(tmp), grpc)
+    over_http: dict[str, Any] | None = None
+    if grpc:  # the same bodies over HTTP right after: the machine's share, not the transport's
+        with tempfile.TemporaryDirectory(prefix=f"synclens-bench-{part}-http-") as tmp:
+            over_http, _ = _over_the_wire(
+                kind, part, templates, replace(opts, profile=False), Path(tmp), False
+            )
     ratio = http["items_per_s"] / ref["items_per_s"] if ref["items_per_s"] else None
     ratio_lib = http["items_per_s"] / lib["items_per_s"] if lib["items_per_s"] else None
     per_cpu = http["server"]["items_per_cpu_s"]
@@ -279,6 +289,9 @@ def _run(kind: str, part: str, opts: Options, *, grpc: bool = False) -> dict[str
         "targets": targets,
         "met": met,
     }
+    if over_http is not None:
+        result["http_same_run"] = over_http
+        result["ratio_grpc_http"] = round(http["items_per_s"] / over_http["items_per_s"], 3)
     if profile is not None:
         result["profile"] = profile
     _print(part, unit, result)
@@ -330,6 +343,19 @@ def _print(part: str, unit: str, r: dict[str, Any]) -> None:
     t.add("load generator CPU cores used", srv["load_cpu_cores_used"], None, None)
     t.add("requests (status)", f"{http['requests']:,} {http['status']}", None, None)
     t.add("every acknowledged row stored", http["all_acked_stored"], None, None)
+    if "http_same_run" in r:
+        same, same_srv = r["http_same_run"], r["http_same_run"]["server"]
+        t.add(
+            f"reference {unit}/s over HTTP (same bodies, right after)",
+            same["items_per_s"],
+            None,
+            None,
+        )
+        t.add("ratio gRPC / HTTP (same run)", r["ratio_grpc_http"], None, None)
+        t.add("HTTP ack latency p99 ms", same["ack_latency"].get("p99_ms"), None, None)
+        t.add(f"HTTP server {unit} per CPU-second", same_srv["items_per_cpu_s"], None, None)
+        t.add("HTTP server CPU cores used", same_srv["cpu_cores_used"], None, None)
+        t.add("HTTP: every acknowledged row stored", same["all_acked_stored"], None, None)
     t.print()
     if "profile" in r:
         p = Table("server profile (py-spy): share of samples, leaf frames", ["frame", "share"])

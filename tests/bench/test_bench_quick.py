@@ -52,6 +52,9 @@ def test_bench_all_quick(tmp_path: Path) -> None:
         assert set(http["ack_latency"]) >= {"p50_ms", "p99_ms"}
         assert doc["reference"]["items_per_s"] > 0 and doc["ratio"] > 0
         assert http["server"]["peak_rss_mib"] > 0
+    grpc = json.loads((tmp_path / "grpc.json").read_text())  # its HTTP reference, same run
+    assert grpc["http_same_run"]["items_per_s"] > 0 and grpc["ratio_grpc_http"] > 0
+    assert grpc["http_same_run"]["all_acked_stored"], "the store lost acknowledged rows"
     lineage = json.loads((tmp_path / "lineage.json").read_text())
     for kind in ("sku", "order"):
         assert set(lineage[kind]) >= {"lineage", "reference", "ratio_p50", "met"}
