@@ -15,11 +15,11 @@ WITH inside AS (
            END AS grp,
            applied_ns - time_ns AS latency
     FROM pair_facts AS p
-    -- maintenance:
+-- maintenance:
     ANTI JOIN maintenance AS x
         ON coalesce(x.target = p.target, true) AND coalesce(x.warehouse = p.warehouse, true)
        AND p.time_ns < x.end_ns AND p.time_ns + p.deadline_ns > x.start_ns
-    -- :maintenance
+-- :maintenance
     WHERE p.time_ns >= $from AND p.time_ns < $to AND p.applied_ns IS NOT NULL
       AND p.applied_ns - p.time_ns BETWEEN $low AND $high
 ),
