@@ -1,14 +1,16 @@
 """The soak: ``synclens serve`` for a long time at half its maximum ingest,
 with lineage and SLI queries beside it; is memory flat, is latency steady?
 
-``python -m bench.soak [--minutes 30] [--rate SPANS_PER_S] [--warmup-minutes 5]``
+``python -m bench.soak [--minutes 30] [--rate SPANS_PER_S] [--warmup-minutes 5]
+[--skus 1000000]``
 
 1. A real ``synclens serve`` on a fresh database (``bench.service.Server``).
 2. Unless ``--rate`` is given, its maximum is measured first: closed-loop
    OTLP load (``bench.load.run_load``, 10 connections) for ``--probe-s``
    seconds; the soak runs at half of it.
 3. Open-loop ingest at that rate: bodies of 1,000 spans
-   (``collector.testing.workload``), each sent when the schedule says,
+   (``collector.testing.workload``) over a catalogue of ``--skus`` SKUs
+   (default 1,000,000: bench/README.md says why), each sent when the schedule says,
    over ``--connections`` keep-alive connections (10, as an OpenTelemetry
    Collector exporter), so a slow server shows as growing ack latency
    rather than as a lower rate (until every connection waits).
@@ -43,7 +45,7 @@ import duckdb
 from bench.load import run_load
 from bench.report import percentile, tree_rss_mib
 from bench.service import Server
-from collector.testing.workload import Templates, patch, span_templates
+from collector.testing.workload import Templates, patch, sku_name, span_templates
 
 __all__ = ["main", "soak"]
 
@@ -212,10 +214,12 @@ def soak(
     window_s: float,
     probe_s: float,
     connections: int,
+    skus: int = 1_000_000,
 ) -> dict[str, Any]:
-    templates = span_templates(16, 1000)
+    templates = span_templates(16, 1000, skus=skus)
     result: dict[str, Any] = {
         "minutes": minutes,
+        "skus": skus,
         "window_s": window_s,
         "loadavg_1m_at_start": _load_1m(),
     }
@@ -228,7 +232,7 @@ def soak(
             rate = probe["items_per_s"] / 2
             acked_before = probe["items_total"]
             # the soak goes on with fresh bodies after the probe's
-            templates = span_templates(16, 1000, seed=4242)
+            templates = span_templates(16, 1000, seed=4242, skus=skus)
         else:
             acked_before = 0
         result["rate_spans_per_s"] = rate
@@ -248,7 +252,7 @@ def soak(
                 target=_query_loop,
                 args=(
                     server.port,
-                    lambda: f"/api/v1/lineage?sku=SKU-{rng.randrange(5000):05d}",
+                    lambda: f"/api/v1/lineage?sku={sku_name(rng.randrange(skus), skus)}",
                     0.5,
                     stop,
                     lineage,
@@ -307,6 +311,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--connections", type=int, default=10, help="the most requests in flight (default 10)"
     )
+    parser.add_argument(
+        "--skus",
+        type=int,
+        default=1_000_000,
+        help="the catalogue: up to 5000, or a multiple of 5000 (default 1,000,000)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/soak.json"))
     parser.add_argument(
         "--verdict-of",
@@ -329,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             window_s=args.window_s,
             probe_s=args.probe_s,
             connections=args.connections,
+            skus=args.skus,
         )
     result["loadavg_1m_at_end"] = _load_1m()
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,12 @@ OpenTelemetry protobuf classes, and each round patches them with
   plus the round, so times advance ~4.3 s per round as real traffic would
   (the store's duplicate check reads the batch's time range only);
 - every ``inventory.event_id`` / CloudEvent ``id`` holds :data:`ID_MARK`
-  (8 characters), replaced by the round in hex.
+  (8 characters), replaced by the round in hex;
+- with a catalogue larger than :data:`SKU_POOL` (``skus``), every
+  ``inventory.sku`` holds :data:`SKU_MARK` (4 characters), replaced by the
+  round modulo ``skus / SKU_POOL`` in hex: each round draws its SKUs from one
+  group of :data:`SKU_POOL`, the groups in turn, so every SKU of the
+  catalogue gets the same share of the spans (:func:`sku_name` names them).
 
 :func:`check_span_patch` decodes a patched body to prove the markers land
 where intended.
@@ -38,16 +43,22 @@ from collector.timefmt import NS_PER_S
 
 __all__ = [
     "ID_MARK",
+    "SKU_MARK",
+    "SKU_POOL",
     "TRACE_MARK",
     "Templates",
     "check_span_patch",
     "event_templates",
     "patch",
+    "sku_name",
     "span_templates",
 ]
 
 TRACE_MARK = b"\x9c\x3e\x5a\x71\xd2\x0b\x88\xf4"
 ID_MARK = b"Rq7ZxW3k"
+SKU_MARK = b"Kp4Y"
+#: SKUs one template body draws from (a larger catalogue: groups of this many)
+SKU_POOL = 5000
 _TAG_END = b"\x41"  # field 8 (end_time_unix_nano), fixed64: follows the start time
 _TAG_ATTRS = b"\x4a"  # field 9 (attributes): follows the end time
 _SOURCES = ("wms/dc-east", "tpl/acme", "returns/loop")
@@ -71,6 +82,7 @@ class Templates:
     bodies: tuple[bytes, ...]
     items: tuple[int, ...]  # spans or events per body
     time_hi: int = 0  # the shared high 32 bits of span times (spans only)
+    sku_groups: int = 1  # groups of SKU_POOL SKUs the rounds take in turn (spans only)
 
 
 def patch(templates: Templates, index: int) -> tuple[bytes, int]:
@@ -85,19 +97,31 @@ def patch(templates: Templates, index: int) -> tuple[bytes, int]:
         body = body.replace(old + _TAG_END, new + _TAG_END).replace(
             old + _TAG_ATTRS, new + _TAG_ATTRS
         )
+        if templates.sku_groups > 1:
+            body = body.replace(SKU_MARK, b"%04x" % (rnd % templates.sku_groups))
     return body, templates.items[index % k]
 
 
-def _span(rng: random.Random, body: int, i: int, time_hi: int) -> Span:
+def sku_name(n: int, skus: int = SKU_POOL) -> str:
+    """The name of SKU number ``n`` (0 <= n < ``skus``) of a catalogue of
+    ``skus``, as the patched bodies of :func:`span_templates` carry it."""
+    if skus <= SKU_POOL:
+        return f"SKU-{n:05d}"
+    return f"SKU-{n // SKU_POOL:04x}{n % SKU_POOL:05d}"
+
+
+def _span(rng: random.Random, body: int, i: int, time_hi: int, skus: int) -> Span:
     """One delivery attempt carrying SPEC 1.1's attributes."""
     mark = ID_MARK.decode()
+    local = rng.randrange(min(skus, SKU_POOL))
+    sku = f"SKU-{local:05d}" if skus <= SKU_POOL else f"SKU-{SKU_MARK.decode()}{local:05d}"
     attempt = 1 + (i % 9 == 0) + (i % 27 == 0)
     failed = rng.random() < 0.08
     target = _TARGETS[i % 3]
     attrs = [
         kv("inventory.event_id", f"evt-{mark}-{body:03d}{i:05d}"),
         kv("inventory.event_source", _SOURCES[i % 3]),
-        kv("inventory.sku", f"SKU-{rng.randrange(5000):05d}"),
+        kv("inventory.sku", sku),
         kv("inventory.location", f"DC-EAST/R-{rng.randrange(40):02d}-{rng.randrange(20):02d}"),
         kv("sync.target", target),
         kv("sync.attempt", attempt),
@@ -128,11 +152,19 @@ def _span(rng: random.Random, body: int, i: int, time_hi: int) -> Span:
 
 
 def span_templates(
-    count: int, size: int, *, seed: int = 42, now_ns: int | None = None
+    count: int,
+    size: int,
+    *,
+    seed: int = 42,
+    now_ns: int | None = None,
+    skus: int = SKU_POOL,
 ) -> Templates:
-    """``count`` OTLP protobuf bodies of ``size`` spans each (``size`` <= 1,000)."""
+    """``count`` OTLP protobuf bodies of ``size`` spans each (``size`` <= 1,000),
+    over a catalogue of ``skus`` SKUs (a multiple of :data:`SKU_POOL` above it)."""
     if size > 1000:
         raise ValueError("at most 1,000 spans per body: their times must fit 2**32 ns")
+    if skus < 1 or (skus > SKU_POOL and (skus % SKU_POOL or skus // SKU_POOL > 0xFFFF)):
+        raise ValueError(f"skus: 1 to {SKU_POOL}, or a multiple of {SKU_POOL} up to 65535 times it")
     rng = random.Random(seed)
     now_ns = time.time_ns() if now_ns is None else now_ns
     time_hi = (now_ns - 3600 * NS_PER_S) >> 32  # an hour ago; rounds move forward from there
@@ -146,14 +178,17 @@ def span_templates(
     scope = InstrumentationScope(name="synclens.middleware", version="1.0")
     bodies = []
     for b in range(count):
-        spans = [_span(rng, b, i, time_hi) for i in range(size)]
+        spans = [_span(rng, b, i, time_hi, skus) for i in range(size)]
         request = ExportTraceServiceRequest(
             resource_spans=[
                 ResourceSpans(resource=resource, scope_spans=[ScopeSpans(scope=scope, spans=spans)])
             ]
         )
         bodies.append(request.SerializeToString())
-    return Templates("spans", "application/x-protobuf", tuple(bodies), (size,) * count, time_hi)
+    groups = max(1, skus // SKU_POOL)
+    return Templates(
+        "spans", "application/x-protobuf", tuple(bodies), (size,) * count, time_hi, groups
+    )
 
 
 def check_span_patch(templates: Templates) -> None:
@@ -171,6 +206,11 @@ def check_span_patch(templates: Templates) -> None:
         problems.append("span times not patched")
     if any("00000003" not in str(e) for e in cols["event_id"]):
         problems.append("event ids not patched")
+    group = b"%04x" % (3 % templates.sku_groups)
+    if templates.sku_groups > 1 and any(
+        str(k)[4:8].encode() != group or len(str(k)) != 13 for k in cols["sku"]
+    ):
+        problems.append("SKUs not patched")
     if problems:
         raise AssertionError("span template patching is broken: " + "; ".join(problems))
 

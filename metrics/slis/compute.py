@@ -25,7 +25,7 @@ import pyarrow as pa
 from collector.locations import LocationMap
 from collector.queries import bind
 from collector.timefmt import NS_PER_S, iso
-from metrics.slis.rollups import ROLLUP_AFTER_NS, rollup_rows
+from metrics.slis.rollups import EXACT_UPTO_NS, ROLLUP_AFTER_NS, rollup_rows
 from metrics.slis.statements import rows, sql
 
 __all__ = [
@@ -143,6 +143,7 @@ def compute_slis(
     from_ns: int | None = None,
     excluded: Sequence[Excluded] = (),
     rollups_after_ns: int | None = ROLLUP_AFTER_NS,
+    exact_upto_ns: int | None = EXACT_UPTO_NS,
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /slis``: every SLI over ``[now - window, now)``, or over
     ``[from_ns, now)`` when given (a calendar period; ``window`` names it).
@@ -152,13 +153,18 @@ def compute_slis(
     derived).  ``excluded``: maintenance occurrences whose pairs and attempts
     are left out of the pair and attempt SLIs (docs/slos.md).  Call
     :func:`metrics.facts.refresh` first for exact results.  A window longer
-    than ``rollups_after_ns`` (``None``: never) reads the per-minute rollups
-    (:mod:`metrics.slis.rollups`): the same counts, percentiles within 1 %.
+    than ``rollups_after_ns`` (by default every window; ``None``: never)
+    reads its whole minutes from the per-minute rollups
+    (:mod:`metrics.slis.rollups`), so its cost does not grow with the rows in
+    it: the same counts, and the same percentiles when the window is at most
+    ``exact_upto_ns`` long (``None``: always), within 1 % beyond.
     """
     span = parse_window(window) if from_ns is None else now_ns - from_ns
     rolled = rollups_after_ns is not None and span > rollups_after_ns
+    exact = exact_upto_ns is None or span <= exact_upto_ns
     with maintenance_registered(cur, excluded):
-        return _compute(cur, window, now_ns, span, by, parts, locations, (bool(excluded), rolled))
+        how = (bool(excluded), rolled, exact)
+        return _compute(cur, window, now_ns, span, by, parts, locations, how)
 
 
 def _compute(
@@ -169,11 +175,11 @@ def _compute(
     by: Dimension | None,
     parts: Sequence[SliPart],
     locations: LocationMap,
-    how: tuple[bool, bool],
+    how: tuple[bool, bool, bool],
 ) -> dict[str, Any]:
-    excluding, rolled = how
+    excluding, rolled, exact = how
     params = {"from": now_ns - span, "to": now_ns, "now": now_ns, "excluding": excluding}
-    overall_pairs, overall_attempts = _measure(cur, params, None, locations, rolled)
+    overall_pairs, overall_attempts = _measure(cur, params, None, locations, (rolled, exact))
     dup_text = sql("slis_duplicates")
     dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
     slis: dict[str, Any] = {
@@ -196,7 +202,7 @@ def _compute(
     if by is not None:
         if by not in DIMENSIONS:
             raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}")
-        found_pairs, found_attempts = _measure(cur, params, by, locations, rolled)
+        found_pairs, found_attempts = _measure(cur, params, by, locations, (rolled, exact))
         pairs = {r["grp"]: r for r in found_pairs}
         attempts = {r["grp"]: r for r in found_attempts}
         result["by"] = by
@@ -217,16 +223,23 @@ def _measure(
     params: dict[str, Any],
     by: Dimension | None,
     locations: LocationMap,
-    rolled: bool,
+    how: tuple[bool, bool],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The pair and attempt rows (by ``grp``) over the window of ``params``:
-    from raw rows, or ``rolled``, from the rollups (and raw rows at the edges)."""
+    from raw rows, or ``rolled``, from the rollups (and raw rows at the edges),
+    in one read transaction (the rollups and the raw rows of one snapshot;
+    ``exact`` percentiles rely on it)."""
+    rolled, exact = how
     given = {**params, "by": by}
     attempts_query = _attempts_sql(by, bool(params["excluding"]))
     with locations.registered(cur):
-        if rolled:
-            return rollup_rows(cur, given, attempts_query=attempts_query)
-        return rows(cur, "slis_pairs", given), rows(cur, attempts_query, given)
+        if not rolled:
+            return rows(cur, "slis_pairs", given), rows(cur, attempts_query, given)
+        cur.begin()
+        try:
+            return rollup_rows(cur, given, attempts_query=attempts_query, exact=exact)
+        finally:
+            cur.rollback()
 
 
 def _attempts_sql(by: Dimension | None, excluding: bool) -> str:

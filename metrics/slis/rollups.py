@@ -1,6 +1,7 @@
-"""Long windows from the per-minute rollups (:mod:`metrics.facts.rollups`).
+"""SLI windows from the per-minute rollups (:mod:`metrics.facts.rollups`).
 
-A window ``[from, to)`` longer than :data:`ROLLUP_AFTER_NS` is cut in three:
+A window ``[from, to)`` longer than :data:`ROLLUP_AFTER_NS` (0: every
+window) is cut in three:
 the whole minutes inside it come from the rollups, the part-minutes at its
 ends from raw rows.  Inside, a minute is also read from raw rows when a
 rollup row cannot say alone which of its pairs or attempts count: pairs not
@@ -8,9 +9,14 @@ applied whose deadline passes ``now`` inside the minute (``undelivered``),
 and rows that a maintenance occurrence covers only in part.  Every count is
 then exactly the raw computation's (same pairs, same attempts).
 
-Latency percentiles are read from the merged log-bucketed histogram, at the
-same rank as ``quantile_disc``: the value given is within
-:data:`~metrics.facts.rollups.RELATIVE_ERROR` (1 %) of the raw one.
+Latency percentiles: the merged log-bucketed histogram says which bucket
+holds the rank ``quantile_disc`` takes, and how many latencies lie below it.
+In a window up to :data:`EXACT_UPTO_NS` long the value is then read exactly:
+the k-th smallest raw latency of the window inside that bucket (one scan of
+the window's pair facts, ``sql/rollup_exact_latency.sql``), the same value
+as ``quantile_disc`` over raw rows.  Longer windows take the bucket's
+estimate, within :data:`~metrics.facts.rollups.RELATIVE_ERROR` (1 %) of the
+raw value, and read no raw pair beyond the part-minutes.
 """
 
 from __future__ import annotations
@@ -28,10 +34,20 @@ from collector.timefmt import NS_PER_S
 from metrics.facts.rollups import GAMMA, LOG_GAMMA, MINUTE_NS
 from metrics.slis.statements import rows
 
-__all__ = ["QUANTILES", "ROLLUP_AFTER_NS", "bucket_value", "quantile_rank", "rollup_rows"]
+__all__ = [
+    "EXACT_UPTO_NS",
+    "QUANTILES",
+    "ROLLUP_AFTER_NS",
+    "bucket_value",
+    "quantile_rank",
+    "rollup_rows",
+]
 
-#: windows longer than this read the rollups (shorter ones scan raw rows)
-ROLLUP_AFTER_NS = 2 * 86_400 * NS_PER_S
+#: windows longer than this read the rollups for their whole minutes: all of them
+ROLLUP_AFTER_NS = 0
+#: windows up to this long have exact latency percentiles (longer: within 1 %)
+EXACT_UPTO_NS = 2 * 86_400 * NS_PER_S
+_MAX_NS = 2**63 - 1
 QUANTILES = (0.5, 0.95, 0.99)
 _PAIR_COUNTS = (
     "applied",
@@ -44,6 +60,7 @@ _PAIR_COUNTS = (
 )
 _ATTEMPT_COUNTS = ("attempts", "failed", "replays")
 _MINUTES = pa.schema([("minute_ns", pa.int64())])
+_RANKS = pa.schema([("grp", pa.string()), ("bucket", pa.int32()), ("k", pa.int64())])
 
 
 def quantile_rank(n: int, q: float) -> int:
@@ -60,20 +77,80 @@ def bucket_value(bucket: int) -> float:
     return size if bucket > 0 else -size
 
 
-def _percentiles(histogram: Counter[int]) -> list[float | None]:
+def _ranked(histogram: Counter[int]) -> list[tuple[int, int] | None]:
+    """For each of :data:`QUANTILES`: the bucket that holds the rank
+    ``quantile_disc`` takes and that rank inside the bucket (0-based);
+    ``None`` with no latency."""
     total = sum(histogram.values())
     if not total:
         return [None] * len(QUANTILES)
     ordered = sorted(histogram.items())
-    found: list[float | None] = []
+    found: list[tuple[int, int] | None] = []
     for q in QUANTILES:
         rank, seen = quantile_rank(total, q), 0
         for bucket, n in ordered:
-            seen += n
-            if seen > rank:
-                found.append(bucket_value(bucket))
+            if seen + n > rank:
+                found.append((bucket, rank - seen))
                 break
+            seen += n
     return found
+
+
+def _bucket_bounds(bucket: int) -> tuple[int, int]:
+    """Latencies (ns) that surely include every one of ``bucket``, with a
+    bucket's slack either side (the exact test is the bucket's formula)."""
+    if bucket == 0:
+        return 0, 0
+    low = min(_MAX_NS, math.floor(GAMMA ** (abs(bucket) - 3)))
+    high = min(_MAX_NS, math.ceil(GAMMA ** abs(bucket)) + 1)
+    return (low, high) if bucket > 0 else (-high, -low)
+
+
+def _exact(
+    cur: duckdb.DuckDBPyConnection,
+    params: dict[str, Any],
+    wanted: dict[Any, list[tuple[int, int] | None]],
+) -> dict[tuple[Any, int, int], int]:
+    """``(grp, bucket, k) -> latency``: the k-th smallest latency of the
+    window's applied pairs in the bucket (``sql/rollup_exact_latency.sql``)."""
+    keys = sorted({(g, *w) for g, ws in wanted.items() for w in ws if w}, key=str)
+    if not keys:
+        return {}
+    bounds = [_bucket_bounds(bucket) for _, bucket, _ in keys]
+    table = pa.Table.from_pylist(
+        [{"grp": g, "bucket": b, "k": k} for g, b, k in keys], schema=_RANKS
+    )
+    given = {
+        **params,
+        "log_gamma": LOG_GAMMA,
+        "low": min(lo for lo, _ in bounds),
+        "high": max(hi for _, hi in bounds),
+    }
+    cur.register("wanted_ranks", table)
+    try:
+        found = rows(cur, "rollup_exact_latency", given)
+    finally:
+        cur.unregister("wanted_ranks")
+    return {(r["grp"], int(r["bucket"]), int(r["k"])): int(r["latency"]) for r in found}
+
+
+def _percentiles(
+    cur: duckdb.DuckDBPyConnection,
+    params: dict[str, Any],
+    latency: dict[Any, Counter[int]],
+    exact: bool,
+) -> dict[Any, list[float | None]]:
+    """Each group's p50/p95/p99: exact (a raw read of the buckets that hold
+    the ranks) or the buckets' estimates."""
+    wanted = {grp: _ranked(histogram) for grp, histogram in latency.items()}
+    values = _exact(cur, params, wanted) if exact else {}
+
+    def value(grp: Any, w: tuple[int, int] | None) -> float | None:
+        if w is None:
+            return None
+        return values[(grp, *w)] if exact else bucket_value(w[0])
+
+    return {grp: [value(grp, w) for w in ranks] for grp, ranks in wanted.items()}
 
 
 def _runs(minutes: Iterable[int]) -> list[tuple[int, int]]:
@@ -92,12 +169,14 @@ def rollup_rows(
     params: dict[str, Any],
     *,
     attempts_query: str,
+    exact: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows of ``slis_pairs`` and of ``attempts_query`` (the raw attempt
     query for ``params["by"]``) over ``[params["from"], params["to"])``, from
     the rollups and raw rows as the module docstring says.  ``params`` as
     :func:`metrics.slis.compute_slis` builds them; the location map and the
-    ``maintenance`` table are registered on ``cur``."""
+    ``maintenance`` table are registered on ``cur``.  ``exact``: latency
+    percentiles read exactly (else the histogram's estimates)."""
     lo, hi = params["from"], params["to"]
     a = min(hi, -(-lo // MINUTE_NS) * MINUTE_NS)
     b = max(a, hi // MINUTE_NS * MINUTE_NS)
@@ -122,8 +201,9 @@ def rollup_rows(
         _add(attempts, rows(cur, attempts_query, piece), _ATTEMPT_COUNTS)
         for row in rows(cur, "rollup_raw_latency", piece):
             latency[row["grp"]][int(row["bucket"])] += int(row["n"])
+    quantiles = _percentiles(cur, {**params, "from": lo, "to": hi}, latency, exact)
     pair_rows: list[dict[str, Any]] = [
-        {"grp": grp, **counts, "latency_q": _percentiles(latency[grp])}
+        {"grp": grp, **counts, "latency_q": quantiles.get(grp, [None] * len(QUANTILES))}
         for grp, counts in pairs.items()
     ]
     attempt_rows: list[dict[str, Any]] = [
