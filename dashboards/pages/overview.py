@@ -369,7 +369,9 @@ def register(app: Dash, q: DashboardQueries) -> None:
         prevent_initial_call=True,
     )
     def _drill(heat: dict[str, Any] | None, backlog: dict[str, Any] | None) -> tuple[Any, Any]:
-        link = drill_link(ctx.triggered_id, heat if ctx.triggered_id == ids.OV_MISMATCH else backlog)
+        link = drill_link(
+            ctx.triggered_id, heat if ctx.triggered_id == ids.OV_MISMATCH else backlog
+        )
         if link is None:  # no point clicked (empty clickData): stay
             return no_update, no_update
         path, _, query = link.partition("?")

@@ -8,8 +8,7 @@ import pandas as pd
 
 from dashboards import drills, frames, ids
 from dashboards.executive_figures import change
-from dashboards.pages import attempts
-from dashboards.pages import overview
+from dashboards.pages import attempts, overview
 from dashboards.pages.oncall import drill_link
 
 

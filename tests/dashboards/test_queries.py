@@ -197,6 +197,59 @@ def test_a_kept_slo_history_does_not_outlive_its_step(
     assert after == instants(clock(), 6 * 3600 * 10**9, 24) != before
 
 
+def test_finished_instants_are_kept_and_now_is_always_computed(
+    fed: tuple[Service, DashboardQueries], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SLO history keeps each finished instant's SLIs (the same as the
+    engine's fresh ones), never the instant now, and none past keep_ns."""
+    _, q = fed
+    engine_slis_at = q.slis.slis_at
+    asked: list[list[tuple[str, int]]] = []
+
+    def recorded(wanted: Any, **kw: Any) -> Any:
+        asked.append(sorted(wanted))
+        return engine_slis_at(wanted, **kw)
+
+    monkeypatch.setattr(q.slis, "slis_at", recorded)
+    step = 6 * 3600 * 10**9 // 24
+    now = q.now() // step * step - 30 * 10**9  # half a minute before an edge
+    edge = now // step * step
+    wanted = [("1h", edge - step), ("1h", edge), ("5m", now)]
+
+    def kept(at: int) -> Any:
+        return triage.kept_slis_at(q, at, 6 * 3600 * 10**9, False, ())(wanted)
+
+    fresh = engine_slis_at(wanted, parts=False)
+    assert kept(now) == fresh and asked[-1] == sorted(wanted)
+    assert kept(now) == fresh and asked[-1] == [("5m", now)]  # now alone computed
+    # a step later the old now is finished too: computed once then kept; the
+    # other two still kept
+    later = now + step
+    assert kept(later) == fresh and asked[-1] == [("5m", now)]
+    assert kept(later) == fresh and len(asked) == 3
+    # past keep_ns: all computed again
+    assert kept(later + 6 * 3600 * 10**9 + 1) == fresh and asked[-1] == sorted(wanted)
+
+
+def test_an_slo_history_from_kept_instants_is_the_fresh_one(
+    fed: tuple[Service, DashboardQueries],
+) -> None:
+    """Across a step's edge the page reuses its finished instants: the answer
+    is the one computed with nothing kept."""
+    _, q = fed
+    step = 6 * 3600 * 10**9 // 24
+    clock = ManualClock(q.now() // step * step - 10**9)  # a second before an edge
+    q = dataclasses.replace(q, clock=clock)
+    for slo in q.slos() or ():
+        q.cache.clear()
+        triage.slo_history(q, slo, "6h")
+        clock.advance(2)
+        kept = triage.slo_history(q, slo, "6h")
+        q.cache.clear()
+        assert kept == triage.slo_history(q, slo, "6h"), slo.name
+        clock.advance(-2)
+
+
 def test_slo_history_leaves_out_maintenance_as_the_api_does(
     fed: tuple[Service, DashboardQueries], tmp_path: Path
 ) -> None:
