@@ -231,17 +231,32 @@ class DashboardQueries:
         return result
 
     def report(self, period: str) -> dict[str, Any]:
-        """``GET /api/v1/report?period=``; ValueError for a bad or future period."""
+        """``GET /api/v1/report?period=``; ValueError for a bad or future period;
+        reused while fresh (a month's: the cache's longest age)."""
         chosen = parse_period(period)
         specs = list(self.slos() or ())
-        return period_report(
-            self.slis,
-            specs,
-            chosen,
-            now_ns=self.now(),
-            exceptions=self.exceptions,
-            maintenance=list(self.maintenance() or ()),
+        maintenance = list(self.maintenance() or ())
+        now = self.now()
+        result: dict[str, Any] = self.cache.get(
+            # the SLOs and maintenance as they are: an edit is a new key
+            (
+                "report",
+                chosen.label,
+                tuple(s.model_dump_json() for s in specs),
+                tuple(m.model_dump_json() for m in maintenance),
+            ),
+            span_ns=chosen.end_ns - chosen.start_ns,  # a month: kept the longest age
+            now_ns=now,
+            compute=lambda: period_report(
+                self.slis,
+                specs,
+                chosen,
+                now_ns=now,
+                exceptions=self.exceptions,
+                maintenance=maintenance,
+            ),
         )
+        return result
 
     def sli_summary(self, window: str) -> dict[str, Any]:
         """``GET /api/v1/slis?window=`` (overall)."""

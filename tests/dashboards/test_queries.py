@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from collector.testing.clock import ManualClock
+from collector.timefmt import iso
 from dashboards import trends, triage
 from dashboards.queries import DashboardQueries
+from metrics.report import parse_period, period_at, period_report
 from metrics.slo.history import instants
 from metrics.slo.maintenance import load_maintenance
 from metrics.slo.spec import COUNTER_SLIS
@@ -248,6 +250,32 @@ def test_an_slo_history_from_kept_instants_is_the_fresh_one(
         q.cache.clear()
         assert kept == triage.slo_history(q, slo, "6h"), slo.name
         clock.advance(-2)
+
+
+def test_a_kept_report_is_the_fresh_one_and_an_edit_is_not_served_stale(
+    fed: tuple[Service, DashboardQueries], tmp_path: Path
+) -> None:
+    """The month's report is reused while fresh (the cache's longest age),
+    equal to the computation at that instant; maintenance edited or past the
+    longest age: computed again."""
+    svc, q = fed
+    clock = ManualClock(q.now())
+    q = dataclasses.replace(q, clock=clock)
+    label = period_at("month", clock()).label
+    first = q.report(label)
+    specs, excluded = list(q.slos() or ()), q.maintenance() or ()
+    assert first == period_report(
+        q.slis, specs, parse_period(label), now_ns=clock(), exceptions=q.exceptions,
+        maintenance=list(excluded),
+    )  # fmt: skip
+    clock.advance(60)
+    assert q.report(label) is first  # kept
+    edited = _erp_in_maintenance(svc, dataclasses.replace(q, clock=clock), tmp_path)
+    with_erp_out = edited.report(label)
+    assert with_erp_out["computed_at"] != first["computed_at"]
+    assert with_erp_out["costs"] != first["costs"] or with_erp_out["slos"] != first["slos"]
+    clock.advance(61)  # 121 s after the first: past the longest age
+    assert q.report(label)["computed_at"] == iso(clock())
 
 
 def test_slo_history_leaves_out_maintenance_as_the_api_does(
