@@ -32,6 +32,7 @@ __all__ = [
     "DIMENSIONS",
     "MAX_WINDOW_DAYS",
     "Excluded",
+    "Family",
     "PartResult",
     "SliPart",
     "compute_slis",
@@ -43,6 +44,9 @@ __all__ = [
 
 DIMENSIONS = ("target", "warehouse", "channel", "event_type")
 Dimension = Literal["target", "warehouse", "channel", "event_type"]
+#: the pair SLIs (latency, first pass, undelivered, dead letters, double
+#: applies) or the attempt SLIs (API failures, replays): see ``compute_slis``'s ``only``
+Family = Literal["pairs", "attempts"]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _WINDOW = re.compile(r"^(\d+)([smhdw])$")
 
@@ -143,6 +147,7 @@ def compute_slis(
     from_ns: int | None = None,
     excluded: Sequence[Excluded] = (),
     rollups_after_ns: int | None = ROLLUP_AFTER_NS,
+    only: Family | None = None,
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /slis``: every SLI over ``[now - window, now)``, or over
     ``[from_ns, now)`` when given (a calendar period; ``window`` names it).
@@ -154,11 +159,15 @@ def compute_slis(
     :func:`metrics.facts.refresh` first for exact results.  A window longer
     than ``rollups_after_ns`` (``None``: never) reads the per-minute rollups
     (:mod:`metrics.slis.rollups`): the same counts, percentiles within 1 %.
+    ``only``: that family of SLIs alone (each exactly as without ``only``),
+    the other family and ``duplicates`` absent (an SLO's history needs its
+    own SLI only; the attempt query scans the spans).
     """
     span = parse_window(window) if from_ns is None else now_ns - from_ns
     rolled = rollups_after_ns is not None and span > rollups_after_ns
+    how = (bool(excluded), rolled, only)
     with maintenance_registered(cur, excluded):
-        return _compute(cur, window, now_ns, span, by, parts, locations, (bool(excluded), rolled))
+        return _compute(cur, window, now_ns, span, by, parts, locations, how)
 
 
 def _compute(
@@ -169,18 +178,20 @@ def _compute(
     by: Dimension | None,
     parts: Sequence[SliPart],
     locations: LocationMap,
-    how: tuple[bool, bool],
+    how: tuple[bool, bool, Family | None],
 ) -> dict[str, Any]:
-    excluding, rolled = how
+    excluding, rolled, only = how
     params = {"from": now_ns - span, "to": now_ns, "now": now_ns, "excluding": excluding}
-    overall_pairs, overall_attempts = _measure(cur, params, None, locations, rolled)
-    dup_text = sql("slis_duplicates")
-    dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
-    slis: dict[str, Any] = {
-        **_pair_slis(overall_pairs[0] if overall_pairs else None),
-        **_attempt_slis(overall_attempts[0] if overall_attempts else None),
-        "duplicates": int(dup_rows[0][0]) if dup_rows else 0,
-    }
+    overall_pairs, overall_attempts = _measure(cur, params, None, locations, (rolled, only))
+    slis: dict[str, Any] = {}
+    if only != "attempts":
+        slis.update(_pair_slis(overall_pairs[0] if overall_pairs else None))
+    if only != "pairs":
+        slis.update(_attempt_slis(overall_attempts[0] if overall_attempts else None))
+    if only is None:
+        dup_text = sql("slis_duplicates")
+        dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
+        slis["duplicates"] = int(dup_rows[0][0]) if dup_rows else 0
     extra_groups: dict[str, dict[str, Any]] = {}
     for part in parts:
         found = part(cur, now_ns=now_ns, from_ns=now_ns - span, by=by)
@@ -196,7 +207,7 @@ def _compute(
     if by is not None:
         if by not in DIMENSIONS:
             raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}")
-        found_pairs, found_attempts = _measure(cur, params, by, locations, rolled)
+        found_pairs, found_attempts = _measure(cur, params, by, locations, (rolled, None))
         pairs = {r["grp"]: r for r in found_pairs}
         attempts = {r["grp"]: r for r in found_attempts}
         result["by"] = by
@@ -217,16 +228,21 @@ def _measure(
     params: dict[str, Any],
     by: Dimension | None,
     locations: LocationMap,
-    rolled: bool,
+    how: tuple[bool, Family | None],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The pair and attempt rows (by ``grp``) over the window of ``params``:
-    from raw rows, or ``rolled``, from the rollups (and raw rows at the edges)."""
+    from raw rows, or ``rolled``, from the rollups (and raw rows at the
+    edges); ``only`` one family: no rows of the other."""
+    rolled, only = how
     given = {**params, "by": by}
     attempts_query = _attempts_sql(by, bool(params["excluding"]))
     with locations.registered(cur):
         if rolled:
-            return rollup_rows(cur, given, attempts_query=attempts_query)
-        return rows(cur, "slis_pairs", given), rows(cur, attempts_query, given)
+            return rollup_rows(cur, given, attempts_query=attempts_query, only=only)
+        return (
+            [] if only == "attempts" else rows(cur, "slis_pairs", given),
+            [] if only == "pairs" else rows(cur, attempts_query, given),
+        )
 
 
 def _attempts_sql(by: Dimension | None, excluding: bool) -> str:

@@ -14,7 +14,7 @@ from collector.clock import Clock
 from collector.queries import Reader
 from collector.store import Store
 from metrics.facts import Refresher, RefreshResult
-from metrics.slis.compute import Dimension, Excluded, SliPart, compute_slis
+from metrics.slis.compute import Dimension, Excluded, Family, SliPart, compute_slis
 
 __all__ = ["SliEngine"]
 
@@ -71,9 +71,11 @@ class SliEngine:
         *,
         parts: bool = True,
         excluded: Sequence[Excluded] = (),
+        only: Family | None = None,
     ) -> dict[tuple[str, int], dict[str, Any]]:
         """The overall SLIs of each ``(window, ending at ns)`` in ``wanted``:
-        one refresh and one reader for them all (an SLO's history asks ~200)."""
+        one refresh and one reader for them all (an SLO's history asks ~200);
+        ``only``: one family of SLIs (:func:`compute_slis`)."""
         self.refresh()
         with self.store.reader() as cur:
             return {
@@ -84,6 +86,7 @@ class SliEngine:
                     parts=self.parts if parts else (),
                     locations=self.refresher.derivation.locations,
                     excluded=excluded,
+                    only=only,
                 )["slis"]
                 for window, at in sorted(set(wanted))
             }
