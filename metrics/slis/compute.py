@@ -45,8 +45,10 @@ __all__ = [
 DIMENSIONS = ("target", "warehouse", "channel", "event_type")
 Dimension = Literal["target", "warehouse", "channel", "event_type"]
 #: the pair SLIs (latency, first pass, undelivered, dead letters, double
-#: applies) or the attempt SLIs (API failures, replays): see ``compute_slis``'s ``only``
-Family = Literal["pairs", "attempts"]
+#: applies), the same without the latency percentiles (``pair_counts``), or
+#: the attempt SLIs (API failures, replays): see ``compute_slis``'s ``only``
+Family = Literal["pairs", "pair_counts", "attempts"]
+_PERCENTILES = ("p50_s", "p95_s", "p99_s")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _WINDOW = re.compile(r"^(\d+)([smhdw])$")
 
@@ -161,7 +163,8 @@ def compute_slis(
     (:mod:`metrics.slis.rollups`): the same counts, percentiles within 1 %.
     ``only``: that family of SLIs alone (each exactly as without ``only``),
     the other family and ``duplicates`` absent (an SLO's history needs its
-    own SLI only; the attempt query scans the spans).
+    own SLI only; the attempt query scans the spans); ``pair_counts``: the
+    pair SLIs without the latency percentiles (no histogram read).
     """
     span = parse_window(window) if from_ns is None else now_ns - from_ns
     rolled = rollups_after_ns is not None and span > rollups_after_ns
@@ -186,7 +189,9 @@ def _compute(
     slis: dict[str, Any] = {}
     if only != "attempts":
         slis.update(_pair_slis(overall_pairs[0] if overall_pairs else None))
-    if only != "pairs":
+    if only == "pair_counts":  # not measured (from the rollups): absent
+        slis["latency"] = {k: v for k, v in slis["latency"].items() if k not in _PERCENTILES}
+    if only not in ("pairs", "pair_counts"):
         slis.update(_attempt_slis(overall_attempts[0] if overall_attempts else None))
     if only is None:
         dup_text = sql("slis_duplicates")
@@ -241,7 +246,7 @@ def _measure(
             return rollup_rows(cur, given, attempts_query=attempts_query, only=only)
         return (
             [] if only == "attempts" else rows(cur, "slis_pairs", given),
-            [] if only == "pairs" else rows(cur, attempts_query, given),
+            [] if only in ("pairs", "pair_counts") else rows(cur, attempts_query, given),
         )
 
 

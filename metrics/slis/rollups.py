@@ -99,8 +99,11 @@ def rollup_rows(
     the rollups and raw rows as the module docstring says.  ``params`` as
     :func:`metrics.slis.compute_slis` builds them; the location map and the
     ``maintenance`` table are registered on ``cur``.  ``only`` ``"pairs"``
-    or ``"attempts"``: that family's rows alone (no rows of the other)."""
-    want_pairs, want_attempts = only != "attempts", only != "pairs"
+    or ``"attempts"``: that family's rows alone (no rows of the other);
+    ``"pair_counts"``: the pairs' without the latency histogram."""
+    want_pairs = only != "attempts"
+    want_attempts = only not in ("pairs", "pair_counts")
+    want_latency = only in (None, "pairs")
     lo, hi = params["from"], params["to"]
     a = min(hi, -(-lo // MINUTE_NS) * MINUTE_NS)
     b = max(a, hi // MINUTE_NS * MINUTE_NS)
@@ -113,8 +116,8 @@ def rollup_rows(
     try:
         if want_pairs:
             _add(pairs, rows(cur, "rollup_pairs", inner), _PAIR_COUNTS)
-            for row in rows(cur, "rollup_latency", inner):
-                latency[row["grp"]][int(row["bucket"])] += int(row["n"])
+        for row in rows(cur, "rollup_latency", inner) if want_latency else ():
+            latency[row["grp"]][int(row["bucket"])] += int(row["n"])
         if want_attempts:
             _add(attempts, rows(cur, "rollup_attempts", inner), _ATTEMPT_COUNTS)
     finally:
@@ -125,8 +128,8 @@ def rollup_rows(
         piece = {**params, "from": start, "to": end, "log_gamma": LOG_GAMMA}
         if want_pairs:
             _add(pairs, rows(cur, "slis_pairs", piece), _PAIR_COUNTS)
-            for row in rows(cur, "rollup_raw_latency", piece):
-                latency[row["grp"]][int(row["bucket"])] += int(row["n"])
+        for row in rows(cur, "rollup_raw_latency", piece) if want_latency else ():
+            latency[row["grp"]][int(row["bucket"])] += int(row["n"])
         if want_attempts:
             _add(attempts, rows(cur, attempts_query, piece), _ATTEMPT_COUNTS)
     pair_rows: list[dict[str, Any]] = [

@@ -36,8 +36,8 @@ PART_SLIS = frozenset({"mismatch", "exception_aging"})
 #: the SLIs counted by one family of :func:`~metrics.slis.compute_slis`'s
 #: queries: an SLO's history computes that family alone
 _FAMILIES: dict[str, Family] = {
-    "latency": "pairs",
-    "first_pass": "pairs",
+    "latency": "pair_counts",  # the share within the objective: no percentiles
+    "first_pass": "pair_counts",
     "api_failure": "attempts",
 }
 

@@ -138,7 +138,8 @@ def test_one_family_alone_is_that_family_of_the_whole(
 ) -> None:
     """``only="pairs"`` / ``"attempts"`` (an SLO's history): that family's
     SLIs exactly as in the whole answer, raw and rolled up, with maintenance
-    cutting minutes; the other family and duplicates absent."""
+    cutting minutes; the other family and duplicates absent; ``pair_counts``:
+    the pairs' without the latency percentiles."""
     svc, truth = run
     start, end = truth["config"]["start_ns"], truth["config"]["end_ns"]
     cut: list[Excluded] = [
@@ -155,6 +156,12 @@ def test_one_family_alone_is_that_family_of_the_whole(
             for only, keys in families.items():
                 alone = slis(svc, window, now, rolled=rolled, excluded=excluded, only=only)
                 assert alone["slis"] == {k: whole[k] for k in keys}, (window, only, excluded)
+            counts = slis(svc, window, now, rolled=rolled, excluded=excluded, only="pair_counts")
+            latency = {k: v for k, v in whole["latency"].items() if k not in _PERCENTILES}
+            assert counts["slis"] == {
+                **{k: whole[k] for k in families["pairs"]},
+                "latency": latency,
+            }, (window, excluded)
 
 
 def test_quantile_rank_is_quantile_disc() -> None:
