@@ -164,7 +164,9 @@ def compute_slis(
     ``only``: that family of SLIs alone (each exactly as without ``only``),
     the other family and ``duplicates`` absent (an SLO's history needs its
     own SLI only; the attempt query scans the spans); ``pair_counts``: the
-    pair SLIs without the latency percentiles (no histogram read).
+    pair SLIs without the latency percentiles (no histogram read).  With
+    ``by`` and ``only``, ``groups`` holds the values with rows of that family
+    (or of a part).
     """
     span = parse_window(window) if from_ns is None else now_ns - from_ns
     rolled = rollups_after_ns is not None and span > rollups_after_ns
@@ -186,13 +188,11 @@ def _compute(
     excluding, rolled, only = how
     params = {"from": now_ns - span, "to": now_ns, "now": now_ns, "excluding": excluding}
     overall_pairs, overall_attempts = _measure(cur, params, None, locations, (rolled, only))
-    slis: dict[str, Any] = {}
-    if only != "attempts":
-        slis.update(_pair_slis(overall_pairs[0] if overall_pairs else None))
-    if only == "pair_counts":  # not measured (from the rollups): absent
-        slis["latency"] = {k: v for k, v in slis["latency"].items() if k not in _PERCENTILES}
-    if only not in ("pairs", "pair_counts"):
-        slis.update(_attempt_slis(overall_attempts[0] if overall_attempts else None))
+    slis = _family_slis(
+        overall_pairs[0] if overall_pairs else None,
+        overall_attempts[0] if overall_attempts else None,
+        only,
+    )
     if only is None:
         dup_text = sql("slis_duplicates")
         dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
@@ -212,20 +212,33 @@ def _compute(
     if by is not None:
         if by not in DIMENSIONS:
             raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}")
-        found_pairs, found_attempts = _measure(cur, params, by, locations, (rolled, None))
+        found_pairs, found_attempts = _measure(cur, params, by, locations, (rolled, only))
         pairs = {r["grp"]: r for r in found_pairs}
         attempts = {r["grp"]: r for r in found_attempts}
         result["by"] = by
         keys = set(pairs) | set(attempts) | set(extra_groups)
         result["groups"] = {
             str(key): {
-                **_pair_slis(pairs.get(key)),
-                **_attempt_slis(attempts.get(key)),
+                **_family_slis(pairs.get(key), attempts.get(key), only),
                 **extra_groups.get(str(key), {}),
             }
             for key in sorted(keys, key=str)
         }
     return result
+
+
+def _family_slis(
+    pairs: dict[str, Any] | None, attempts: dict[str, Any] | None, only: Family | None
+) -> dict[str, Any]:
+    """The pair and attempt SLIs of one row each, or of ``only`` one family."""
+    slis: dict[str, Any] = {}
+    if only != "attempts":
+        slis.update(_pair_slis(pairs))
+    if only == "pair_counts":  # not measured (from the rollups): absent
+        slis["latency"] = {k: v for k, v in slis["latency"].items() if k not in _PERCENTILES}
+    if only not in ("pairs", "pair_counts"):
+        slis.update(_attempt_slis(attempts))
+    return slis
 
 
 def _measure(

@@ -48,9 +48,10 @@ class SliEngine:
         parts: bool = True,
         from_ns: int | None = None,
         excluded: Sequence[Excluded] = (),
+        only: Family | None = None,
     ) -> dict[str, Any]:
-        """Every SLI over ``window`` (:func:`compute_slis`, whose ``from_ns``
-        and ``excluded`` it passes on); ``parts=False`` leaves out the
+        """Every SLI over ``window`` (:func:`compute_slis`, whose ``from_ns``,
+        ``excluded`` and ``only`` it passes on); ``parts=False`` leaves out the
         reconciliation and exception SLIs."""
         self.refresh()
         with self.read() as cur:
@@ -63,6 +64,7 @@ class SliEngine:
                 locations=self.refresher.derivation.locations,
                 from_ns=from_ns,
                 excluded=excluded,
+                only=only,
             )
 
     def slis_at(

@@ -13,7 +13,7 @@ import pytest
 
 from collector.testing.clock import ManualClock
 from collector.timefmt import iso
-from dashboards import trends, triage
+from dashboards import executive, trends, triage
 from dashboards.queries import DashboardQueries
 from metrics.report import parse_period, period_at, period_report
 from metrics.slo.history import instants
@@ -180,6 +180,42 @@ def _erp_in_maintenance(svc: Service, q: DashboardQueries, tmp_path: Path) -> Da
     )
     svc.app.state.maintenance = load_maintenance(tmp_path)
     return dataclasses.replace(q, maintenance=lambda: svc.app.state.maintenance)
+
+
+def test_budget_by_cause_reads_the_apis_pair_counts(
+    fed: tuple[Service, DashboardQueries],
+) -> None:
+    """Budget by cause reads each dimension's pair SLIs alone (no attempt
+    scan, no latency histogram): every group's pair counts are GET
+    /slis?by='s, and so are its undelivered updates and dead letters."""
+    svc, q = fed
+    dims = (("system", "target"), ("warehouse", "warehouse"), ("channel", "channel"))
+    pair_slis = ("first_pass", "undelivered", "dead_lettered", "double_applies")
+
+    def both() -> tuple[dict[Any, Any], dict[Any, Any]]:
+        q.cache.clear()
+        frame = executive.budget_by_cause(q, "28d")
+        shown, api = {}, {}
+        for dimension, by in dims:
+            mine = q.groups("28d", by, only="pair_counts")
+            groups = svc.get("/api/v1/slis", params={"window": "28d", "by": by}).json()["groups"]
+            shown[by] = {v: {k: g[k] for k in pair_slis} for v, g in mine.items()}
+            api[by] = {v: {k: g[k] for k in pair_slis} for v, g in groups.items()}
+            for v, g in mine.items():
+                latency = {k: x for k, x in groups[v]["latency"].items() if not k.startswith("p")}
+                shown[by, v, "latency"], api[by, v, "latency"] = g["latency"], latency
+            for source, kind in (("undelivered", "undelivered"), ("dead letters", "dead_lettered")):
+                rows = frame[(frame["dimension"] == dimension) & (frame["source"] == source)]
+                shown[dimension, source] = dict(zip(rows["value"], rows["count"], strict=True))
+                api[dimension, source] = {v: g[kind] for v, g in groups.items() if g[kind]}
+        return shown, api
+
+    for _ in range(3):  # a deadline passing between the two: once more
+        shown, api = both()
+        if shown == api:
+            break
+    assert shown == api
+    assert all(shown[by] for _, by in dims)  # every dimension has groups
 
 
 def test_a_kept_slo_history_does_not_outlive_its_step(

@@ -138,8 +138,9 @@ def test_one_family_alone_is_that_family_of_the_whole(
 ) -> None:
     """``only="pairs"`` / ``"attempts"`` (an SLO's history): that family's
     SLIs exactly as in the whole answer, raw and rolled up, with maintenance
-    cutting minutes; the other family and duplicates absent; ``pair_counts``:
-    the pairs' without the latency percentiles."""
+    cutting minutes, overall and by a dimension; the other family and
+    duplicates absent; ``pair_counts``: the pairs' without the latency
+    percentiles."""
     svc, truth = run
     start, end = truth["config"]["start_ns"], truth["config"]["end_ns"]
     cut: list[Excluded] = [
@@ -156,6 +157,15 @@ def test_one_family_alone_is_that_family_of_the_whole(
             for only, keys in families.items():
                 alone = slis(svc, window, now, rolled=rolled, excluded=excluded, only=only)
                 assert alone["slis"] == {k: whole[k] for k in keys}, (window, only, excluded)
+            for by in ("channel", "target"):
+                groups = slis(svc, window, now, rolled=rolled, by=by, excluded=excluded)["groups"]
+                for only, keys in families.items():
+                    alone = slis(
+                        svc, window, now, rolled=rolled, by=by, excluded=excluded, only=only
+                    )["groups"]
+                    assert alone and set(alone) <= set(groups), (window, by, only)
+                    for value, found in alone.items():
+                        assert found == {k: groups[value][k] for k in keys}, (window, by, value)
             counts = slis(svc, window, now, rolled=rolled, excluded=excluded, only="pair_counts")
             latency = {k: v for k, v in whole["latency"].items() if k not in _PERCENTILES}
             assert counts["slis"] == {
