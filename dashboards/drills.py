@@ -4,8 +4,8 @@ A click on a heat-map row or a bar opens the list behind it; Tab cannot
 reach into a Plotly chart, so under each such chart the same destinations
 are links (Tab to one, Enter), each naming what it counts.  Built from the
 frame the chart draws, by pure functions: a link goes where a click on that
-part of the chart goes (:func:`dashboards.pages.oncall.drill_link`, the
-overview's ``_drill``).
+part of the chart goes (:func:`dashboards.pages.oncall.drill_link`,
+:func:`dashboards.pages.overview.drill_link`).
 """
 
 from __future__ import annotations

@@ -89,7 +89,8 @@ def budget_by_cause(q: DashboardQueries, window: str) -> pd.DataFrame:
         ("channel", "channel"),
     )
     for dimension, by in dims:
-        for value, g in q.groups(window, by).items():
+        # undelivered and dead letters are pair SLIs: no attempt scan, no histogram
+        for value, g in q.groups(window, by, only="pair_counts").items():
             for kind, source in (("undelivered", "undelivered"), ("dead_lettered", "dead letters")):
                 n = int(g.get(kind) or 0)
                 if n:

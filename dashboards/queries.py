@@ -35,6 +35,7 @@ from metrics.reconciliation.results import (
 )
 from metrics.report import parse_period, period_report
 from metrics.slis import Dimension, failures_by_target, parse_window
+from metrics.slis.compute import Family
 from metrics.slis.engine import SliEngine
 from metrics.slo import SloSpec, evaluate
 from metrics.slo.causes import CauseMap
@@ -115,8 +116,11 @@ class DashboardQueries:
         *,
         parts: bool = True,
         excluded: tuple[Exclusion, ...] = (),
+        only: Family | None = None,
     ) -> dict[str, Any]:
-        return self.slis.slis(window, by=by, now_ns=now_ns, parts=parts, excluded=excluded)
+        return self.slis.slis(
+            window, by=by, now_ns=now_ns, parts=parts, excluded=excluded, only=only
+        )
 
     def _slis(
         self,
@@ -124,15 +128,16 @@ class DashboardQueries:
         now_ns: int,
         by: Dimension | None = None,
         excluded: tuple[Exclusion, ...] = (),
+        only: Family | None = None,
     ) -> dict[str, Any]:
         """``compute_slis`` over ``window`` ending ``now_ns`` (``excluded``:
-        maintenance left out, as for SLOs), reused while fresh
-        (:class:`~dashboards.cache.FreshnessCache`)."""
+        maintenance left out, as for SLOs; ``only``: one family of SLIs),
+        reused while fresh (:class:`~dashboards.cache.FreshnessCache`)."""
         result: dict[str, Any] = self.cache.get(
-            ("slis", window, by, excluded),
+            ("slis", window, by, excluded, only),
             span_ns=parse_window(window),
             now_ns=now_ns,
-            compute=lambda: self._compute(window, now_ns, by, excluded=excluded),
+            compute=lambda: self._compute(window, now_ns, by, excluded=excluded, only=only),
         )
         return result
 
@@ -231,17 +236,32 @@ class DashboardQueries:
         return result
 
     def report(self, period: str) -> dict[str, Any]:
-        """``GET /api/v1/report?period=``; ValueError for a bad or future period."""
+        """``GET /api/v1/report?period=``; ValueError for a bad or future period;
+        reused while fresh (a month's: the cache's longest age)."""
         chosen = parse_period(period)
         specs = list(self.slos() or ())
-        return period_report(
-            self.slis,
-            specs,
-            chosen,
-            now_ns=self.now(),
-            exceptions=self.exceptions,
-            maintenance=list(self.maintenance() or ()),
+        maintenance = list(self.maintenance() or ())
+        now = self.now()
+        result: dict[str, Any] = self.cache.get(
+            # the SLOs and maintenance as they are: an edit is a new key
+            (
+                "report",
+                chosen.label,
+                tuple(s.model_dump_json() for s in specs),
+                tuple(m.model_dump_json() for m in maintenance),
+            ),
+            span_ns=chosen.end_ns - chosen.start_ns,  # a month: kept the longest age
+            now_ns=now,
+            compute=lambda: period_report(
+                self.slis,
+                specs,
+                chosen,
+                now_ns=now,
+                exceptions=self.exceptions,
+                maintenance=maintenance,
+            ),
         )
+        return result
 
     def sli_summary(self, window: str) -> dict[str, Any]:
         """``GET /api/v1/slis?window=`` (overall)."""
@@ -251,9 +271,10 @@ class DashboardQueries:
         """``GET /api/v1/slis?window=&by=target`` as one row per target."""
         return frames.target_frame(self._slis(window, self.now(), "target").get("groups", {}))
 
-    def groups(self, window: str, by: Dimension) -> dict[str, Any]:
-        """``GET /api/v1/slis?window=&by=`` groups."""
-        found: dict[str, Any] = self._slis(window, self.now(), by).get("groups", {})
+    def groups(self, window: str, by: Dimension, *, only: Family | None = None) -> dict[str, Any]:
+        """``GET /api/v1/slis?window=&by=`` groups (``only``: one family of
+        SLIs, see :func:`~metrics.slis.compute_slis`)."""
+        found: dict[str, Any] = self._slis(window, self.now(), by, only=only).get("groups", {})
         return found
 
     def failures(self, window: str) -> pd.DataFrame:

@@ -8,7 +8,7 @@ through what the JSON API reads (``GET /slos/{name}/history``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,15 +17,19 @@ from dashboards.frames import to_time
 from dashboards.queries import DashboardQueries
 from metrics.slis import parse_window
 from metrics.slis.attempts import AttemptFilter, failed_attempts
+from metrics.slis.compute import Family
 from metrics.slo import SloSpec
 from metrics.slo.history import (
     PART_SLIS,
+    SlisAt,
+    family,
     firing_intervals,
     firing_since,
     history,
     history_exclusions,
     instants,
 )
+from metrics.slo.maintenance import Exclusion
 
 __all__ = [
     "ATTEMPT_COLUMNS",
@@ -33,6 +37,7 @@ __all__ = [
     "STRIP_STEPS",
     "attempts",
     "firing",
+    "kept_slis_at",
     "markers",
     "slo_history",
     "spec",
@@ -79,12 +84,8 @@ def slo_history(
     excluded = tuple(history_exclusions(slo, list(q.maintenance() or ()), at, now))
 
     def compute() -> dict[str, Any]:
-        points = history(
-            slo,
-            lambda wanted: q.slis.slis_at(wanted, parts=parts, excluded=excluded),
-            at,
-            windows,
-        )
+        kept = kept_slis_at(q, now, span, parts, excluded, family(slo))
+        points = history(slo, kept, at, windows)
         return {
             "points": points,
             "intervals": firing_intervals(points),
@@ -101,6 +102,43 @@ def slo_history(
         compute=compute,
     )
     return found
+
+
+def kept_slis_at(
+    q: DashboardQueries,
+    now: int,
+    keep_ns: int,
+    parts: bool,
+    excluded: tuple[Exclusion, ...],
+    only: Family | None = None,
+) -> SlisAt:
+    """The SLI engine's ``slis_at``, each finished instant's SLIs (an instant
+    before ``now``: aligned to a step, it never moves) kept for ``keep_ns``
+    (a history's span: as long as the page shows the instant); the instant
+    ``now`` always computed.  One engine call for all that is not kept."""
+
+    def slis_at(wanted: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Mapping[str, Any]]:
+        asked = set(wanted)
+        finished: dict[Hashable, tuple[str, int]] = {
+            ("slis-at", w, t, parts, excluded, only): (w, t) for w, t in asked if t < now
+        }
+        live = sorted(k for k in asked if k[1] >= now)
+        fresh: dict[tuple[str, int], Mapping[str, Any]] = {}
+
+        def compute(missing: list[Hashable]) -> dict[Hashable, Mapping[str, Any]]:
+            fresh.update(
+                q.slis.slis_at(
+                    [finished[k] for k in missing] + live, parts=parts, excluded=excluded, only=only
+                )
+            )
+            return {k: fresh[finished[k]] for k in missing}
+
+        kept = q.cache.get_many(list(finished), keep_ns=keep_ns, now_ns=now, compute=compute)
+        if live and not fresh:  # every finished instant kept: now's alone
+            fresh.update(q.slis.slis_at(live, parts=parts, excluded=excluded, only=only))
+        return {**{finished[k]: v for k, v in kept.items()}, **{k: fresh[k] for k in live}}
+
+    return slis_at
 
 
 def firing(

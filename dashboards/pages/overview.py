@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from dash import Dash, Input, Output, ctx, dcc, html
+from dash import Dash, Input, Output, ctx, dcc, html, no_update
 
 from collector.identity import Need
 from collector.timefmt import NS_PER_S
@@ -24,7 +24,7 @@ from dashboards.components import attrs, graph, href, named, pct, section, stat
 from dashboards.markup import unplain
 from dashboards.queries import WINDOWS, DashboardQueries
 
-__all__ = ["layout", "register"]
+__all__ = ["drill_link", "layout", "register"]
 
 _STATUS = {"ok": "on track", "ticket": "needs attention", "page": "at risk", "no_data": "no data"}
 _NO_TREND = {
@@ -368,16 +368,27 @@ def register(app: Dash, q: DashboardQueries) -> None:
         Input(ids.OV_BACKLOG, "clickData"),
         prevent_initial_call=True,
     )
-    def _drill(heat: dict[str, Any] | None, backlog: dict[str, Any] | None) -> tuple[str, str]:
-        if ctx.triggered_id == ids.OV_MISMATCH and heat:
-            # the axis shows the warehouse as text (markup escaped): back to its name
-            link = href(
-                "exceptions", kind="mismatch", warehouse=unplain(str(heat["points"][0]["y"]))
-            )
-        else:
-            kind = ((backlog or {}).get("points") or [{}])[0].get("customdata")
-            link = href(
-                "exceptions", status="unresolved", kind=kind if isinstance(kind, str) else None
-            )
+    def _drill(heat: dict[str, Any] | None, backlog: dict[str, Any] | None) -> tuple[Any, Any]:
+        link = drill_link(
+            ctx.triggered_id, heat if ctx.triggered_id == ids.OV_MISMATCH else backlog
+        )
+        if link is None:  # no point clicked (empty clickData): stay
+            return no_update, no_update
         path, _, query = link.partition("?")
         return path, f"?{query}" if query else ""
+
+
+def drill_link(source: Any, click: dict[str, Any] | None) -> str | None:
+    """Where a click on an overview chart leads: a heat-map row to its
+    warehouse's mismatch exceptions, a backlog bar to the unresolved
+    exceptions of its kind; None when no point was clicked."""
+    point = ((click or {}).get("points") or [None])[0]
+    if not point:
+        return None
+    if source == ids.OV_MISMATCH:
+        if point.get("y") is None:
+            return None
+        # the axis shows the warehouse as text (markup escaped): back to its name
+        return href("exceptions", kind="mismatch", warehouse=unplain(str(point["y"])))
+    kind = point.get("customdata")
+    return href("exceptions", status="unresolved", kind=kind if isinstance(kind, str) else None)

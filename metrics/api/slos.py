@@ -20,6 +20,7 @@ from metrics.slo.calendar import period_at
 from metrics.slo.groups import dimension, evaluate_slo
 from metrics.slo.history import (
     PART_SLIS,
+    family,
     firing_intervals,
     firing_since,
     history,
@@ -207,7 +208,9 @@ async def get_slo_history(
         excluded = history_exclusions(chosen, maintenance, at, now)
         return history(
             chosen,
-            lambda wanted: engine.slis_at(wanted, parts=parts, excluded=excluded),
+            lambda wanted: engine.slis_at(
+                wanted, parts=parts, excluded=excluded, only=family(chosen)
+            ),
             at,
         )
 

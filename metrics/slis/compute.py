@@ -32,6 +32,7 @@ __all__ = [
     "DIMENSIONS",
     "MAX_WINDOW_DAYS",
     "Excluded",
+    "Family",
     "PartResult",
     "SliPart",
     "compute_slis",
@@ -43,6 +44,11 @@ __all__ = [
 
 DIMENSIONS = ("target", "warehouse", "channel", "event_type")
 Dimension = Literal["target", "warehouse", "channel", "event_type"]
+#: the pair SLIs (latency, first pass, undelivered, dead letters, double
+#: applies), the same without the latency percentiles (``pair_counts``), or
+#: the attempt SLIs (API failures, replays): see ``compute_slis``'s ``only``
+Family = Literal["pairs", "pair_counts", "attempts"]
+_PERCENTILES = ("p50_s", "p95_s", "p99_s")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 _WINDOW = re.compile(r"^(\d+)([smhdw])$")
 
@@ -144,6 +150,7 @@ def compute_slis(
     excluded: Sequence[Excluded] = (),
     rollups_after_ns: int | None = ROLLUP_AFTER_NS,
     exact_upto_ns: int | None = EXACT_UPTO_NS,
+    only: Family | None = None,
 ) -> dict[str, Any]:
     """SPEC 5 ``GET /slis``: every SLI over ``[now - window, now)``, or over
     ``[from_ns, now)`` when given (a calendar period; ``window`` names it).
@@ -158,12 +165,18 @@ def compute_slis(
     (:mod:`metrics.slis.rollups`), so its cost does not grow with the rows in
     it: the same counts, and the same percentiles when the window is at most
     ``exact_upto_ns`` long (``None``: always), within 1 % beyond.
+    ``only``: that family of SLIs alone (each exactly as without ``only``),
+    the other family and ``duplicates`` absent (an SLO's history needs its
+    own SLI only; the attempt query scans the spans); ``pair_counts``: the
+    pair SLIs without the latency percentiles (no histogram read).  With
+    ``by`` and ``only``, ``groups`` holds the values with rows of that family
+    (or of a part).
     """
     span = parse_window(window) if from_ns is None else now_ns - from_ns
     rolled = rollups_after_ns is not None and span > rollups_after_ns
     exact = exact_upto_ns is None or span <= exact_upto_ns
+    how = (bool(excluded), rolled, exact, only)
     with maintenance_registered(cur, excluded):
-        how = (bool(excluded), rolled, exact)
         return _compute(cur, window, now_ns, span, by, parts, locations, how)
 
 
@@ -175,18 +188,21 @@ def _compute(
     by: Dimension | None,
     parts: Sequence[SliPart],
     locations: LocationMap,
-    how: tuple[bool, bool, bool],
+    how: tuple[bool, bool, bool, Family | None],
 ) -> dict[str, Any]:
-    excluding, rolled, exact = how
+    excluding, rolled, exact, only = how
     params = {"from": now_ns - span, "to": now_ns, "now": now_ns, "excluding": excluding}
-    overall_pairs, overall_attempts = _measure(cur, params, None, locations, (rolled, exact))
-    dup_text = sql("slis_duplicates")
-    dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
-    slis: dict[str, Any] = {
-        **_pair_slis(overall_pairs[0] if overall_pairs else None),
-        **_attempt_slis(overall_attempts[0] if overall_attempts else None),
-        "duplicates": int(dup_rows[0][0]) if dup_rows else 0,
-    }
+    read = (rolled, exact, only)
+    overall_pairs, overall_attempts = _measure(cur, params, None, locations, read)
+    slis = _family_slis(
+        overall_pairs[0] if overall_pairs else None,
+        overall_attempts[0] if overall_attempts else None,
+        only,
+    )
+    if only is None:
+        dup_text = sql("slis_duplicates")
+        dup_rows = cur.execute(dup_text, bind(dup_text, params)).fetchall()
+        slis["duplicates"] = int(dup_rows[0][0]) if dup_rows else 0
     extra_groups: dict[str, dict[str, Any]] = {}
     for part in parts:
         found = part(cur, now_ns=now_ns, from_ns=now_ns - span, by=by)
@@ -202,15 +218,14 @@ def _compute(
     if by is not None:
         if by not in DIMENSIONS:
             raise ValueError(f"by must be one of {', '.join(DIMENSIONS)}")
-        found_pairs, found_attempts = _measure(cur, params, by, locations, (rolled, exact))
+        found_pairs, found_attempts = _measure(cur, params, by, locations, read)
         pairs = {r["grp"]: r for r in found_pairs}
         attempts = {r["grp"]: r for r in found_attempts}
         result["by"] = by
         keys = set(pairs) | set(attempts) | set(extra_groups)
         result["groups"] = {
             str(key): {
-                **_pair_slis(pairs.get(key)),
-                **_attempt_slis(attempts.get(key)),
+                **_family_slis(pairs.get(key), attempts.get(key), only),
                 **extra_groups.get(str(key), {}),
             }
             for key in sorted(keys, key=str)
@@ -218,26 +233,43 @@ def _compute(
     return result
 
 
+def _family_slis(
+    pairs: dict[str, Any] | None, attempts: dict[str, Any] | None, only: Family | None
+) -> dict[str, Any]:
+    """The pair and attempt SLIs of one row each, or of ``only`` one family."""
+    slis: dict[str, Any] = {}
+    if only != "attempts":
+        slis.update(_pair_slis(pairs))
+    if only == "pair_counts":  # not measured (from the rollups): absent
+        slis["latency"] = {k: v for k, v in slis["latency"].items() if k not in _PERCENTILES}
+    if only not in ("pairs", "pair_counts"):
+        slis.update(_attempt_slis(attempts))
+    return slis
+
+
 def _measure(
     cur: duckdb.DuckDBPyConnection,
     params: dict[str, Any],
     by: Dimension | None,
     locations: LocationMap,
-    how: tuple[bool, bool],
+    how: tuple[bool, bool, Family | None],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The pair and attempt rows (by ``grp``) over the window of ``params``:
     from raw rows, or ``rolled``, from the rollups (and raw rows at the edges),
     in one read transaction (the rollups and the raw rows of one snapshot;
-    ``exact`` percentiles rely on it)."""
-    rolled, exact = how
+    ``exact`` percentiles rely on it); ``only`` one family: no rows of the other."""
+    rolled, exact, only = how
     given = {**params, "by": by}
     attempts_query = _attempts_sql(by, bool(params["excluding"]))
     with locations.registered(cur):
         if not rolled:
-            return rows(cur, "slis_pairs", given), rows(cur, attempts_query, given)
+            return (
+                [] if only == "attempts" else rows(cur, "slis_pairs", given),
+                [] if only in ("pairs", "pair_counts") else rows(cur, attempts_query, given),
+            )
         cur.begin()
         try:
-            return rollup_rows(cur, given, attempts_query=attempts_query, exact=exact)
+            return rollup_rows(cur, given, attempts_query=attempts_query, exact=exact, only=only)
         finally:
             cur.rollback()
 

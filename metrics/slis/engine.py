@@ -14,7 +14,7 @@ from collector.clock import Clock
 from collector.queries import Reader
 from collector.store import Store
 from metrics.facts import Refresher, RefreshResult
-from metrics.slis.compute import Dimension, Excluded, SliPart, compute_slis
+from metrics.slis.compute import Dimension, Excluded, Family, SliPart, compute_slis
 
 __all__ = ["SliEngine"]
 
@@ -48,9 +48,10 @@ class SliEngine:
         parts: bool = True,
         from_ns: int | None = None,
         excluded: Sequence[Excluded] = (),
+        only: Family | None = None,
     ) -> dict[str, Any]:
-        """Every SLI over ``window`` (:func:`compute_slis`, whose ``from_ns``
-        and ``excluded`` it passes on); ``parts=False`` leaves out the
+        """Every SLI over ``window`` (:func:`compute_slis`, whose ``from_ns``,
+        ``excluded`` and ``only`` it passes on); ``parts=False`` leaves out the
         reconciliation and exception SLIs."""
         self.refresh()
         with self.read() as cur:
@@ -63,6 +64,7 @@ class SliEngine:
                 locations=self.refresher.derivation.locations,
                 from_ns=from_ns,
                 excluded=excluded,
+                only=only,
             )
 
     def slis_at(
@@ -71,9 +73,11 @@ class SliEngine:
         *,
         parts: bool = True,
         excluded: Sequence[Excluded] = (),
+        only: Family | None = None,
     ) -> dict[tuple[str, int], dict[str, Any]]:
         """The overall SLIs of each ``(window, ending at ns)`` in ``wanted``:
-        one refresh and one reader for them all (an SLO's history asks ~200)."""
+        one refresh and one reader for them all (an SLO's history asks ~200);
+        ``only``: one family of SLIs (:func:`compute_slis`)."""
         self.refresh()
         with self.store.reader() as cur:
             return {
@@ -84,6 +88,7 @@ class SliEngine:
                     parts=self.parts if parts else (),
                     locations=self.refresher.derivation.locations,
                     excluded=excluded,
+                    only=only,
                 )["slis"]
                 for window, at in sorted(set(wanted))
             }

@@ -170,13 +170,19 @@ def rollup_rows(
     *,
     attempts_query: str,
     exact: bool = True,
+    only: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows of ``slis_pairs`` and of ``attempts_query`` (the raw attempt
     query for ``params["by"]``) over ``[params["from"], params["to"])``, from
     the rollups and raw rows as the module docstring says.  ``params`` as
     :func:`metrics.slis.compute_slis` builds them; the location map and the
     ``maintenance`` table are registered on ``cur``.  ``exact``: latency
-    percentiles read exactly (else the histogram's estimates)."""
+    percentiles read exactly (else the histogram's estimates).  ``only``
+    ``"pairs"`` or ``"attempts"``: that family's rows alone (no rows of the
+    other); ``"pair_counts"``: the pairs' without the latency histogram."""
+    want_pairs = only != "attempts"
+    want_attempts = only not in ("pairs", "pair_counts")
+    want_latency = only in (None, "pairs")
     lo, hi = params["from"], params["to"]
     a = min(hi, -(-lo // MINUTE_NS) * MINUTE_NS)
     b = max(a, hi // MINUTE_NS * MINUTE_NS)
@@ -187,20 +193,24 @@ def rollup_rows(
     latency: dict[Any, Counter[int]] = defaultdict(Counter)
     cur.register("raw_minutes", pa.Table.from_pylist([{"minute_ns": m} for m in mixed], _MINUTES))
     try:
-        _add(pairs, rows(cur, "rollup_pairs", inner), _PAIR_COUNTS)
-        _add(attempts, rows(cur, "rollup_attempts", inner), _ATTEMPT_COUNTS)
-        for row in rows(cur, "rollup_latency", inner):
+        if want_pairs:
+            _add(pairs, rows(cur, "rollup_pairs", inner), _PAIR_COUNTS)
+        for row in rows(cur, "rollup_latency", inner) if want_latency else ():
             latency[row["grp"]][int(row["bucket"])] += int(row["n"])
+        if want_attempts:
+            _add(attempts, rows(cur, "rollup_attempts", inner), _ATTEMPT_COUNTS)
     finally:
         cur.unregister("raw_minutes")
     for start, end in [(lo, a), *_runs(mixed), (b, hi)]:
         if start >= end:
             continue
         piece = {**params, "from": start, "to": end, "log_gamma": LOG_GAMMA}
-        _add(pairs, rows(cur, "slis_pairs", piece), _PAIR_COUNTS)
-        _add(attempts, rows(cur, attempts_query, piece), _ATTEMPT_COUNTS)
-        for row in rows(cur, "rollup_raw_latency", piece):
+        if want_pairs:
+            _add(pairs, rows(cur, "slis_pairs", piece), _PAIR_COUNTS)
+        for row in rows(cur, "rollup_raw_latency", piece) if want_latency else ():
             latency[row["grp"]][int(row["bucket"])] += int(row["n"])
+        if want_attempts:
+            _add(attempts, rows(cur, attempts_query, piece), _ATTEMPT_COUNTS)
     quantiles = _percentiles(cur, {**params, "from": lo, "to": hi}, latency, exact)
     pair_rows: list[dict[str, Any]] = [
         {"grp": grp, **counts, "latency_q": quantiles.get(grp, [None] * len(QUANTILES))}

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from collector.timefmt import NS_PER_S
+from metrics.slis.compute import Family
 from metrics.slo.maintenance import DEADLINE_HORIZON_NS, Exclusion, Maintenance, exclusions
 from metrics.slo.spec import SloSpec, duration_s
 from metrics.slo.status import evaluate
@@ -20,6 +21,7 @@ from metrics.slo.status import evaluate
 __all__ = [
     "PART_SLIS",
     "SlisAt",
+    "family",
     "firing_intervals",
     "firing_since",
     "history",
@@ -30,6 +32,14 @@ __all__ = [
 #: SLIs that come from the SLI engine's parts (reconciliation, exceptions):
 #: the history of any other SLO computes without them (much cheaper)
 PART_SLIS = frozenset({"mismatch", "exception_aging"})
+
+#: the SLIs counted by one family of :func:`~metrics.slis.compute_slis`'s
+#: queries: an SLO's history computes that family alone
+_FAMILIES: dict[str, Family] = {
+    "latency": "pair_counts",  # the share within the objective: no percentiles
+    "first_pass": "pair_counts",
+    "api_failure": "attempts",
+}
 
 #: ``{(window, at_ns): compute_slis(...)["slis"]}`` for every pair asked
 SlisAt = Callable[[Iterable[tuple[str, int]]], Mapping[tuple[str, int], Mapping[str, Any]]]
@@ -42,6 +52,12 @@ def instants(now_ns: int, span_ns: int, steps: int) -> list[int]:
     edge = now_ns // step * step
     found = [edge - k * step for k in range(steps - 1, -1, -1)]
     return found + ([now_ns] if now_ns > edge else [])
+
+
+def family(slo: SloSpec) -> Family | None:
+    """The family of SLIs (``compute_slis``'s ``only``) that holds the SLO's
+    SLI, None: every SLI (the SLO's state reads its own SLI alone)."""
+    return _FAMILIES.get(slo.sli)
 
 
 def history_exclusions(

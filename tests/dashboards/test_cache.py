@@ -54,3 +54,27 @@ def test_concurrent_viewers_share_one_computation_and_size_is_bounded() -> None:
         cache.get(key, span_ns=DAY, now_ns=0, compute=lambda: 0)
     cache.get("k", span_ns=DAY, now_ns=0, compute=slow)  # evicted: computed again
     assert len(calls) == 2
+
+
+def test_get_many_keeps_each_answer_for_keep_ns_and_computes_the_rest_at_once() -> None:
+    cache = FreshnessCache()
+    asked: list[list[object]] = []
+
+    def compute(missing: list[object]) -> dict[object, str]:
+        asked.append(sorted(missing, key=str))
+        return {k: f"{k}@{len(asked)}" for k in missing}
+
+    assert cache.get_many(["a", "b"], keep_ns=10 * S, now_ns=0, compute=compute) == {
+        "a": "a@1",
+        "b": "b@1",
+    }
+    # within keep_ns: a and b kept; c computed alone
+    found = cache.get_many(["a", "b", "c"], keep_ns=10 * S, now_ns=10 * S, compute=compute)
+    assert found == {"a": "a@1", "b": "b@1", "c": "c@2"} and asked[-1] == ["c"]
+    # past keep_ns (a, b) or before it was computed (clock went back: c): computed again
+    found = cache.get_many(["a", "b"], keep_ns=10 * S, now_ns=10 * S + 1, compute=compute)
+    assert found == {"a": "a@3", "b": "b@3"}
+    assert cache.get_many(["c"], keep_ns=10 * S, now_ns=0, compute=compute) == {"c": "c@4"}
+    # every key kept: no computation at all
+    cache.get_many(["c"], keep_ns=10 * S, now_ns=1, compute=compute)
+    assert len(asked) == 4

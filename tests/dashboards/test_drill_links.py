@@ -8,7 +8,7 @@ import pandas as pd
 
 from dashboards import drills, frames, ids
 from dashboards.executive_figures import change
-from dashboards.pages import attempts
+from dashboards.pages import attempts, overview
 from dashboards.pages.oncall import drill_link
 
 
@@ -37,6 +37,21 @@ def test_a_burn_bar_opens_its_slo_and_an_undelivered_bar_its_exceptions() -> Non
         "/dashboards/exceptions?kind=dead_lettered&target=erp&status=unresolved"
     )
     assert drill_link(ids.OC_FAILING, None, "1h") is None
+
+
+def test_an_overview_click_opens_its_exceptions_and_no_point_stays() -> None:
+    assert overview.drill_link(ids.OV_MISMATCH, _click(y="DC-EAST", x="wms")) == (
+        "/dashboards/exceptions?kind=mismatch&warehouse=DC-EAST"
+    )
+    assert overview.drill_link(ids.OV_BACKLOG, _click(customdata="undelivered")) == (
+        "/dashboards/exceptions?status=unresolved&kind=undelivered"
+    )
+    # a click event with no point (a reset, a click off the bars): no navigation,
+    # not every unresolved exception
+    for source in (ids.OV_MISMATCH, ids.OV_BACKLOG):
+        assert overview.drill_link(source, None) is None
+        assert overview.drill_link(source, {}) is None
+        assert overview.drill_link(source, {"points": []}) is None
 
 
 def test_change_says_better_or_worse_in_words() -> None:
@@ -70,7 +85,7 @@ def test_the_links_under_the_charts_go_where_a_click_goes() -> None:
     assert drills.backlog_drills(backlog) == [
         (
             "stock mismatch: 2 open, 1 over a day",
-            "/dashboards/exceptions?status=unresolved&kind=mismatch",
+            overview.drill_link(ids.OV_BACKLOG, _click(customdata="mismatch")),
         ),
         (
             "not delivered: 1 open, 1 over a day",

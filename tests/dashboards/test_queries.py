@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from collector.testing.clock import ManualClock
-from dashboards import trends, triage
+from collector.timefmt import iso
+from dashboards import executive, trends, triage
 from dashboards.queries import DashboardQueries
+from metrics.report import parse_period, period_at, period_report
 from metrics.slo.history import instants
 from metrics.slo.maintenance import load_maintenance
 from metrics.slo.spec import COUNTER_SLIS
@@ -180,6 +182,42 @@ def _erp_in_maintenance(svc: Service, q: DashboardQueries, tmp_path: Path) -> Da
     return dataclasses.replace(q, maintenance=lambda: svc.app.state.maintenance)
 
 
+def test_budget_by_cause_reads_the_apis_pair_counts(
+    fed: tuple[Service, DashboardQueries],
+) -> None:
+    """Budget by cause reads each dimension's pair SLIs alone (no attempt
+    scan, no latency histogram): every group's pair counts are GET
+    /slis?by='s, and so are its undelivered updates and dead letters."""
+    svc, q = fed
+    dims = (("system", "target"), ("warehouse", "warehouse"), ("channel", "channel"))
+    pair_slis = ("first_pass", "undelivered", "dead_lettered", "double_applies")
+
+    def both() -> tuple[dict[Any, Any], dict[Any, Any]]:
+        q.cache.clear()
+        frame = executive.budget_by_cause(q, "28d")
+        shown, api = {}, {}
+        for dimension, by in dims:
+            mine = q.groups("28d", by, only="pair_counts")
+            groups = svc.get("/api/v1/slis", params={"window": "28d", "by": by}).json()["groups"]
+            shown[by] = {v: {k: g[k] for k in pair_slis} for v, g in mine.items()}
+            api[by] = {v: {k: g[k] for k in pair_slis} for v, g in groups.items()}
+            for v, g in mine.items():
+                latency = {k: x for k, x in groups[v]["latency"].items() if not k.startswith("p")}
+                shown[by, v, "latency"], api[by, v, "latency"] = g["latency"], latency
+            for source, kind in (("undelivered", "undelivered"), ("dead letters", "dead_lettered")):
+                rows = frame[(frame["dimension"] == dimension) & (frame["source"] == source)]
+                shown[dimension, source] = dict(zip(rows["value"], rows["count"], strict=True))
+                api[dimension, source] = {v: g[kind] for v, g in groups.items() if g[kind]}
+        return shown, api
+
+    for _ in range(3):  # a deadline passing between the two: once more
+        shown, api = both()
+        if shown == api:
+            break
+    assert shown == api
+    assert all(shown[by] for _, by in dims)  # every dimension has groups
+
+
 def test_a_kept_slo_history_does_not_outlive_its_step(
     fed: tuple[Service, DashboardQueries],
 ) -> None:
@@ -195,6 +233,85 @@ def test_a_kept_slo_history_does_not_outlive_its_step(
     clock.advance(2)
     after = [p["at_ns"] for p in triage.slo_history(q, slo, "6h")["points"]]
     assert after == instants(clock(), 6 * 3600 * 10**9, 24) != before
+
+
+def test_finished_instants_are_kept_and_now_is_always_computed(
+    fed: tuple[Service, DashboardQueries], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SLO history keeps each finished instant's SLIs (the same as the
+    engine's fresh ones), never the instant now, and none past keep_ns."""
+    _, q = fed
+    engine_slis_at = q.slis.slis_at
+    asked: list[list[tuple[str, int]]] = []
+
+    def recorded(wanted: Any, **kw: Any) -> Any:
+        asked.append(sorted(wanted))
+        return engine_slis_at(wanted, **kw)
+
+    monkeypatch.setattr(q.slis, "slis_at", recorded)
+    step = 6 * 3600 * 10**9 // 24
+    now = q.now() // step * step - 30 * 10**9  # half a minute before an edge
+    edge = now // step * step
+    wanted = [("1h", edge - step), ("1h", edge), ("5m", now)]
+
+    def kept(at: int) -> Any:
+        return triage.kept_slis_at(q, at, 6 * 3600 * 10**9, False, ())(wanted)
+
+    fresh = engine_slis_at(wanted, parts=False)
+    assert kept(now) == fresh and asked[-1] == sorted(wanted)
+    assert kept(now) == fresh and asked[-1] == [("5m", now)]  # now alone computed
+    # a step later the old now is finished too: computed once then kept; the
+    # other two still kept
+    later = now + step
+    assert kept(later) == fresh and asked[-1] == [("5m", now)]
+    assert kept(later) == fresh and len(asked) == 3
+    # past keep_ns: all computed again
+    assert kept(later + 6 * 3600 * 10**9 + 1) == fresh and asked[-1] == sorted(wanted)
+
+
+def test_an_slo_history_from_kept_instants_is_the_fresh_one(
+    fed: tuple[Service, DashboardQueries],
+) -> None:
+    """Across a step's edge the page reuses its finished instants: the answer
+    is the one computed with nothing kept."""
+    _, q = fed
+    step = 6 * 3600 * 10**9 // 24
+    clock = ManualClock(q.now() // step * step - 10**9)  # a second before an edge
+    q = dataclasses.replace(q, clock=clock)
+    for slo in q.slos() or ():
+        q.cache.clear()
+        triage.slo_history(q, slo, "6h")
+        clock.advance(2)
+        kept = triage.slo_history(q, slo, "6h")
+        q.cache.clear()
+        assert kept == triage.slo_history(q, slo, "6h"), slo.name
+        clock.advance(-2)
+
+
+def test_a_kept_report_is_the_fresh_one_and_an_edit_is_not_served_stale(
+    fed: tuple[Service, DashboardQueries], tmp_path: Path
+) -> None:
+    """The month's report is reused while fresh (the cache's longest age),
+    equal to the computation at that instant; maintenance edited or past the
+    longest age: computed again."""
+    svc, q = fed
+    clock = ManualClock(q.now())
+    q = dataclasses.replace(q, clock=clock)
+    label = period_at("month", clock()).label
+    first = q.report(label)
+    specs, excluded = list(q.slos() or ()), q.maintenance() or ()
+    assert first == period_report(
+        q.slis, specs, parse_period(label), now_ns=clock(), exceptions=q.exceptions,
+        maintenance=list(excluded),
+    )  # fmt: skip
+    clock.advance(60)
+    assert q.report(label) is first  # kept
+    edited = _erp_in_maintenance(svc, dataclasses.replace(q, clock=clock), tmp_path)
+    with_erp_out = edited.report(label)
+    assert with_erp_out["computed_at"] != first["computed_at"]
+    assert with_erp_out["costs"] != first["costs"] or with_erp_out["slos"] != first["slos"]
+    clock.advance(61)  # 121 s after the first: past the longest age
+    assert q.report(label)["computed_at"] == iso(clock())
 
 
 def test_slo_history_leaves_out_maintenance_as_the_api_does(

@@ -19,6 +19,7 @@ from collector.retention import prune
 from collector.testing.wire import T0, attempt_span
 from metrics.facts.rollups import RELATIVE_ERROR
 from metrics.slis import DIMENSIONS, Excluded, compute_slis
+from metrics.slis.compute import Family
 from metrics.slis.rollups import QUANTILES, quantile_rank
 from simulator.model import FlowKnobs
 from simulator.runner import simulate
@@ -41,6 +42,7 @@ def slis(
     by: str | None = None,
     excluded: Sequence[Excluded] = (),
     exact_upto_ns: int | None = 0,
+    only: Family | None = None,
 ) -> dict[str, Any]:
     """``compute_slis`` on both tiers, from the rollups or from raw rows only;
     percentiles exact in windows up to ``exact_upto_ns`` (``None``: all)."""
@@ -51,11 +53,12 @@ def slis(
             cur,
             window=window,
             now_ns=now_ns,
-            by=by,  # type: ignore[arg-type]
+            by=by,
             locations=engine.refresher.derivation.locations,
             excluded=excluded,
             rollups_after_ns=0 if rolled else None,
             exact_upto_ns=exact_upto_ns,
+            only=only,
         )
 
 
@@ -176,6 +179,47 @@ def test_maintenance_cutting_minutes_is_exact(run: tuple[Service, dict[str, Any]
     assert after["latency"]["total"] < before["latency"]["total"]  # they cut something
     assert after["api_failure"]["total"] < before["api_failure"]["total"]
     compare(svc, now, occurrences)
+
+
+def test_one_family_alone_is_that_family_of_the_whole(
+    run: tuple[Service, dict[str, Any]],
+) -> None:
+    """``only="pairs"`` / ``"attempts"`` (an SLO's history): that family's
+    SLIs exactly as in the whole answer, raw and rolled up, with maintenance
+    cutting minutes, overall and by a dimension; the other family and
+    duplicates absent; ``pair_counts``: the pairs' without the latency
+    percentiles."""
+    svc, truth = run
+    start, end = truth["config"]["start_ns"], truth["config"]["end_ns"]
+    cut: list[Excluded] = [
+        (None, None, start + 17 * MINUTE + 30 * NS, start + 41 * MINUTE + 15 * NS)
+    ]
+    families: dict[Family, set[str]] = {
+        "pairs": {"latency", "first_pass", "undelivered", "dead_lettered", "double_applies"},
+        "attempts": {"api_failure", "replays"},
+    }
+    for window, rolled, now in (("1h", False, end - 7 * NS), ("28d", True, end + 437 * NS)):
+        for excluded in ((), cut):
+            whole = slis(svc, window, now, rolled=rolled, excluded=excluded)["slis"]
+            assert whole["api_failure"]["total"] and whole["latency"]["total"]  # traffic in it
+            for only, keys in families.items():
+                alone = slis(svc, window, now, rolled=rolled, excluded=excluded, only=only)
+                assert alone["slis"] == {k: whole[k] for k in keys}, (window, only, excluded)
+            for by in ("channel", "target"):
+                groups = slis(svc, window, now, rolled=rolled, by=by, excluded=excluded)["groups"]
+                for only, keys in families.items():
+                    alone = slis(
+                        svc, window, now, rolled=rolled, by=by, excluded=excluded, only=only
+                    )["groups"]
+                    assert alone and set(alone) <= set(groups), (window, by, only)
+                    for value, found in alone.items():
+                        assert found == {k: groups[value][k] for k in keys}, (window, by, value)
+            counts = slis(svc, window, now, rolled=rolled, excluded=excluded, only="pair_counts")
+            latency = {k: v for k, v in whole["latency"].items() if k not in _PERCENTILES}
+            assert counts["slis"] == {
+                **{k: whole[k] for k in families["pairs"]},
+                "latency": latency,
+            }, (window, excluded)
 
 
 def test_quantile_rank_is_quantile_disc() -> None:
