@@ -11,6 +11,7 @@ from typing import Any
 from pyiceberg.expressions import AlwaysTrue
 
 from collector.lake import LakeConfig, LakeService
+from collector.lake.months import compact_month
 from collector.lake.tiers import Scope
 from collector.lineage import sku_lineage
 from collector.queries import Reader
@@ -80,5 +81,16 @@ def test_a_sku_reader_reads_its_files_only_and_answers_as_the_hot_store(
         assert {f.file_path for f in compacted.files}.isdisjoint(
             f.file_path for f in everything.files
         )
+        for sku in SKUS:
+            assert _lineage(svc, tiers.for_sku(sku), tiers.reader, sku) == hot[sku], sku
+
+        # the month rewritten as one file per (month, SKU bucket): the same answers
+        november = (2026 - 1970) * 12 + 10
+        for name in ("events", "spans", "pair_facts"):
+            assert compact_month(plans.tables((name,))[name], november) > 0, name
+        monthly = plans.tables(("events",))["events"]
+        one = plans.plan("events", monthly, scope.filters["events"], sku=scope.sku)
+        assert one is not None and len(one.files) == 1
+        assert one.files[0].spec_id != monthly.spec().spec_id, "a month file"
         for sku in SKUS:
             assert _lineage(svc, tiers.for_sku(sku), tiers.reader, sku) == hot[sku], sku
