@@ -10,7 +10,10 @@ Builds (or reuses) the generated store of :mod:`bench.dataset` and measures
   events + spans per second (target: keep up with 100,000 spans/s of
   ingest), and bytes per span and per event in that lake (aim < 60 per span);
 - **a backfill**: the store's 28 days exported the same way to a second
-  lake (its rate and bytes per row too), the lake the queries read;
+  lake (its rate and bytes per row too), the lake the queries read; its
+  months then rewritten as one file per (month, SKU bucket), as the
+  maintenance does once a month is over (``collector/lake/months.py``;
+  ``--no-months``: the day files as export left them);
 - **SKU lineage over the lake** through the product's path: an empty hot
   store whose ``hot_horizon`` puts every row in the lake, read by
   ``TwoTier.for_sku`` (the SKU's files only) with ``collector.lineage.
@@ -30,6 +33,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,7 @@ from bench.dataset import DAY_NS, T_END, T_START, build_store, dataset_sql
 from bench.report import Table, machine, summary_ms, write_result
 from collector.lake import LakeConfig, LakeService, ensure_tables, export_all, open_catalog
 from collector.lake.export import Feed
+from collector.lake.months import compact_months
 from collector.lake.tables import LakeTables
 from collector.lineage import order_lineage, sku_lineage
 from collector.locations import LocationMap
@@ -169,10 +174,31 @@ def _sli_28d(lake: LakeTables, con: duckdb.DuckDBPyConnection) -> list[Any]:
     return con.execute(dataset_sql("lake_sli_28d"), {"files": files}).fetchall()
 
 
+def _months(config: LakeConfig) -> dict[str, Any]:
+    """Every month of the backfill rewritten by month (the maintenance after
+    the last month is over): seconds and files."""
+    lake = ensure_tables(open_catalog(config))
+    after = datetime.fromtimestamp(T_END // 10**9, UTC)
+    month = (after.year - 1970) * 12 + after.month  # the month after T_END's
+    started = time.perf_counter()
+    done = {
+        name: compact_months(lake.table(name), before_month=month) for name in ("events", "spans")
+    }
+    seconds = time.perf_counter() - started
+    files = {name: len(list(lake.table(name).scan().plan_files())) for name in done}
+    return {"seconds": round(seconds, 2), "months": done, "data_files": files}
+
+
 def run_lake(
-    events: int, spans: int, queries: int, results_dir: Path, max_rows: int = 1_000_000
+    events: int,
+    spans: int,
+    queries: int,
+    results_dir: Path,
+    max_rows: int = 1_000_000,
+    months: bool = True,
 ) -> dict[str, Any]:
-    """``max_rows``: rows per Iceberg commit (``lake.export_max_rows``)."""
+    """``max_rows``: rows per Iceberg commit (``lake.export_max_rows``);
+    ``months``: the backfill's months rewritten by month before the reads."""
     started_on = machine()
     store, built = build_store(results_dir / "cache", events, spans)
     work = Path(tempfile.mkdtemp(prefix="synclens-lake-bench-"))
@@ -184,6 +210,7 @@ def run_lake(
         backfill = _export(con, work / "backfill", max_rows)
         con.close()
         load_after_export = round(os.getloadavg()[0], 2)
+        by_month = _months(backfill["config"]) if months else None
         reads = _queries(backfill["config"], work, events, queries)
         lake = ensure_tables(open_catalog(backfill["config"]))
         con = duckdb.connect()
@@ -207,6 +234,7 @@ def run_lake(
         "export_max_rows": max_rows,
         "export_one_day": running,
         "export_backfill": backfill,
+        "month_compaction": by_month,
         **reads,
         "sli_28d": summary_ms(sli),
     }
@@ -216,6 +244,12 @@ def run_lake(
     for key in ("sku_lineage", "order_lineage", "trace", "sli_28d"):
         got = result[key]
         table.add(f"{key} p50 / p95 ms", f"{got.get('p50_ms')} / {got.get('p95_ms')}", "")
+    if by_month is not None:
+        table.add(
+            "month rewrite s (data files after)",
+            "",
+            f"{by_month['seconds']} ({by_month['data_files']})",
+        )
     table.print()
     write_result(results_dir, "lake", result)
     return result
@@ -228,8 +262,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--max-rows", type=int, default=1_000_000, help="rows per commit")
     parser.add_argument("--results-dir", type=Path, default=_REPO / "bench" / "results")
+    parser.add_argument(
+        "--no-months", action="store_true", help="read the day files (no month rewrite)"
+    )
     args = parser.parse_args(argv)
-    run_lake(args.events, args.spans, args.queries, args.results_dir, args.max_rows)
+    run_lake(
+        args.events, args.spans, args.queries, args.results_dir, args.max_rows, not args.no_months
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Lake upkeep on a schedule: small files of a day compacted into one per
-partition, snapshots older than a horizon expired, days past the lake's
+partition, finished months rewritten as one file per (month, SKU bucket)
+(``months.py``), snapshots older than a horizon expired, days past the lake's
 retention deleted.  Every commit carries the export marks on
 (``export.carried``), so export resumes where it was."""
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pyiceberg.table import Table
 
 from collector.lake.marks import carried
+from collector.lake.months import compact_months
 from collector.lake.tables import SORTED_BY, LakeTables
 
 __all__ = ["Maintained", "compact_table", "maintain"]
@@ -28,8 +30,14 @@ class Maintained:
     """What one pass did, per table."""
 
     compacted_days: dict[str, int] = field(default_factory=dict)
+    compacted_months: dict[str, int] = field(default_factory=dict)
     expired_before: datetime | None = None
     retention_before: datetime | None = None
+
+
+def _month(moment: datetime) -> int:
+    """Months since 1970-01."""
+    return (moment.year - 1970) * 12 + moment.month - 1
 
 
 def _iso(moment: datetime) -> str:
@@ -37,10 +45,12 @@ def _iso(moment: datetime) -> str:
 
 
 def _day_files(table: Table) -> Counter[int]:
-    """Data files per day partition (days since the epoch)."""
+    """Data files per day partition (days since the epoch); the files of a
+    finished month (another partition spec) are not counted."""
     days: Counter[int] = Counter()
     for task in table.scan().plan_files():
-        days[int(task.file.partition[0])] += 1
+        if task.file.spec_id == table.spec().spec_id:
+            days[int(task.file.partition[0])] += 1
     return days
 
 
@@ -97,5 +107,6 @@ def maintain(
             table.delete(old, snapshot_properties=carried(table))
             log.info("lake: %s rows before %s deleted (retention)", name, cutoff.date())
         result.compacted_days[name] = compact_table(table, min_files=min_files, before_day=today)
+        result.compacted_months[name] = compact_months(table, before_month=_month(now))
         table.maintenance.expire_snapshots().older_than(expire).commit()
     return result

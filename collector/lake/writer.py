@@ -30,14 +30,15 @@ from pyiceberg.io.pyarrow import (
     schema_to_pyarrow,
 )
 from pyiceberg.manifest import DataFile, DataFileContent, FileFormat
-from pyiceberg.partitioning import PartitionFieldValue, PartitionKey
+from pyiceberg.partitioning import PartitionFieldValue, PartitionKey, PartitionSpec
+from pyiceberg.schema import Schema
 from pyiceberg.table import Table, TableProperties
 from pyiceberg.table.locations import load_location_provider
 from pyiceberg.typedef import Record
 from pyiceberg.utils.concurrent import ExecutorFactory
 from pyiceberg.utils.properties import property_as_int
 
-__all__ = ["PLAIN", "append_rows"]
+__all__ = ["PLAIN", "append_rows", "write_files"]
 
 #: per table, the string columns whose values rarely repeat: no dictionary
 PLAIN: dict[str, frozenset[str]] = {
@@ -46,10 +47,11 @@ PLAIN: dict[str, frozenset[str]] = {
 }
 
 
-def _partitions(table: Table, rows: pa.Table) -> Iterator[tuple[PartitionKey, pa.Table]]:
-    """``rows`` split by partition: a stable sort on the partition values
-    keeps each slice in the rows' own order."""
-    spec, schema = table.spec(), table.schema()
+def _partitions(
+    spec: PartitionSpec, schema: Schema, rows: pa.Table
+) -> Iterator[tuple[PartitionKey, pa.Table]]:
+    """``rows`` split by partition of ``spec``: a stable sort on the partition
+    values keeps each slice in the rows' own order."""
     if spec.is_unpartitioned():
         yield PartitionKey([], spec, schema), rows
         return
@@ -91,6 +93,28 @@ def append_rows(
 ) -> int:
     """Append ``rows`` (in the table's schema: ``marks.conform``) as one
     commit; returns the number of data files written."""
+    files = write_files(table, name, rows)
+    with (
+        table.transaction() as txn,
+        txn.update_snapshot(snapshot_properties=snapshot_properties).fast_append() as append,
+    ):
+        for data_file in files:
+            append.append_data_file(data_file)
+    return len(files)
+
+
+def write_files(
+    table: Table,
+    name: str,
+    rows: pa.Table,
+    *,
+    spec: PartitionSpec | None = None,
+    row_group: int | None = None,
+) -> list[DataFile]:
+    """Write ``rows`` as one Parquet file per partition of ``spec`` (the
+    table's default spec unless given), row groups of ``row_group`` rows
+    (the table's property unless given); commits nothing."""
+    spec = spec or table.spec()
     schema = table.schema()
     ids = schema_to_pyarrow(schema, include_field_ids=True)
     for f in ids:  # a column the table gained after this version of synclens: null
@@ -100,11 +124,12 @@ def append_rows(
     arrow = pa.schema([rows.schema.field(f.name).with_metadata(f.metadata) for f in ids])
     rows = rows.select(arrow.names).cast(arrow)
     options = _writer_options(table, name, arrow)
-    row_group = property_as_int(
-        table.properties,
-        TableProperties.PARQUET_ROW_GROUP_LIMIT,
-        TableProperties.PARQUET_ROW_GROUP_LIMIT_DEFAULT,
-    )
+    if row_group is None:
+        row_group = property_as_int(
+            table.properties,
+            TableProperties.PARQUET_ROW_GROUP_LIMIT,
+            TableProperties.PARQUET_ROW_GROUP_LIMIT_DEFAULT,
+        )
     locations = load_location_provider(table.location(), table.properties)
     stats_plan = compute_statistics_plan(schema, table.properties)
     id_mapping = parquet_path_to_id_mapping(schema)
@@ -130,18 +155,12 @@ def append_rows(
             partition=key.partition if key.field_values else Record(),
             file_size_in_bytes=len(out),
             sort_order_id=table.sort_order().order_id,
-            spec_id=table.spec().spec_id,
+            spec_id=spec.spec_id,
             equality_ids=None,
             key_metadata=None,
             **statistics.to_serialized_dict(),
         )
 
-    tasks = [(n, key, part) for n, (key, part) in enumerate(_partitions(table, rows))]
-    files = list(ExecutorFactory.get_or_create().map(write, tasks))
-    with (
-        table.transaction() as txn,
-        txn.update_snapshot(snapshot_properties=snapshot_properties).fast_append() as append,
-    ):
-        for data_file in files:
-            append.append_data_file(data_file)
-    return len(files)
+    parts = _partitions(spec, schema, rows)
+    tasks = [(n, key, part) for n, (key, part) in enumerate(parts)]
+    return list(ExecutorFactory.get_or_create().map(write, tasks))

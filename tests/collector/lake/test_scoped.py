@@ -6,14 +6,17 @@ files (the cached manifests follow the new snapshot)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from pyiceberg.expressions import AlwaysTrue
 
 from collector.lake import LakeConfig, LakeService
+from collector.lake.months import compact_month
 from collector.lake.tiers import Scope
 from collector.lineage import sku_lineage
-from collector.queries import Reader
+from collector.queries import Reader, sql
 from collector.testing.wire import NS, PROTOBUF, T0, attempt_span, request
 from synclens.scheduler import apply_retention
 from tests.collector.lake.conftest import HOUR, SKUS, STEP, fill
@@ -82,3 +85,33 @@ def test_a_sku_reader_reads_its_files_only_and_answers_as_the_hot_store(
         )
         for sku in SKUS:
             assert _lineage(svc, tiers.for_sku(sku), tiers.reader, sku) == hot[sku], sku
+
+        # the month rewritten as one file per (month, SKU bucket): the same answers
+        november = (2026 - 1970) * 12 + 10
+        for name in ("events", "spans", "pair_facts"):
+            assert compact_month(plans.tables((name,))[name], november) > 0, name
+        monthly = plans.tables(("events",))["events"]
+        one = plans.plan("events", monthly, scope.filters["events"], sku=scope.sku)
+        assert one is not None and len(one.files) == 1
+        assert one.files[0].spec_id != monthly.spec().spec_id, "a month file"
+        for sku in SKUS:
+            assert _lineage(svc, tiers.for_sku(sku), tiers.reader, sku) == hot[sku], sku
+        # the SKU's filter reaches the Parquet scan (row groups of other SKUs skipped)
+        params = {"sku": SKUS[0], "location": None, "since": 0, "until": 2**63 - 1, "limit": 9}
+        with tiers.for_sku(SKUS[0])() as cur:
+            explained = cur.execute(
+                "EXPLAIN (FORMAT json) " + sql("lineage_events_by_sku"), params
+            ).fetchall()
+        scans = list(_scans(json.loads(explained[0][1])))
+        assert scans and all(SKUS[0] in json.dumps(s.get("Filters")) for s in scans), scans
+
+
+def _scans(node: Any) -> Iterator[dict[str, Any]]:
+    """The extra info of every Parquet scan of a JSON plan."""
+    if isinstance(node, list):
+        for child in node:
+            yield from _scans(child)
+    elif isinstance(node, dict):
+        if "READ_PARQUET" in str(node.get("name", "")):
+            yield node.get("extra_info", {})
+        yield from _scans(node.get("children", []))
