@@ -37,6 +37,7 @@ __all__ = [
     "SliPart",
     "compute_slis",
     "failures_by_target",
+    "family_slis",
     "maintenance_registered",
     "parse_window",
     "ratio",
@@ -194,7 +195,7 @@ def _compute(
     params = {"from": now_ns - span, "to": now_ns, "now": now_ns, "excluding": excluding}
     read = (rolled, exact, only)
     overall_pairs, overall_attempts = _measure(cur, params, None, locations, read)
-    slis = _family_slis(
+    slis = family_slis(
         overall_pairs[0] if overall_pairs else None,
         overall_attempts[0] if overall_attempts else None,
         only,
@@ -225,7 +226,7 @@ def _compute(
         keys = set(pairs) | set(attempts) | set(extra_groups)
         result["groups"] = {
             str(key): {
-                **_family_slis(pairs.get(key), attempts.get(key), only),
+                **family_slis(pairs.get(key), attempts.get(key), only),
                 **extra_groups.get(str(key), {}),
             }
             for key in sorted(keys, key=str)
@@ -233,7 +234,7 @@ def _compute(
     return result
 
 
-def _family_slis(
+def family_slis(
     pairs: dict[str, Any] | None, attempts: dict[str, Any] | None, only: Family | None
 ) -> dict[str, Any]:
     """The pair and attempt SLIs of one row each, or of ``only`` one family."""

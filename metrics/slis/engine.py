@@ -14,6 +14,7 @@ from collector.clock import Clock
 from collector.queries import Reader
 from collector.store import Store
 from metrics.facts import Refresher, RefreshResult
+from metrics.slis.batch import family_slis_at
 from metrics.slis.compute import Dimension, Excluded, Family, SliPart, compute_slis
 
 __all__ = ["SliEngine"]
@@ -77,9 +78,19 @@ class SliEngine:
     ) -> dict[tuple[str, int], dict[str, Any]]:
         """The overall SLIs of each ``(window, ending at ns)`` in ``wanted``:
         one refresh and one reader for them all (an SLO's history asks ~200);
-        ``only``: one family of SLIs (:func:`compute_slis`)."""
+        ``only``: one family of SLIs (:func:`compute_slis`); the counts of
+        one family with no parts (an SLO's history) come in one pass for all
+        (:func:`~metrics.slis.batch.family_slis_at`), the same answers."""
         self.refresh()
         with self.store.reader() as cur:
+            if only in ("pair_counts", "attempts") and not (parts and self.parts):
+                return family_slis_at(
+                    cur,
+                    wanted,
+                    locations=self.refresher.derivation.locations,
+                    excluded=excluded,
+                    only=only,
+                )
             return {
                 (window, at): compute_slis(
                     cur,

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
@@ -35,12 +36,17 @@ from metrics.facts.rollups import GAMMA, LOG_GAMMA, MINUTE_NS
 from metrics.slis.statements import rows
 
 __all__ = [
+    "ATTEMPT_COUNTS",
     "EXACT_UPTO_NS",
+    "PAIR_COUNTS",
     "QUANTILES",
     "ROLLUP_AFTER_NS",
     "bucket_value",
+    "mixed_minutes",
     "quantile_rank",
+    "registered",
     "rollup_rows",
+    "whole_minutes",
 ]
 
 #: windows longer than this read the rollups for their whole minutes: all of them
@@ -49,7 +55,8 @@ ROLLUP_AFTER_NS = 0
 EXACT_UPTO_NS = 2 * 86_400 * NS_PER_S
 _MAX_NS = 2**63 - 1
 QUANTILES = (0.5, 0.95, 0.99)
-_PAIR_COUNTS = (
+#: the pair counts of a rollup or raw row (no percentiles)
+PAIR_COUNTS = (
     "applied",
     "latency_good",
     "first_pass_total",
@@ -58,8 +65,12 @@ _PAIR_COUNTS = (
     "dead_lettered",
     "double_applies",
 )
-_ATTEMPT_COUNTS = ("attempts", "failed", "replays")
+#: the attempt counts of a rollup or raw row
+ATTEMPT_COUNTS = ("attempts", "failed", "replays")
 _MINUTES = pa.schema([("minute_ns", pa.int64())])
+_INSTANTS = pa.schema(
+    [("k", pa.int64()), ("a", pa.int64()), ("b", pa.int64()), ("now", pa.int64())]
+)
 _RANKS = pa.schema([("grp", pa.string()), ("bucket", pa.int32()), ("k", pa.int64())])
 
 
@@ -153,6 +164,41 @@ def _percentiles(
     return {grp: [value(grp, w) for w in ranks] for grp, ranks in wanted.items()}
 
 
+@contextmanager
+def registered(cur: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` as the table ``name`` on ``cur`` while the block runs."""
+    cur.register(name, table)
+    try:
+        yield
+    finally:
+        cur.unregister(name)
+
+
+def mixed_minutes(
+    cur: duckdb.DuckDBPyConnection, instants: list[dict[str, int]], params: dict[str, Any]
+) -> dict[int, list[int]]:
+    """``{k: minutes}``: for each instant ``{k, a, b, now}`` the minutes of its
+    ``[a, b)`` that the rollups cannot answer alone, ascending
+    (``sql/rollup_mixed_minutes.sql``; ``params``: the ``maintenance`` flag)."""
+    given = {
+        **params,
+        "a": min(i["a"] for i in instants),
+        "b": max(i["b"] for i in instants),
+    }
+    found: dict[int, list[int]] = {}
+    with registered(cur, "instants", pa.Table.from_pylist(instants, schema=_INSTANTS)):
+        for row in rows(cur, "rollup_mixed_minutes", given):
+            found.setdefault(int(row["k"]), []).append(int(row["minute_ns"]))
+    return found
+
+
+def whole_minutes(lo: int, hi: int) -> tuple[int, int]:
+    """``[a, b)``: the whole minutes of ``[lo, hi)`` (``a == b``: none); the
+    part-minutes ``[lo, a)`` and ``[b, hi)`` are read from raw rows."""
+    a = min(hi, -(-lo // MINUTE_NS) * MINUTE_NS)
+    return a, max(a, hi // MINUTE_NS * MINUTE_NS)
+
+
 def _runs(minutes: Iterable[int]) -> list[tuple[int, int]]:
     """Consecutive minutes as ``[start, end)`` ranges."""
     out: list[tuple[int, int]] = []
@@ -184,33 +230,32 @@ def rollup_rows(
     want_attempts = only not in ("pairs", "pair_counts")
     want_latency = only in (None, "pairs")
     lo, hi = params["from"], params["to"]
-    a = min(hi, -(-lo // MINUTE_NS) * MINUTE_NS)
-    b = max(a, hi // MINUTE_NS * MINUTE_NS)
+    a, b = whole_minutes(lo, hi)
     inner = {**params, "a": a, "b": b}
-    mixed = sorted({int(r["minute_ns"]) for r in rows(cur, "rollup_mixed_minutes", inner)})
+    whole = a < b  # no whole minute: no rollup to read
+    instant = [{"k": 0, "a": a, "b": b, "now": params["now"]}]
+    mixed = mixed_minutes(cur, instant, inner).get(0, []) if whole else []
     pairs: dict[Any, Counter[str]] = defaultdict(Counter)
     attempts: dict[Any, Counter[str]] = defaultdict(Counter)
     latency: dict[Any, Counter[int]] = defaultdict(Counter)
-    cur.register("raw_minutes", pa.Table.from_pylist([{"minute_ns": m} for m in mixed], _MINUTES))
-    try:
-        if want_pairs:
-            _add(pairs, rows(cur, "rollup_pairs", inner), _PAIR_COUNTS)
-        for row in rows(cur, "rollup_latency", inner) if want_latency else ():
+    raw_minutes = pa.Table.from_pylist([{"minute_ns": m} for m in mixed], _MINUTES)
+    with registered(cur, "raw_minutes", raw_minutes):
+        if want_pairs and whole:
+            _add(pairs, rows(cur, "rollup_pairs", inner), PAIR_COUNTS)
+        for row in rows(cur, "rollup_latency", inner) if want_latency and whole else ():
             latency[row["grp"]][int(row["bucket"])] += int(row["n"])
-        if want_attempts:
-            _add(attempts, rows(cur, "rollup_attempts", inner), _ATTEMPT_COUNTS)
-    finally:
-        cur.unregister("raw_minutes")
+        if want_attempts and whole:
+            _add(attempts, rows(cur, "rollup_attempts", inner), ATTEMPT_COUNTS)
     for start, end in [(lo, a), *_runs(mixed), (b, hi)]:
         if start >= end:
             continue
         piece = {**params, "from": start, "to": end, "log_gamma": LOG_GAMMA}
         if want_pairs:
-            _add(pairs, rows(cur, "slis_pairs", piece), _PAIR_COUNTS)
+            _add(pairs, rows(cur, "slis_pairs", piece), PAIR_COUNTS)
         for row in rows(cur, "rollup_raw_latency", piece) if want_latency else ():
             latency[row["grp"]][int(row["bucket"])] += int(row["n"])
         if want_attempts:
-            _add(attempts, rows(cur, attempts_query, piece), _ATTEMPT_COUNTS)
+            _add(attempts, rows(cur, attempts_query, piece), ATTEMPT_COUNTS)
     quantiles = _percentiles(cur, {**params, "from": lo, "to": hi}, latency, exact)
     pair_rows: list[dict[str, Any]] = [
         {"grp": grp, **counts, "latency_q": quantiles.get(grp, [None] * len(QUANTILES))}

@@ -289,3 +289,46 @@ def test_retention_without_a_lake_keeps_rollups_equal(make_service: Any) -> None
         after = slis(svc, "28d", now, rolled=True)["slis"]
         assert 0 < after["api_failure"]["total"] < before["api_failure"]["total"]
         assert 0 < after["first_pass"]["total"] < before["first_pass"]["total"]
+
+
+@pytest.mark.parametrize("only", ["pair_counts", "attempts"])
+def test_history_in_one_pass_equals_each_instant(
+    run: tuple[Service, dict[str, Any]], only: Family
+) -> None:
+    """``SliEngine.slis_at`` (an SLO's history: one family, every window at
+    every instant in one pass, :mod:`metrics.slis.batch`) equals
+    ``compute_slis`` at each instant, from the rollups and from raw rows,
+    with maintenance scoped by target and warehouse cutting minutes, windows
+    shorter than a minute and windows of no whole minute included."""
+    svc, truth = run
+    start, end = truth["config"]["start_ns"], truth["config"]["end_ns"]
+    engine = svc.app.state.slis
+    groups = slis(svc, "28d", end, rolled=False, by="warehouse")["groups"]
+    targets = slis(svc, "28d", end, rolled=False, by="target")["groups"]
+    warehouse, target = sorted(groups)[0], sorted(targets)[0]
+    cut: list[Excluded] = [
+        (None, None, start + 17 * MINUTE + 30 * NS, start + 41 * MINUTE + 15 * NS),
+        (target, None, end - 50 * MINUTE + 7 * NS, end - 20 * MINUTE + 50 * NS),
+        (None, warehouse, end - 95 * MINUTE, end - 80 * MINUTE + 1),
+        (target, warehouse, end - 11 * MINUTE - 3 * NS, end + 5 * MINUTE),
+    ]
+    now = end + 437 * NS
+    # aligned instants over the run and the unaligned now (as a history asks)
+    at = [now - k * 13 * MINUTE for k in range(14, 0, -1)] + [end - 7 * NS, end + NS, now]
+    windows = ("30s", "90s", "5m", "1h", "28d")
+    wanted = [(w, t) for t in at for w in windows]
+    sli = "latency" if only == "pair_counts" else "api_failure"
+    for excluded in ((), cut):
+        batched = engine.slis_at(wanted, parts=False, excluded=excluded, only=only)
+        assert set(batched) == set(wanted)
+        for window, t in wanted:
+            for rolled in (True, False):
+                each = slis(svc, window, t, rolled=rolled, excluded=excluded, only=only)
+                assert batched[(window, t)] == each["slis"], (window, t, rolled, excluded)
+        # not vacuous: traffic in the long windows, less of it with maintenance
+        assert all(batched[("28d", t)][sli]["total"] for t in at)
+        assert any(batched[("30s", t)][sli]["total"] for t in at)
+    if only == "pair_counts":  # deadlines passing inside the minutes asked
+        assert any(batched[(w, t)]["undelivered"] for w, t in wanted)
+    plain = engine.slis_at(wanted, parts=False, only=only)
+    assert any(plain[k] != batched[k] for k in wanted)  # the maintenance cut something
