@@ -55,6 +55,11 @@ class RouteTable:
                 tuple(route.targets), route.deadline_s, route.latency_objective_s
             )
 
+    def longest_deadline_ns(self) -> int:
+        """The longest delivery deadline of any route (0 with none): after it,
+        a pair of an event is applied or undelivered."""
+        return max((int(r.deadline_s * NS_PER_S) for r in self._rules.values()), default=0)
+
     def lookup(self, event_type: str, source_system: str) -> RouteRule | None:
         """The rule for an event; its targets never include its own source system."""
         rule = self._rules.get((event_type, source_system)) or self._rules.get((event_type, None))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from collector.timefmt import NS_PER_S
 from dashboards.frames import to_time
 from dashboards.queries import DashboardQueries
 from metrics.slis import parse_window
@@ -44,6 +45,10 @@ __all__ = [
 ]
 
 HISTORY_STEPS = 24
+#: after the longest delivery deadline, how late data may still come for an
+#: instant (spans batched by an exporter, a bus consumer behind): an SLO
+#: history instant is kept once its pairs are this far past their deadline
+LATE_NS = 5 * 60 * NS_PER_S
 STRIP_STEPS = 12  # "since when" on the strip: to within a twelfth of the window
 ATTEMPT_COLUMNS = (
     "time",
@@ -74,7 +79,8 @@ def slo_history(
 ) -> dict[str, Any]:
     """``GET /api/v1/slos/{name}/history``'s answer, as the dashboards draw it
     (``windows``: only those, see :func:`metrics.slo.history.history`); kept
-    for a step (at most the cache's longest age)."""
+    as long as any answer over its span (``dashboards/cache.py``), never past
+    its step."""
     now = q.now()
     span = parse_window(window)
     parts = slo.sli in PART_SLIS
@@ -94,10 +100,11 @@ def slo_history(
         }
 
     # keyed by the first instant too: a kept answer never outlives its step's
-    # instants (after a step's edge, GET /slos/{name}/history has new ones)
+    # instants (after a step's edge, GET /slos/{name}/history has new ones);
+    # fresh as any answer over the history's span (the settled instants kept)
     found: dict[str, Any] = q.cache.get(
         ("slo-history", slo.name, window, steps, windows, excluded, at[0]),
-        span_ns=int(span // steps / q.cache.fraction),  # fresh for one step
+        span_ns=span,
         now_ns=now,
         compute=compute,
     )
@@ -112,17 +119,21 @@ def kept_slis_at(
     excluded: tuple[Exclusion, ...],
     only: Family | None = None,
 ) -> SlisAt:
-    """The SLI engine's ``slis_at``, each finished instant's SLIs (an instant
-    before ``now``: aligned to a step, it never moves) kept for ``keep_ns``
-    (a history's span: as long as the page shows the instant); the instant
-    ``now`` always computed.  One engine call for all that is not kept."""
+    """The SLI engine's ``slis_at``, each settled instant's SLIs kept for
+    ``keep_ns`` (a history's span: as long as the page shows the instant).
+    An instant is settled once every pair of its windows is past the longest
+    delivery deadline by :data:`LATE_NS` (until then a pair's delivery still
+    moves the instant's SLIs); aligned to a step, it never moves.  Later
+    instants, ``now`` among them, are always computed.  One engine call for
+    all that is not kept."""
+    settled = now - q.routes.longest_deadline_ns() - LATE_NS
 
     def slis_at(wanted: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Mapping[str, Any]]:
         asked = set(wanted)
         finished: dict[Hashable, tuple[str, int]] = {
-            ("slis-at", w, t, parts, excluded, only): (w, t) for w, t in asked if t < now
+            ("slis-at", w, t, parts, excluded, only): (w, t) for w, t in asked if t < settled
         }
-        live = sorted(k for k in asked if k[1] >= now)
+        live = sorted(k for k in asked if k[1] >= settled)
         fresh: dict[tuple[str, int], Mapping[str, Any]] = {}
 
         def compute(missing: list[Hashable]) -> dict[Hashable, Mapping[str, Any]]:

@@ -235,11 +235,12 @@ def test_a_kept_slo_history_does_not_outlive_its_step(
     assert after == instants(clock(), 6 * 3600 * 10**9, 24) != before
 
 
-def test_finished_instants_are_kept_and_now_is_always_computed(
+def test_settled_instants_are_kept_and_later_ones_always_computed(
     fed: tuple[Service, DashboardQueries], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An SLO history keeps each finished instant's SLIs (the same as the
-    engine's fresh ones), never the instant now, and none past keep_ns."""
+    """An SLO history keeps each settled instant's SLIs (the same as the
+    engine's fresh ones: its pairs past the longest deadline by LATE_NS),
+    never a later instant (now among them), and none past keep_ns."""
     _, q = fed
     engine_slis_at = q.slis.slis_at
     asked: list[list[tuple[str, int]]] = []
@@ -251,19 +252,21 @@ def test_finished_instants_are_kept_and_now_is_always_computed(
     monkeypatch.setattr(q.slis, "slis_at", recorded)
     step = 6 * 3600 * 10**9 // 24
     now = q.now() // step * step - 30 * 10**9  # half a minute before an edge
-    edge = now // step * step
-    wanted = [("1h", edge - step), ("1h", edge), ("5m", now)]
+    settle = q.routes.longest_deadline_ns() + triage.LATE_NS
+    assert settle > step  # the default route's 900 s deadline and 5 minutes
+    old = (now - settle) // step * step  # the newest settled edge
+    recent = now // step * step  # a finished step, not settled
+    wanted = [("1h", old - step), ("1h", old), ("1h", recent), ("5m", now)]
 
     def kept(at: int) -> Any:
         return triage.kept_slis_at(q, at, 6 * 3600 * 10**9, False, ())(wanted)
 
     fresh = engine_slis_at(wanted, parts=False)
     assert kept(now) == fresh and asked[-1] == sorted(wanted)
-    assert kept(now) == fresh and asked[-1] == [("5m", now)]  # now alone computed
-    # a step later the old now is finished too: computed once then kept; the
-    # other two still kept
-    later = now + step
-    assert kept(later) == fresh and asked[-1] == [("5m", now)]
+    assert kept(now) == fresh and asked[-1] == sorted([("1h", recent), ("5m", now)])
+    # once settled, the recent instant and now are computed once more, then kept
+    later = now + settle + 1
+    assert kept(later) == fresh and asked[-1] == sorted([("1h", recent), ("5m", now)])
     assert kept(later) == fresh and len(asked) == 3
     # past keep_ns: all computed again
     assert kept(later + 6 * 3600 * 10**9 + 1) == fresh and asked[-1] == sorted(wanted)
